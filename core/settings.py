@@ -1,0 +1,76 @@
+"""Process settings, read from the environment (or a `.env` file), never from code."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Development-only signing key: refused outside development so a deployment can never run with it.
+_DEVELOPMENT_SECRET = "development-only-secret-key-change-me"  # noqa: S105
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+
+    database_url: str | None = None
+    redis_url: str | None = None
+    # Prefix for every Redis key and channel this process uses, so test runs and deployments sharing one Redis
+    # never see each other's queues or progress messages.
+    redis_prefix: str = "studio"
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    data_dir: Path = Path(".data")
+    storage_dir: Path = Path(".data/storage")
+    # Absolute origin used in answered media URLs; empty answers site-relative `/media/...` URLs.
+    public_base_url: str = ""
+
+    secret_key: SecretStr | None = None
+    access_token_expire_minutes: int = 60 * 24 * 8
+    first_superuser_email: str = "admin@example.com"
+    first_superuser_password: SecretStr | None = None
+
+    login_attempts_per_minute: int = 5
+
+    # GraphQL edge limits.
+    query_max_depth: int = 12
+    query_max_aliases: int = 30
+    query_max_tokens: int = 5000
+
+    # Media limits.
+    media_max_bytes: int = 25 * 1024 * 1024
+    image_max_pixels: int = 60_000_000
+    fetch_timeout_seconds: float = 10.0
+    # Tests serve "remote" images from a local HTTPS server; production never sets these.
+    fetch_allow_private_networks: bool = False
+    fetch_ca_bundle: Path | None = None
+
+    lora_max_bytes: int = 100 * 1024 * 1024
+
+    log_level: str = Field(default="INFO")
+
+    @model_validator(mode="after")
+    def _require_secret_outside_development(self) -> Settings:
+        if self.secret_key is None:
+            if self.environment == "production":
+                raise ValueError("SECRET_KEY must be set when ENVIRONMENT=production")
+            self.secret_key = SecretStr(_DEVELOPMENT_SECRET)
+        elif self.environment == "production" and self.secret_key.get_secret_value() == _DEVELOPMENT_SECRET:
+            raise ValueError("SECRET_KEY must not be the development key in production")
+        return self
+
+    @property
+    def signing_key(self) -> str:
+        assert self.secret_key is not None  # set by the validator
+        return self.secret_key.get_secret_value()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
