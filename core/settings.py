@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     fetch_ca_bundle: Path | None = None
 
     lora_max_bytes: int = 100 * 1024 * 1024
+    zip_max_bytes: int = 1024 * 1024 * 1024
+    # Cap on a whole multipart request, checked while it streams in: the largest upload we accept plus room for
+    # the operations and map fields. Each mutation then applies its own, smaller limit.
+    upload_max_request_bytes: int = 1024 * 1024 * 1024 + 1024 * 1024
 
     log_level: str = Field(default="INFO")
 

@@ -45,9 +45,7 @@ class ShotType(IdMixin, TimestampMixin, SoftDeleteMixin, Base):
     prompt: Mapped[str | None] = mapped_column(Text)
     prompt_builder_section: Mapped[str | None] = mapped_column(Text)
     core_focus: Mapped[bool] = mapped_column(default=False, server_default="false")
-    default_shot_type: Mapped[DefaultShotTypes | None] = mapped_column(
-        str_enum(DefaultShotTypes, "default_shot_types")
-    )
+    default_shot_type: Mapped[DefaultShotTypes | None] = mapped_column(str_enum(DefaultShotTypes, "default_shot_types"))
     margins: Mapped[str | None] = mapped_column(String(255))
     public: Mapped[bool] = mapped_column(default=True, server_default="true", index=True)
 
@@ -64,9 +62,7 @@ class BackgroundPreset(IdMixin, TimestampMixin, SoftDeleteMixin, OwnedMixin, Bas
 class BackgroundPresetFraming(IdMixin, TimestampMixin, Base):
     __tablename__ = "background_preset_framings"
 
-    preset_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("background_presets.id", ondelete="CASCADE"), index=True
-    )
+    preset_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("background_presets.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(default=0)
     framing: Mapped[ShotTypeFraming | None] = mapped_column(str_enum(ShotTypeFraming, "shot_type_framing"))
     image_media_id: Mapped[uuid.UUID | None] = mapped_column(

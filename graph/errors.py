@@ -1,0 +1,71 @@
+"""Every error leaves with an `extensions.code` (API.md, "Errors"); unexpected ones are masked.
+
+Domain errors carry their code; documents that fail to parse or validate get GRAPHQL_PARSE_FAILED /
+GRAPHQL_VALIDATION_FAILED (QUERY_TOO_COMPLEX for the depth, alias and token limits); anything else is logged
+with its traceback and answered as INTERNAL_SERVER_ERROR with no detail.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors
+
+from services.errors import BadUserInputError, DomainError
+
+logger = logging.getLogger("graph.errors")
+
+INTERNAL_MESSAGE = "Internal server error"
+
+# Messages of Strawberry's limiter extensions (QueryDepthLimiter, MaxAliasesLimiter, MaxTokensLimiter): they
+# carry no code of their own, so they are recognised here, in one place.
+_TOO_COMPLEX = re.compile(
+    r"exceeds maximum operation depth|aliases found\. Allowed|Document contains more than \d+ tokens"
+)
+_VARIABLE_COERCION = re.compile(r"^Variable '\$[^']+' (got invalid value|of required type|of non-null type)")
+
+
+def classify(error: GraphQLError) -> tuple[str, str, dict[str, object]]:
+    """(code, message, extra extensions) for one error."""
+    original = error.original_error
+    if isinstance(original, DomainError):
+        extra: dict[str, object] = {}
+        if isinstance(original, BadUserInputError):
+            extra["fields"] = original.fields
+        return original.code, original.message, extra
+    existing = (error.extensions or {}).get("code")
+    if isinstance(existing, str):
+        return existing, error.message, {}
+    if original is None or isinstance(original, GraphQLError):
+        if _TOO_COMPLEX.search(error.message):
+            return "QUERY_TOO_COMPLEX", error.message, {}
+        if error.message.startswith("Syntax Error"):
+            return "GRAPHQL_PARSE_FAILED", error.message, {}
+        if _VARIABLE_COERCION.search(error.message):
+            return "BAD_USER_INPUT", error.message, {}
+        if error.path is None:
+            return "GRAPHQL_VALIDATION_FAILED", error.message, {}
+    logger.error("Unexpected error at %s", error.path, exc_info=original or error)
+    return "INTERNAL_SERVER_ERROR", INTERNAL_MESSAGE, {}
+
+
+class ErrorCodes(MaskErrors):
+    """MaskErrors that rewrites every error instead of masking all of them."""
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        return [self._with_code(error) for error in errors]
+
+    @staticmethod
+    def _with_code(error: GraphQLError) -> GraphQLError:
+        code, message, extra = classify(error)
+        return GraphQLError(
+            message=message,
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            original_error=None,
+            extensions={**extra, "code": code},
+        )

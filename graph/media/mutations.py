@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+import strawberry
+from strawberry.file_uploads import Upload
+
+from core.storage import iter_chunks
+from graph.context import Info
+from graph.media.types import MediaResource
+from services.media import MediaService
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(
+        description=(
+            "Upload an image (GraphQL multipart request with an Apollo-Require-Preflight header). "
+            "Answers the stored MediaResource, whose url or id later image arguments can name."
+        )
+    )
+    async def upload_media(self, info: Info, file: Upload) -> MediaResource:
+        caller = info.context.require_caller()
+        async with info.context.session() as session, session.begin():
+            media = await MediaService(session, info.context.resources, caller).from_upload(iter_chunks(file))
+        return MediaResource.of(media)

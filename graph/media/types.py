@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import strawberry
+
+from db.models import MediaResource as MediaRow
+from db.models.enums import MediaResourceType
+from graph.context import Info
+
+
+@strawberry.type(description="A stored file, with what was measured from its content when it arrived.")
+class MediaResource:
+    id: uuid.UUID
+    content_hash: str = strawberry.field(description="SHA-256 of the file's bytes, hex.")
+    file_size: int = strawberry.field(description="Bytes.")
+    extension: str
+    resource_type: MediaResourceType
+    width: int | None
+    height: int | None
+    aspect_ratio: float | None = strawberry.field(description="width / height")
+    orientation: str | None = strawberry.field(description="landscape, portrait or square")
+    dominant_color: str | None = strawberry.field(description="#rrggbb")
+    color_profile: str | None
+    duration: float | None
+    alt_text: str | None
+    caption: str | None
+    protected: bool
+    created_at: datetime
+    storage_key: strawberry.Private[str]
+
+    @strawberry.field(description="Where the file is served (`/media/...`).")
+    def url(self, info: Info) -> str:
+        resources = info.context.resources
+        return resources.storage.url_for(self.storage_key, resources.settings.public_base_url)
+
+    @classmethod
+    def of(cls, row: MediaRow) -> MediaResource:
+        return cls(
+            id=row.id,
+            content_hash=row.content_hash,
+            file_size=row.file_size,
+            extension=row.extension,
+            resource_type=row.resource_type,
+            width=row.width,
+            height=row.height,
+            aspect_ratio=row.aspect_ratio,
+            orientation=row.orientation,
+            dominant_color=row.dominant_color,
+            color_profile=row.color_profile,
+            duration=row.duration,
+            alt_text=row.alt_text,
+            caption=row.caption,
+            protected=row.protected,
+            created_at=row.created_at,
+            storage_key=row.storage_key,
+        )
+
+    @classmethod
+    def maybe(cls, row: MediaRow | None) -> MediaResource | None:
+        return cls.of(row) if row is not None else None

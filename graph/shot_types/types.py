@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import strawberry
+
+from db.models import ShotType as ShotTypeRow
+from db.models.enums import DefaultShotTypes, ShotTypeFraming, ViewAngle
+from graph.context import Info
+from graph.media.loaders import MediaResourceByIdLoader
+from graph.media.types import MediaResource
+
+
+@strawberry.type(description="A kind of shot (view angle and framing) with its prompt and reference image.")
+class ShotType:
+    id: uuid.UUID
+    name: str
+    view_angle: ViewAngle
+    framing: ShotTypeFraming
+    shot_type_ref_image_url: str | None
+    shot_type_prompt_instruction: str | None
+    file_naming_convention: str | None
+    prompt: str | None
+    prompt_builder_section: str | None
+    core_focus: bool
+    default_shot_type: DefaultShotTypes | None
+    margins: str | None
+    owner_id: uuid.UUID | None
+    public: bool
+    organization_id: uuid.UUID | None
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None
+    reference_image_media_id: strawberry.Private[uuid.UUID | None]
+
+    @strawberry.field(description="The stored reference image.")
+    async def reference_image(self, info: Info) -> MediaResource | None:
+        if self.reference_image_media_id is None:
+            return None
+        row = await info.context.loaders.get(MediaResourceByIdLoader).load(self.reference_image_media_id)
+        return MediaResource.maybe(row)
+
+    @strawberry.field(description="URL of the stored reference image.")
+    async def reference_image_url(self, info: Info) -> str | None:
+        media = await self.reference_image(info)
+        return media.url(info) if media is not None else None
+
+    @classmethod
+    def of(cls, row: ShotTypeRow) -> ShotType:
+        return cls(
+            id=row.id,
+            name=row.name,
+            view_angle=row.view_angle,
+            framing=row.framing,
+            shot_type_ref_image_url=row.shot_type_ref_image_url,
+            shot_type_prompt_instruction=row.shot_type_prompt_instruction,
+            file_naming_convention=row.file_naming_convention,
+            prompt=row.prompt,
+            prompt_builder_section=row.prompt_builder_section,
+            core_focus=row.core_focus,
+            default_shot_type=row.default_shot_type,
+            margins=row.margins,
+            owner_id=row.owner_id,
+            public=row.public,
+            organization_id=row.organization_id,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            deleted_at=row.deleted_at,
+            reference_image_media_id=row.reference_image_media_id,
+        )
+
+
+@strawberry.type
+class ShotTypes:
+    data: list[ShotType]
+    count: int = strawberry.field(description="Total matching the filters, not the page size.")

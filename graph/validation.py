@@ -1,0 +1,56 @@
+"""Checks for the documented input limits (maxLength, exclusiveMinimum, minItems, ...).
+
+A resolver collects every problem of its input, then `raise_if_any()` answers one BAD_USER_INPUT naming each bad
+field by its GraphQL path (`input.name`, `input.framings.0.image`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sized
+
+from strawberry.types.unset import UnsetType
+
+from services.errors import BadUserInputError
+
+MAX_PAGE_SIZE = 1000
+
+
+class InputErrors:
+    def __init__(self) -> None:
+        self.fields: dict[str, str] = {}
+
+    def add(self, path: str, message: str) -> None:
+        self.fields.setdefault(path, message)
+
+    def max_length(self, path: str, value: object, limit: int) -> None:
+        if isinstance(value, str) and len(value) > limit:
+            self.add(path, f"must be at most {limit} characters")
+
+    def not_blank(self, path: str, value: object) -> None:
+        if isinstance(value, str) and not value.strip():
+            self.add(path, "must not be blank")
+
+    def positive(self, path: str, value: object) -> None:
+        if isinstance(value, int | float) and not isinstance(value, bool) and value <= 0:
+            self.add(path, "must be greater than 0")
+
+    def min_items(self, path: str, value: object, minimum: int) -> None:
+        if isinstance(value, Sized) and not isinstance(value, str | UnsetType) and len(value) < minimum:
+            self.add(path, f"must contain at least {minimum} item{'s' if minimum != 1 else ''}")
+
+    def required(self, path: str, value: object) -> None:
+        if value is None:
+            self.add(path, "must not be null")
+
+    def raise_if_any(self) -> None:
+        if self.fields:
+            raise BadUserInputError(self.fields)
+
+
+def check_page(skip: int, limit: int) -> None:
+    errors = InputErrors()
+    if skip < 0:
+        errors.add("skip", "must be 0 or more")
+    if not 1 <= limit <= MAX_PAGE_SIZE:
+        errors.add("limit", f"must be between 1 and {MAX_PAGE_SIZE}")
+    errors.raise_if_any()

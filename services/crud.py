@@ -1,0 +1,142 @@
+"""Reads and soft deletes that every owned model shares, built on the visibility rules."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.base import utcnow
+from services.caller import Caller
+from services.errors import ConflictError, ForbiddenError, NotFoundError
+from services.visibility import (
+    ensure_can_delete,
+    ensure_can_modify,
+    ensure_can_transfer,
+    ensure_member,
+    list_filter,
+    object_filter,
+    resolve_new_owner,
+)
+
+RowT = TypeVar("RowT")
+
+_UNIQUE_VIOLATION = "23505"
+
+
+async def flush_or_conflict(session: AsyncSession, message: str) -> None:
+    """Flush, turning a unique-constraint violation into CONFLICT (the database is the arbiter under races)."""
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        if getattr(exc.orig, "sqlstate", None) == _UNIQUE_VIOLATION or "23505" in str(exc.orig):
+            raise ConflictError(message) from exc
+        raise
+
+
+async def get_visible(
+    session: AsyncSession,
+    caller: Caller,
+    model: type[RowT],
+    row_id: uuid.UUID,
+    what: str,
+    *,
+    organization_id: uuid.UUID | None = None,
+    for_update: bool = False,
+) -> RowT:
+    """The live row if the caller may see it; NOT_FOUND otherwise (missing, deleted and hidden look the same).
+
+    With `organization_id`, the row must also belong to that organization, which the caller must be in.
+    """
+    entity: Any = model
+    conditions: list[ColumnElement[bool]] = [entity.id == row_id, object_filter(caller, entity)]
+    if organization_id is not None:
+        ensure_member(caller, organization_id)
+        conditions.append(entity.organization_id == organization_id)
+    statement = select(entity).where(*conditions)
+    if for_update:
+        statement = statement.with_for_update()
+    row = await session.scalar(statement)
+    if row is None:
+        raise NotFoundError(what)
+    return row
+
+
+async def list_visible(
+    session: AsyncSession,
+    caller: Caller,
+    model: type[RowT],
+    *,
+    organization_id: uuid.UUID | None,
+    include_public: bool = False,
+    filters: Sequence[ColumnElement[bool]] = (),
+    order_by: Sequence[Any] = (),
+    skip: int,
+    limit: int,
+) -> tuple[list[RowT], int]:
+    """One page of visible rows and the total count matching the same filters."""
+    entity: Any = model
+    where = [list_filter(caller, entity, organization_id=organization_id, include_public=include_public), *filters]
+    total = await session.scalar(select(func.count()).select_from(entity).where(*where))
+    rows = await session.scalars(
+        select(entity).where(*where).order_by(*order_by, entity.created_at.desc(), entity.id).offset(skip).limit(limit)
+    )
+    return list(rows), int(total or 0)
+
+
+async def soft_delete(
+    session: AsyncSession,
+    caller: Caller,
+    model: type[RowT],
+    row_id: uuid.UUID,
+    what: str,
+    *,
+    organization_id: uuid.UUID | None = None,
+) -> RowT:
+    row: Any = await get_visible(session, caller, model, row_id, what, organization_id=organization_id, for_update=True)
+    ensure_can_delete(caller, row, what)
+    row.deleted_at = utcnow()
+    await session.flush()
+    return row
+
+
+async def restore(session: AsyncSession, caller: Caller, model: type[RowT], row_id: uuid.UUID, what: str) -> RowT:
+    """Undo a soft delete (superusers only, as the spec's restore endpoints say)."""
+    if not caller.is_superuser:
+        raise ForbiddenError("Superuser privileges required")
+    entity: Any = model
+    row: Any = await session.scalar(select(entity).where(entity.id == row_id).with_for_update())
+    if row is None:
+        raise NotFoundError(what)
+    if row.deleted_at is None:
+        raise ConflictError(f"{what} is not deleted")
+    row.deleted_at = None
+    await flush_or_conflict(session, f"A live {what.lower()} already uses this name")
+    return row
+
+
+def apply_changes(caller: Caller, row: Any, changes: dict[str, Any], what: str) -> None:
+    """Apply an update's given fields to an owned row; a transfer (`organization_id`) and a change of owner
+    (`owner_id`) are checked against the rules first."""
+    ensure_can_modify(caller, row, what)
+    values = dict(changes)
+    if "organization_id" in values:
+        new_organization_id = values.pop("organization_id")
+        ensure_can_transfer(caller, row, new_organization_id)
+        row.organization_id = new_organization_id
+    if "owner_id" in values:
+        new_owner_id = values.pop("owner_id")
+        if new_owner_id != row.owner_id:
+            row.owner_id = resolve_new_owner(caller, new_owner_id)
+    for name, value in values.items():
+        setattr(row, name, value)
+
+
+def like_pattern(search: str) -> str:
+    """A case-insensitive "contains" pattern with the user's own % and _ taken literally."""
+    escaped = search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

@@ -1,0 +1,208 @@
+"""The one ingestion path for every image argument (DESIGN.md, "Untrusted input").
+
+An image arrives as an upload, a `data:` URI, an https URL, our own media URL, or the id of an earlier upload.
+Bytes are staged while hashed, inspected (only JPEG/PNG/WEBP/GIF, pixel limit, full decode), stored once per
+content, and recorded as a `MediaResource` of the caller (the same content twice from one caller is one row).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import re
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.fetch import FetchError, fetch_image_url
+from core.images import ImageInfo, InvalidImageError, inspect_image
+from core.storage import StagedFile, TooLargeError, format_size
+from db.models import MediaResource
+from db.models.enums import MediaResourceType
+from services.caller import Caller
+from services.errors import BadUserInputError, NotFoundError, PayloadTooLargeError
+from services.resources import Resources
+
+_DATA_URI = re.compile(r"^data:(?P<mime>[\w.+-]+/[\w.+-]+)?(?:;[\w-]+=[\w.-]+)*;base64,(?P<data>.*)$", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class MediaSource:
+    """What a `MediaInput` names: `url` (https, data: URI, our media URL) or `media_resource_id`."""
+
+    url: str | None = None
+    media_resource_id: uuid.UUID | None = None
+    alt_text: str | None = None
+    caption: str | None = None
+    protected: bool = False
+
+
+class MediaService:
+    def __init__(self, session: AsyncSession, resources: Resources, caller: Caller | None) -> None:
+        self.session = session
+        self.resources = resources
+        self.caller = caller
+        self.settings = resources.settings
+        self.storage = resources.storage
+
+    # --- entry points ----------------------------------------------------------------------------------------
+
+    async def from_source(self, source: MediaSource, *, field: str) -> MediaResource:
+        """Resolve one image argument; `field` names it in BAD_USER_INPUT errors (e.g. `input.coverImage`)."""
+        if source.media_resource_id is not None:
+            media = await self._by_id(source.media_resource_id)
+        elif source.url:
+            media = await self._from_url(source.url.strip(), field=field)
+        else:
+            raise BadUserInputError({field: "give either url or mediaResourceId"})
+        self._apply_descriptions(media, source)
+        return media
+
+    async def from_upload(self, chunks: AsyncIterator[bytes], *, field: str = "file") -> MediaResource:
+        max_bytes = self.settings.media_max_bytes
+        try:
+            staged = await self.storage.stage(chunks, max_bytes=max_bytes)
+        except TooLargeError as exc:
+            raise PayloadTooLargeError(f"The file is larger than {format_size(max_bytes)}") from exc
+        return await self.from_staged(staged, field=field)
+
+    async def from_staged(self, staged: StagedFile, *, field: str) -> MediaResource:
+        """Inspect, store and record a staged file (the staged copy is always consumed)."""
+        try:
+            info = await asyncio.to_thread(inspect_image, staged.path, max_pixels=self.settings.image_max_pixels)
+            key = await asyncio.to_thread(self.storage.commit, staged, extension=info.extension)
+        except InvalidImageError as exc:
+            raise BadUserInputError({field: exc.message}) from exc
+        finally:
+            staged.discard()
+        return await self._record(key, staged, info)
+
+    def url_of(self, media: MediaResource) -> str:
+        return self.storage.url_for(media.storage_key, self.settings.public_base_url)
+
+    # --- sources ---------------------------------------------------------------------------------------------
+
+    async def _by_id(self, media_id: uuid.UUID) -> MediaResource:
+        media = await self.session.get(MediaResource, media_id)
+        # Another user's upload is private until they reference it somewhere; its id alone grants nothing.
+        if media is None or not self._may_use(media):
+            raise NotFoundError("Media resource")
+        return media
+
+    async def _from_url(self, url: str, *, field: str) -> MediaResource:
+        own_key = self.storage.key_from_url(url, self.settings.public_base_url)
+        if own_key is not None:
+            return await self._by_storage_key(own_key, field=field)
+        if url.startswith("data:"):
+            return await self._from_data_uri(url, field=field)
+        if url.lower().startswith("https://"):
+            return await self._from_remote(url, field=field)
+        raise BadUserInputError({field: "must be an https URL, a data: URI (base64) or the URL of an upload"})
+
+    async def _by_storage_key(self, key: str, *, field: str) -> MediaResource:
+        # Our media URLs are public (content-addressed), so whoever holds one may reference it; the caller's own
+        # record is preferred, else the content gets a record of the caller's.
+        rows = (await self.session.scalars(select(MediaResource).where(MediaResource.storage_key == key))).all()
+        if not rows:
+            raise BadUserInputError({field: "no uploaded file has this URL"})
+        own = next((row for row in rows if self.caller is not None and row.owner_id == self.caller.id), None)
+        if own is not None:
+            return own
+        return await self._copy_record(rows[0])
+
+    async def _from_data_uri(self, uri: str, *, field: str) -> MediaResource:
+        match = _DATA_URI.match(uri)
+        if match is None:
+            raise BadUserInputError({field: "data: URIs must be base64-encoded (data:<type>;base64,<data>)"})
+        encoded = match.group("data")
+        max_bytes = self.settings.media_max_bytes
+        # Refuse before decoding: base64 is 4 characters per 3 bytes.
+        if len(encoded) > (max_bytes // 3 + 1) * 4 + 4:
+            raise PayloadTooLargeError(f"The image is larger than {format_size(max_bytes)}")
+        try:
+            data = base64.b64decode(encoded, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise BadUserInputError({field: "the data: URI is not valid base64"}) from exc
+        staged = await asyncio.to_thread(self.storage.stage_bytes, data, max_bytes=max_bytes)
+        return await self.from_staged(staged, field=field)
+
+    async def _from_remote(self, url: str, *, field: str) -> MediaResource:
+        settings = self.settings
+        chunks = fetch_image_url(
+            url,
+            max_bytes=settings.media_max_bytes,
+            timeout=settings.fetch_timeout_seconds,
+            allow_private=settings.fetch_allow_private_networks,
+            ca_bundle=settings.fetch_ca_bundle,
+        )
+        try:
+            staged = await self.storage.stage(chunks, max_bytes=settings.media_max_bytes)
+        except TooLargeError as exc:
+            raise PayloadTooLargeError(f"The image is larger than {format_size(settings.media_max_bytes)}") from exc
+        except FetchError as exc:
+            raise BadUserInputError({field: f"could not fetch the image: {exc}"}) from exc
+        return await self.from_staged(staged, field=field)
+
+    # --- records ---------------------------------------------------------------------------------------------
+
+    def _may_use(self, media: MediaResource) -> bool:
+        if self.caller is None:
+            return media.owner_id is None
+        return self.caller.is_superuser or media.owner_id in (None, self.caller.id)
+
+    async def _record(self, key: str, staged: StagedFile, info: ImageInfo) -> MediaResource:
+        owner_id = self.caller.id if self.caller is not None else None
+        existing = await self.session.scalar(
+            select(MediaResource)
+            .where(MediaResource.storage_key == key, MediaResource.owner_id == owner_id)
+            .order_by(MediaResource.created_at)
+            .limit(1)
+        )
+        if existing is not None:
+            return existing
+        media = MediaResource(
+            owner_id=owner_id,
+            storage_key=key,
+            content_hash=staged.sha256,
+            file_size=staged.size,
+            extension=info.extension,
+            mime_type=info.mime_type,
+            resource_type=MediaResourceType.IMAGE,
+            width=info.width,
+            height=info.height,
+            aspect_ratio=info.aspect_ratio,
+            orientation=info.orientation,
+            dominant_color=info.dominant_color,
+            color_profile=info.color_profile,
+        )
+        self.session.add(media)
+        await self.session.flush()
+        return media
+
+    async def _copy_record(self, source: MediaResource) -> MediaResource:
+        media = MediaResource(
+            owner_id=self.caller.id if self.caller is not None else None,
+            **{
+                column: getattr(source, column)
+                for column in (
+                    "storage_key", "content_hash", "file_size", "extension", "mime_type", "resource_type",
+                    "width", "height", "aspect_ratio", "orientation", "dominant_color", "color_profile", "duration",
+                )
+            },
+        )  # fmt: skip
+        self.session.add(media)
+        await self.session.flush()
+        return media
+
+    @staticmethod
+    def _apply_descriptions(media: MediaResource, source: MediaSource) -> None:
+        if source.alt_text is not None:
+            media.alt_text = source.alt_text
+        if source.caption is not None:
+            media.caption = source.caption
+        if source.protected:
+            media.protected = True

@@ -1,0 +1,32 @@
+"""Fixed-window counters in Redis, shared by every API process."""
+
+from __future__ import annotations
+
+from redis.asyncio import Redis
+
+
+class FailureLimiter:
+    """Counts failures per key within a window; `blocked` once `limit` failures happened in it."""
+
+    def __init__(self, redis: Redis, *, prefix: str, limit: int, window_seconds: int = 60) -> None:
+        self.redis = redis
+        self.prefix = prefix
+        self.limit = limit
+        self.window_seconds = window_seconds
+
+    def _key(self, key: str) -> str:
+        return f"{self.prefix}:{key}"
+
+    async def blocked(self, key: str) -> bool:
+        count = await self.redis.get(self._key(key))
+        return count is not None and int(count) >= self.limit
+
+    async def record_failure(self, key: str) -> None:
+        full_key = self._key(key)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.incr(full_key)
+            pipe.expire(full_key, self.window_seconds, nx=True)
+            await pipe.execute()
+
+    async def reset(self, key: str) -> None:
+        await self.redis.delete(self._key(key))

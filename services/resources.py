@@ -1,0 +1,43 @@
+"""Process-wide resources (database, Redis, storage), opened at start-up and closed at shutdown.
+
+Shared by the API (graph/) and the worker (jobs/)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from core.settings import Settings
+from core.storage import Storage
+from db.engine import create_engine, create_session_factory
+
+
+@dataclass
+class Resources:
+    settings: Settings
+    engine: AsyncEngine
+    session_factory: async_sessionmaker[AsyncSession]
+    redis: Redis
+    storage: Storage
+
+    @classmethod
+    def open(cls, settings: Settings) -> Resources:
+        if not settings.database_url or not settings.redis_url:
+            raise RuntimeError("DATABASE_URL and REDIS_URL must be set (`make run` sets them for you)")
+        engine = create_engine(settings.database_url)
+        return cls(
+            settings=settings,
+            engine=engine,
+            session_factory=create_session_factory(engine),
+            redis=Redis.from_url(settings.redis_url),
+            storage=Storage(settings.storage_dir),
+        )
+
+    async def close(self) -> None:
+        await self.redis.aclose()
+        await self.engine.dispose()
+
+    def redis_key(self, *parts: str) -> str:
+        return ":".join((self.settings.redis_prefix, *parts))

@@ -1,0 +1,107 @@
+"""Users, logins and organizations."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.security import hash_password, verify_password
+from db.models import Organization, OrganizationMembership, User
+from db.models.enums import OrganizationRole
+from services.caller import Caller
+from services.errors import (
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    RateLimitedError,
+    UnauthenticatedError,
+)
+from services.rate_limit import FailureLimiter
+from services.visibility import ensure_member
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+async def find_user_by_email(session: AsyncSession, email: str) -> User | None:
+    return await session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
+
+
+async def create_user(
+    session: AsyncSession, *, email: str, password: str, full_name: str | None, is_superuser: bool
+) -> User:
+    if await find_user_by_email(session, email) is not None:
+        raise ConflictError("A user with this email already exists")
+    user = User(
+        email=normalise_email(email),
+        hashed_password=hash_password(password),
+        full_name=full_name,
+        is_superuser=is_superuser,
+    )
+    session.add(user)
+    try:
+        await session.flush()
+    except IntegrityError as exc:  # a concurrent create won the race
+        raise ConflictError("A user with this email already exists") from exc
+    return user
+
+
+async def authenticate(
+    session: AsyncSession, limiter: FailureLimiter, *, email: str, password: str, client: str
+) -> User:
+    """The user for these credentials; failed attempts are limited per email and client address."""
+    key = f"{normalise_email(email)}|{client}"
+    if await limiter.blocked(key):
+        raise RateLimitedError("Too many failed login attempts; try again in a minute")
+    user = await find_user_by_email(session, email)
+    if not verify_password(password, user.hashed_password if user else None) or user is None:
+        await limiter.record_failure(key)
+        raise UnauthenticatedError("Incorrect email or password")
+    if not user.is_active:
+        raise UnauthenticatedError("This account is deactivated")
+    await limiter.reset(key)
+    return user
+
+
+async def create_organization(session: AsyncSession, caller: Caller, name: str) -> OrganizationMembership:
+    organization = Organization(name=name.strip())
+    session.add(organization)
+    await session.flush()
+    membership = OrganizationMembership(organization_id=organization.id, user_id=caller.id, role=OrganizationRole.OWNER)
+    session.add(membership)
+    await session.flush()
+    return membership
+
+
+async def add_member(
+    session: AsyncSession,
+    caller: Caller,
+    *,
+    organization_id: uuid.UUID,
+    user_id: uuid.UUID,
+    role: OrganizationRole,
+) -> OrganizationMembership:
+    """Owners of the organization and superusers add members; an existing member gets the new role."""
+    if await session.get(Organization, organization_id) is None:
+        raise NotFoundError("Organization")
+    ensure_member(caller, organization_id)
+    if not caller.is_superuser and not caller.is_owner_of(organization_id):
+        raise ForbiddenError("Only the organization's owners may add members")
+    if await session.get(User, user_id) is None:
+        raise NotFoundError("User")
+    membership = await session.scalar(
+        select(OrganizationMembership).where(
+            OrganizationMembership.organization_id == organization_id, OrganizationMembership.user_id == user_id
+        )
+    )
+    if membership is None:
+        membership = OrganizationMembership(organization_id=organization_id, user_id=user_id, role=role)
+        session.add(membership)
+    else:
+        membership.role = role
+    await session.flush()
+    return membership
