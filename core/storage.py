@@ -1,0 +1,298 @@
+"""Content-addressed file storage on a local folder, and the `/media` endpoint that serves it.
+
+Layout under the root:
+    tmp/<random>.part                     files being received (staged), never served
+    <namespace>/<sha[:2]>/<sha>.<ext>     committed files; the storage key is this relative path
+
+A file's name is the SHA-256 of its bytes, so the same content is stored once and a committed file never
+changes: it can be cached forever and replaced by nothing but itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import io
+import mimetypes
+import os
+import re
+import stat
+import tempfile
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Protocol
+from urllib.parse import urlsplit
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+MEDIA_NAMESPACE = "media"
+# Reads and writes in pieces this big: large enough for few system calls, small enough to never matter in memory.
+CHUNK_SIZE = 1 << 16
+
+_MEDIA_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp", "gif": "image/gif"}
+_CACHE_FOREVER = "public, max-age=31536000, immutable"
+
+_NAMESPACE = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
+_EXTENSION = re.compile(r"[a-z0-9]{1,16}")
+# The only shape commit() produces; URLs and the endpoint accept nothing else.
+_CONTENT_KEY = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}/([0-9a-f]{2})/\1[0-9a-f]{62}\.[a-z0-9]{1,16}")
+
+
+class StorageError(Exception):
+    """Base of the storage errors; `message` is meant for the person who sent the file."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class TooLargeError(StorageError):
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(f"file is too large (the limit is {format_size(max_bytes)})")
+        self.max_bytes = max_bytes
+
+
+class UnsafeKeyError(StorageError, ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(f"invalid storage key: {key!r}")
+        self.key = key
+
+
+class AsyncReadable(Protocol):
+    """What Starlette's `UploadFile` offers (and Strawberry's `Upload` is)."""
+
+    async def read(self, size: int = -1) -> bytes: ...
+
+
+@dataclass(frozen=True, slots=True)
+class StagedFile:
+    """A received file waiting under `tmp/` to be inspected, then committed or discarded."""
+
+    path: Path
+    sha256: str
+    size: int
+
+    def discard(self) -> None:
+        # Harmless after a commit: the temp name is gone by then.
+        self.path.unlink(missing_ok=True)
+
+
+def format_size(size: int) -> str:
+    for unit, factor in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
+        if size >= factor:
+            return f"{size / factor:.1f}".removesuffix(".0") + f" {unit}"
+    return f"{size} bytes"
+
+
+async def iter_chunks(reader: AsyncReadable, chunk_size: int = CHUNK_SIZE) -> AsyncIterator[bytes]:
+    """Adapt an upload (anything with `async read(n)`) to what `Storage.stage` consumes."""
+    while chunk := await reader.read(chunk_size):
+        yield chunk
+
+
+class _TempWriter:
+    """Writes one temp file while hashing and counting, enforcing the size limit on the way."""
+
+    def __init__(self, tmp_dir: Path, max_bytes: int | None) -> None:
+        tmp_dir.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=tmp_dir, suffix=".part")
+        self.path = Path(name)
+        self._file = os.fdopen(fd, "wb")
+        self._hash = hashlib.sha256()
+        self._size = 0
+        self._max_bytes = max_bytes
+
+    def write(self, chunk: bytes) -> None:
+        self._size += len(chunk)
+        if self._max_bytes is not None and self._size > self._max_bytes:
+            raise TooLargeError(self._max_bytes)
+        self._hash.update(chunk)
+        self._file.write(chunk)
+
+    def finish(self) -> StagedFile:
+        self._file.close()
+        return StagedFile(path=self.path, sha256=self._hash.hexdigest(), size=self._size)
+
+    def abort(self) -> None:
+        self._file.close()
+        self.path.unlink(missing_ok=True)
+
+
+class Storage:
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root).resolve()
+        self.tmp_dir = self.root / "tmp"
+
+    # --- receiving -------------------------------------------------------------------------------------------
+
+    async def stage(self, chunks: AsyncIterator[bytes], *, max_bytes: int) -> StagedFile:
+        """Stream `chunks` into a temp file, hashing as it goes; past `max_bytes` nothing is left behind.
+
+        Any error from `chunks` (a failed download, a cancelled request) also removes the temp file.
+        """
+        writer = await asyncio.to_thread(_TempWriter, self.tmp_dir, max_bytes)
+        try:
+            async for chunk in chunks:
+                # Disk writes off the event loop; hashing rides along in the same thread hop.
+                await asyncio.to_thread(writer.write, chunk)
+            return await asyncio.to_thread(writer.finish)
+        except BaseException:
+            writer.abort()
+            raise
+        finally:
+            # Stop the producer early too (an HTTP download keeps its connection open otherwise).
+            aclose = getattr(chunks, "aclose", None)
+            if aclose is not None:
+                await aclose()
+
+    def stage_reader(self, reader: BinaryIO, *, max_bytes: int | None = None) -> StagedFile:
+        """Synchronous `stage` for blocking readers (a ZIP entry in a worker thread, in-memory bytes)."""
+        writer = _TempWriter(self.tmp_dir, max_bytes)
+        try:
+            while chunk := reader.read(CHUNK_SIZE):
+                writer.write(chunk)
+            return writer.finish()
+        except BaseException:
+            writer.abort()
+            raise
+
+    def stage_bytes(self, data: bytes, *, max_bytes: int | None = None) -> StagedFile:
+        """Stage small in-memory content (a decoded `data:` URI) the same way as a stream."""
+        return self.stage_reader(io.BytesIO(data), max_bytes=max_bytes)
+
+    def commit(self, staged: StagedFile, *, extension: str, namespace: str = MEDIA_NAMESPACE) -> str:
+        """Move a staged file to its content address and answer its storage key.
+
+        When that content is already stored, the existing file stays and the staged copy is dropped.
+        """
+        if not _EXTENSION.fullmatch(extension):
+            raise ValueError(f"invalid file extension: {extension!r}")
+        if not _NAMESPACE.fullmatch(namespace):
+            raise ValueError(f"invalid storage namespace: {namespace!r}")
+        if staged.path.parent != self.tmp_dir:
+            # Only our own temp folder is on the same file system as the target, which a rename needs.
+            raise ValueError("the staged file does not belong to this storage")
+        key = f"{namespace}/{staged.sha256[:2]}/{staged.sha256}.{extension}"
+        target = self.path_for(key)
+        if target.is_file():
+            staged.discard()
+            return key
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # mkstemp makes owner-only files; committed media is public content.
+        staged.path.chmod(0o644)
+        # Atomic: readers see no file or the whole file. Two racing commits of the same content both rename
+        # identical bytes, so whichever wins, the result is the same.
+        os.replace(staged.path, target)
+        return key
+
+    def store_bytes(
+        self,
+        data: bytes,
+        *,
+        extension: str,
+        namespace: str = MEDIA_NAMESPACE,
+        max_bytes: int | None = None,
+    ) -> str:
+        """Stage and commit small in-memory content in one step; answers the storage key."""
+        staged = self.stage_bytes(data, max_bytes=max_bytes)
+        try:
+            return self.commit(staged, extension=extension, namespace=namespace)
+        finally:
+            staged.discard()
+
+    # --- stored files ----------------------------------------------------------------------------------------
+
+    def path_for(self, key: str) -> Path:
+        """The file a key names; refuses keys that could reach outside the root (`..`, absolute, backslashes)."""
+        if not key or "\x00" in key or "\\" in key or key.startswith("/"):
+            raise UnsafeKeyError(key)
+        if any(part in ("", ".", "..") for part in key.split("/")):
+            raise UnsafeKeyError(key)
+        path = (self.root / key).resolve()
+        # Also catches a symlink inside the root that points elsewhere.
+        if path == self.root or not path.is_relative_to(self.root):
+            raise UnsafeKeyError(key)
+        return path
+
+    def exists(self, key: str) -> bool:
+        """Whether a file is stored under `key`; an unsafe key names nothing, so it is False."""
+        try:
+            return self.path_for(key).is_file()
+        except UnsafeKeyError:
+            return False
+
+    def delete(self, key: str) -> None:
+        """Remove a stored file; deleting a missing one is fine.
+
+        Content is shared: every record whose content is identical has the same key, so only delete a key no
+        record uses any more.
+        """
+        self.path_for(key).unlink(missing_ok=True)
+
+    # --- URLs ------------------------------------------------------------------------------------------------
+
+    def url_for(self, key: str, public_base_url: str = "") -> str:
+        """The URL `/media` serves a media key at: site-relative, or absolute under `public_base_url`."""
+        if not _CONTENT_KEY.fullmatch(key) or not key.startswith(f"{MEDIA_NAMESPACE}/"):
+            raise ValueError(f"not a servable media key: {key!r}")
+        path = "/media/" + key.removeprefix(f"{MEDIA_NAMESPACE}/")
+        return public_base_url.rstrip("/") + path
+
+    def key_from_url(self, url: str, public_base_url: str = "") -> str | None:
+        """The media key behind one of our own media URLs (relative, or absolute under our base), else None."""
+        parts = urlsplit(url)
+        if parts.query or parts.fragment:
+            return None
+        if parts.scheme or parts.netloc:
+            if not public_base_url:
+                return None
+            base = urlsplit(public_base_url)
+            if (parts.scheme.lower(), parts.netloc.lower()) != (base.scheme.lower(), base.netloc.lower()):
+                return None
+            prefix = base.path.rstrip("/") + "/media/"
+        else:
+            prefix = "/media/"
+        if not parts.path.startswith(prefix):
+            return None
+        key = f"{MEDIA_NAMESPACE}/" + parts.path.removeprefix(prefix)
+        return key if _CONTENT_KEY.fullmatch(key) else None
+
+
+def media_type_for(key: str) -> str:
+    extension = key.rpartition(".")[2].lower()
+    if extension in _MEDIA_TYPES:
+        return _MEDIA_TYPES[extension]
+    guessed, _ = mimetypes.guess_type(f"file.{extension}")
+    return guessed or "application/octet-stream"
+
+
+def media_route(storage: Storage) -> Route:
+    """`GET /media/{key}`: committed media files, streamed from disk and cached forever (names are hashes)."""
+
+    async def serve_media(request: Request) -> Response:
+        key = f"{MEDIA_NAMESPACE}/" + request.path_params["key"]
+        if not _CONTENT_KEY.fullmatch(key):
+            return PlainTextResponse("not found", status_code=404)
+        path = storage.path_for(key)
+        file_stat = await asyncio.to_thread(_stat_file, path)
+        if file_stat is None:
+            return PlainTextResponse("not found", status_code=404)
+        return FileResponse(
+            path,
+            stat_result=file_stat,
+            media_type=media_type_for(key),
+            headers={"Cache-Control": _CACHE_FOREVER, "X-Content-Type-Options": "nosniff"},
+        )
+
+    return Route("/media/{key:path}", serve_media, methods=["GET", "HEAD"])
+
+
+def _stat_file(path: Path) -> os.stat_result | None:
+    try:
+        result = path.stat()
+    except OSError:
+        return None
+    return result if stat.S_ISREG(result.st_mode) else None
