@@ -75,9 +75,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_background_presets")),
     )
-    op.create_index(
-        op.f("ix_background_presets_deleted_at"), "background_presets", ["deleted_at"], unique=False
-    )
+    op.create_index(op.f("ix_background_presets_deleted_at"), "background_presets", ["deleted_at"], unique=False)
     op.create_index(
         op.f("ix_background_presets_organization_id"), "background_presets", ["organization_id"], unique=False
     )
@@ -120,9 +118,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_media_resources")),
     )
-    op.create_index(
-        op.f("ix_media_resources_content_hash"), "media_resources", ["content_hash"], unique=False
-    )
+    op.create_index(op.f("ix_media_resources_content_hash"), "media_resources", ["content_hash"], unique=False)
     op.create_index(op.f("ix_media_resources_owner_id"), "media_resources", ["owner_id"], unique=False)
     op.create_index(op.f("ix_media_resources_storage_key"), "media_resources", ["storage_key"], unique=False)
     op.create_table(
@@ -157,13 +153,9 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_organization_memberships")),
-        sa.UniqueConstraint(
-            "organization_id", "user_id", name=op.f("uq_organization_memberships_organization_id")
-        ),
+        sa.UniqueConstraint("organization_id", "user_id", name=op.f("uq_organization_memberships_organization_id")),
     )
-    op.create_index(
-        op.f("ix_organization_memberships_user_id"), "organization_memberships", ["user_id"], unique=False
-    )
+    op.create_index(op.f("ix_organization_memberships_user_id"), "organization_memberships", ["user_id"], unique=False)
     op.create_table(
         "resolution_presets",
         sa.Column("name", sa.String(length=255), nullable=False),
@@ -188,9 +180,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_resolution_presets")),
     )
-    op.create_index(
-        op.f("ix_resolution_presets_deleted_at"), "resolution_presets", ["deleted_at"], unique=False
-    )
+    op.create_index(op.f("ix_resolution_presets_deleted_at"), "resolution_presets", ["deleted_at"], unique=False)
     op.create_index(
         op.f("ix_resolution_presets_organization_id"), "resolution_presets", ["organization_id"], unique=False
     )
@@ -274,9 +264,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_set_designs")),
     )
-    op.create_index(
-        op.f("ix_set_designs_background_preset_id"), "set_designs", ["background_preset_id"], unique=False
-    )
+    op.create_index(op.f("ix_set_designs_background_preset_id"), "set_designs", ["background_preset_id"], unique=False)
     op.create_index(op.f("ix_set_designs_deleted_at"), "set_designs", ["deleted_at"], unique=False)
     op.create_index(op.f("ix_set_designs_organization_id"), "set_designs", ["organization_id"], unique=False)
     op.create_index(op.f("ix_set_designs_owner_id"), "set_designs", ["owner_id"], unique=False)
@@ -387,9 +375,7 @@ def upgrade() -> None:
         "uq_shot_types_scope_name",
         "shot_types",
         [
-            sa.literal_column(
-                "coalesce(organization_id, owner_id, '00000000-0000-0000-0000-000000000000'::uuid)"
-            ),
+            sa.literal_column("coalesce(organization_id, owner_id, '00000000-0000-0000-0000-000000000000'::uuid)"),
             sa.literal_column("lower(name)"),
         ],
         unique=True,
@@ -468,9 +454,7 @@ def upgrade() -> None:
             name=op.f("fk_styles_organization_id_organizations"),
             ondelete="RESTRICT",
         ),
-        sa.ForeignKeyConstraint(
-            ["owner_id"], ["users.id"], name=op.f("fk_styles_owner_id_users"), ondelete="RESTRICT"
-        ),
+        sa.ForeignKeyConstraint(["owner_id"], ["users.id"], name=op.f("fk_styles_owner_id_users"), ondelete="RESTRICT"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_styles")),
         sa.UniqueConstraint("slug", name=op.f("uq_styles_slug")),
     )
@@ -600,17 +584,13 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_subjects_age_class"), "subjects", ["age_class"], unique=False)
     op.create_index(op.f("ix_subjects_body_type"), "subjects", ["body_type"], unique=False)
-    op.create_index(
-        op.f("ix_subjects_cover_image_media_id"), "subjects", ["cover_image_media_id"], unique=False
-    )
+    op.create_index(op.f("ix_subjects_cover_image_media_id"), "subjects", ["cover_image_media_id"], unique=False)
     op.create_index(op.f("ix_subjects_deleted_at"), "subjects", ["deleted_at"], unique=False)
     op.create_index(op.f("ix_subjects_enabled"), "subjects", ["enabled"], unique=False)
     op.create_index("ix_subjects_name_lower", "subjects", [sa.literal_column("lower(name)")], unique=False)
     op.create_index(op.f("ix_subjects_organization_id"), "subjects", ["organization_id"], unique=False)
     op.create_index(op.f("ix_subjects_owner_id"), "subjects", ["owner_id"], unique=False)
-    op.create_index(
-        op.f("ix_subjects_portrait_image_media_id"), "subjects", ["portrait_image_media_id"], unique=False
-    )
+    op.create_index(op.f("ix_subjects_portrait_image_media_id"), "subjects", ["portrait_image_media_id"], unique=False)
     op.create_index(op.f("ix_subjects_public"), "subjects", ["public"], unique=False)
     op.create_table(
         "pose_presets",
@@ -648,13 +628,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_pose_presets")),
     )
     op.create_index(op.f("ix_pose_presets_deleted_at"), "pose_presets", ["deleted_at"], unique=False)
-    op.create_index(
-        op.f("ix_pose_presets_organization_id"), "pose_presets", ["organization_id"], unique=False
-    )
+    op.create_index(op.f("ix_pose_presets_organization_id"), "pose_presets", ["organization_id"], unique=False)
     op.create_index(op.f("ix_pose_presets_owner_id"), "pose_presets", ["owner_id"], unique=False)
-    op.create_index(
-        op.f("ix_pose_presets_pose_image_media_id"), "pose_presets", ["pose_image_media_id"], unique=False
-    )
+    op.create_index(op.f("ix_pose_presets_pose_image_media_id"), "pose_presets", ["pose_image_media_id"], unique=False)
     op.create_index(op.f("ix_pose_presets_shot_type_id"), "pose_presets", ["shot_type_id"], unique=False)
     op.create_table(
         "set_base_images",
@@ -692,15 +668,9 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_set_base_images")),
     )
-    op.create_index(
-        op.f("ix_set_base_images_image_media_id"), "set_base_images", ["image_media_id"], unique=False
-    )
-    op.create_index(
-        op.f("ix_set_base_images_set_design_id"), "set_base_images", ["set_design_id"], unique=False
-    )
-    op.create_index(
-        op.f("ix_set_base_images_shot_type_id"), "set_base_images", ["shot_type_id"], unique=False
-    )
+    op.create_index(op.f("ix_set_base_images_image_media_id"), "set_base_images", ["image_media_id"], unique=False)
+    op.create_index(op.f("ix_set_base_images_set_design_id"), "set_base_images", ["set_design_id"], unique=False)
+    op.create_index(op.f("ix_set_base_images_shot_type_id"), "set_base_images", ["shot_type_id"], unique=False)
     op.create_index(op.f("ix_set_base_images_subject_id"), "set_base_images", ["subject_id"], unique=False)
     op.create_table(
         "set_reference_images",
@@ -784,15 +754,11 @@ def upgrade() -> None:
         ["set_design_id"],
         unique=False,
     )
-    op.create_index(
-        op.f("ix_set_subject_portraits_subject_id"), "set_subject_portraits", ["subject_id"], unique=False
-    )
+    op.create_index(op.f("ix_set_subject_portraits_subject_id"), "set_subject_portraits", ["subject_id"], unique=False)
     op.create_table(
         "shooting_guidelines",
         sa.Column("name", sa.String(length=255), nullable=False),
-        sa.Column(
-            "allow_back_shots_without_back_image", sa.Boolean(), server_default="false", nullable=False
-        ),
+        sa.Column("allow_back_shots_without_back_image", sa.Boolean(), server_default="false", nullable=False),
         sa.Column("auto_start_look_generations", sa.Boolean(), server_default="false", nullable=False),
         sa.Column("background_preset_id", sa.UUID(), nullable=True),
         sa.Column("resolution_preset_id", sa.UUID(), nullable=True),
@@ -844,18 +810,14 @@ def upgrade() -> None:
         ["background_preset_id"],
         unique=False,
     )
-    op.create_index(
-        op.f("ix_shooting_guidelines_deleted_at"), "shooting_guidelines", ["deleted_at"], unique=False
-    )
+    op.create_index(op.f("ix_shooting_guidelines_deleted_at"), "shooting_guidelines", ["deleted_at"], unique=False)
     op.create_index(
         op.f("ix_shooting_guidelines_organization_id"),
         "shooting_guidelines",
         ["organization_id"],
         unique=False,
     )
-    op.create_index(
-        op.f("ix_shooting_guidelines_owner_id"), "shooting_guidelines", ["owner_id"], unique=False
-    )
+    op.create_index(op.f("ix_shooting_guidelines_owner_id"), "shooting_guidelines", ["owner_id"], unique=False)
     op.create_index(
         op.f("ix_shooting_guidelines_resolution_preset_id"),
         "shooting_guidelines",
@@ -915,15 +877,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_subject_base_images")),
         sa.UniqueConstraint("subject_id", "shot_type_id", name=op.f("uq_subject_base_images_subject_id")),
     )
-    op.create_index(
-        op.f("ix_subject_base_images_media_id"), "subject_base_images", ["media_id"], unique=False
-    )
-    op.create_index(
-        op.f("ix_subject_base_images_shot_type_id"), "subject_base_images", ["shot_type_id"], unique=False
-    )
-    op.create_index(
-        op.f("ix_subject_base_images_subject_id"), "subject_base_images", ["subject_id"], unique=False
-    )
+    op.create_index(op.f("ix_subject_base_images_media_id"), "subject_base_images", ["media_id"], unique=False)
+    op.create_index(op.f("ix_subject_base_images_shot_type_id"), "subject_base_images", ["shot_type_id"], unique=False)
+    op.create_index(op.f("ix_subject_base_images_subject_id"), "subject_base_images", ["subject_id"], unique=False)
     op.create_table(
         "subject_base_images_upload_tasks",
         sa.Column("owner_id", sa.UUID(), nullable=False),
@@ -1008,12 +964,8 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_subject_data_images")),
     )
-    op.create_index(
-        op.f("ix_subject_data_images_media_id"), "subject_data_images", ["media_id"], unique=False
-    )
-    op.create_index(
-        op.f("ix_subject_data_images_subject_id"), "subject_data_images", ["subject_id"], unique=False
-    )
+    op.create_index(op.f("ix_subject_data_images_media_id"), "subject_data_images", ["media_id"], unique=False)
+    op.create_index(op.f("ix_subject_data_images_subject_id"), "subject_data_images", ["subject_id"], unique=False)
     op.create_table(
         "subject_measurements",
         sa.Column("subject_id", sa.UUID(), nullable=False),
@@ -1070,9 +1022,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_subject_measurements")),
     )
-    op.create_index(
-        op.f("ix_subject_measurements_subject_id"), "subject_measurements", ["subject_id"], unique=True
-    )
+    op.create_index(op.f("ix_subject_measurements_subject_id"), "subject_measurements", ["subject_id"], unique=True)
     op.create_table(
         "subject_portfolio_images",
         sa.Column("subject_id", sa.UUID(), nullable=False),
@@ -1210,9 +1160,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("guideline_id", "subject_id", name=op.f("pk_guideline_subjects")),
     )
-    op.create_index(
-        op.f("ix_guideline_subjects_subject_id"), "guideline_subjects", ["subject_id"], unique=False
-    )
+    op.create_index(op.f("ix_guideline_subjects_subject_id"), "guideline_subjects", ["subject_id"], unique=False)
     op.create_table(
         "guideline_shot_type_rule_shot_types",
         sa.Column("rule_id", sa.UUID(), nullable=False),
@@ -1230,9 +1178,7 @@ def upgrade() -> None:
             name=op.f("fk_guideline_shot_type_rule_shot_types_shot_type_id_shot_types"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint(
-            "rule_id", "shot_type_id", name=op.f("pk_guideline_shot_type_rule_shot_types")
-        ),
+        sa.PrimaryKeyConstraint("rule_id", "shot_type_id", name=op.f("pk_guideline_shot_type_rule_shot_types")),
     )
     op.create_index(
         op.f("ix_guideline_shot_type_rule_shot_types_shot_type_id"),
@@ -1317,9 +1263,7 @@ def downgrade() -> None:
     op.drop_table("subject_data_images")
     op.drop_index("ix_upload_tasks_subject_created", table_name="subject_base_images_upload_tasks")
     op.drop_index("ix_upload_tasks_status", table_name="subject_base_images_upload_tasks")
-    op.drop_index(
-        op.f("ix_subject_base_images_upload_tasks_owner_id"), table_name="subject_base_images_upload_tasks"
-    )
+    op.drop_index(op.f("ix_subject_base_images_upload_tasks_owner_id"), table_name="subject_base_images_upload_tasks")
     op.drop_table("subject_base_images_upload_tasks")
     op.drop_index(op.f("ix_subject_base_images_subject_id"), table_name="subject_base_images")
     op.drop_index(op.f("ix_subject_base_images_shot_type_id"), table_name="subject_base_images")
@@ -1377,9 +1321,7 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_styles_cover_image_media_id"), table_name="styles")
     op.drop_index(op.f("ix_styles_archived"), table_name="styles")
     op.drop_table("styles")
-    op.drop_index(
-        "uq_shot_types_scope_name", table_name="shot_types", postgresql_where=sa.text("deleted_at IS NULL")
-    )
+    op.drop_index("uq_shot_types_scope_name", table_name="shot_types", postgresql_where=sa.text("deleted_at IS NULL"))
     op.drop_index(op.f("ix_shot_types_view_angle"), table_name="shot_types")
     op.drop_index(op.f("ix_shot_types_reference_image_media_id"), table_name="shot_types")
     op.drop_index(op.f("ix_shot_types_public"), table_name="shot_types")
@@ -1394,9 +1336,7 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_set_designs_background_preset_id"), table_name="set_designs")
     op.drop_table("set_designs")
     op.drop_index(op.f("ix_background_preset_framings_preset_id"), table_name="background_preset_framings")
-    op.drop_index(
-        op.f("ix_background_preset_framings_image_media_id"), table_name="background_preset_framings"
-    )
+    op.drop_index(op.f("ix_background_preset_framings_image_media_id"), table_name="background_preset_framings")
     op.drop_table("background_preset_framings")
     op.drop_index(op.f("ix_resolution_presets_owner_id"), table_name="resolution_presets")
     op.drop_index(op.f("ix_resolution_presets_organization_id"), table_name="resolution_presets")
