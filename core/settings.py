@@ -39,7 +39,7 @@ class Settings(BaseSettings):
     login_attempts_per_minute: int = 5
 
     # GraphQL edge limits.
-    query_max_depth: int = 12
+    query_max_depth: int = 10
     query_max_aliases: int = 30
     query_max_tokens: int = 5000
 

@@ -22,7 +22,7 @@ from graph.context import Context
 from graph.graphiql import graphiql_static_mount, render_graphiql_page
 from graph.http import access_token, healthz, readyz
 from graph.loaders import Loaders
-from graph.schema import schema
+from graph.schema import build_schema
 from graph.uploads import UploadGuard
 from services.resources import Resources
 
@@ -65,7 +65,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         finally:
             await resources.close()
 
-    view = GraphQLView(schema, multipart_uploads_enabled=True, keep_alive=True, keep_alive_interval=15)
+    view = GraphQLView(build_schema(settings), multipart_uploads_enabled=True, keep_alive=True, keep_alive_interval=15)
     app = Starlette(
         routes=[
             Route(GRAPHQL_PATH, view, methods=["GET", "POST"]),

@@ -24,7 +24,9 @@ INTERNAL_MESSAGE = "Internal server error"
 _TOO_COMPLEX = re.compile(
     r"exceeds maximum operation depth|aliases found\. Allowed|Document contains more than \d+ tokens"
 )
-_VARIABLE_COERCION = re.compile(r"^Variable '\$[^']+' (got invalid value|of required type|of non-null type)")
+# graphql-core's wording for variables that do not coerce to their declared types (a bad enum, a missing
+# required input field, a malformed UUID): bad input, as Apollo reports it.
+_VARIABLE_COERCION = re.compile(r"^Variable '\$[^']+' (got invalid value|has invalid value|of required type|of non-null type)")
 
 
 def classify(error: GraphQLError) -> tuple[str, str, dict[str, object]]:

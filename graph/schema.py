@@ -8,18 +8,45 @@ from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDept
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
-from core.settings import get_settings
+from core.settings import Settings
+from graph.background_presets.mutations import Mutation as BackgroundPresetMutation
+from graph.background_presets.queries import Query as BackgroundPresetQuery
 from graph.errors import ErrorCodes
 from graph.media.mutations import Mutation as MediaMutation
+from graph.pose_presets.mutations import Mutation as PosePresetMutation
+from graph.pose_presets.queries import Query as PosePresetQuery
+from graph.resolution_presets.mutations import Mutation as ResolutionPresetMutation
+from graph.resolution_presets.queries import Query as ResolutionPresetQuery
+from graph.set_designs.mutations import Mutation as SetDesignMutation
+from graph.set_designs.queries import Query as SetDesignQuery
 from graph.shot_types.mutations import Mutation as ShotTypeMutation
 from graph.shot_types.queries import Query as ShotTypeQuery
 from graph.users.mutations import Mutation as UserMutation
 from graph.users.queries import Query as UserQuery
 
-Query = merge_types("Query", (UserQuery, ShotTypeQuery))
-Mutation = merge_types("Mutation", (UserMutation, MediaMutation, ShotTypeMutation))
-
-_settings = get_settings()
+Query = merge_types(
+    "Query",
+    (
+        UserQuery,
+        ShotTypeQuery,
+        BackgroundPresetQuery,
+        ResolutionPresetQuery,
+        PosePresetQuery,
+        SetDesignQuery,
+    ),
+)
+Mutation = merge_types(
+    "Mutation",
+    (
+        UserMutation,
+        MediaMutation,
+        ShotTypeMutation,
+        BackgroundPresetMutation,
+        ResolutionPresetMutation,
+        PosePresetMutation,
+        SetDesignMutation,
+    ),
+)
 
 
 class Schema(strawberry.Schema):
@@ -29,13 +56,19 @@ class Schema(strawberry.Schema):
         return
 
 
-schema = Schema(
-    query=Query,
-    mutation=Mutation,
-    extensions=[
-        QueryDepthLimiter(max_depth=_settings.query_max_depth),
-        MaxAliasesLimiter(max_alias_count=_settings.query_max_aliases),
-        MaxTokensLimiter(max_token_count=_settings.query_max_tokens),
-        ErrorCodes(),
-    ],
-)
+def build_schema(settings: Settings) -> Schema:
+    """The schema with this deployment's limits (each app builds its own from its settings)."""
+    return Schema(
+        query=Query,
+        mutation=Mutation,
+        extensions=[
+            lambda: QueryDepthLimiter(max_depth=settings.query_max_depth),
+            lambda: MaxAliasesLimiter(max_alias_count=settings.query_max_aliases),
+            lambda: MaxTokensLimiter(max_token_count=settings.query_max_tokens),
+            ErrorCodes,
+        ],
+    )
+
+
+# What `strawberry export-schema graph.schema:schema` writes to schema.graphql.
+schema = build_schema(Settings())

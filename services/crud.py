@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, func, select
@@ -64,6 +64,22 @@ async def get_visible(
     if row is None:
         raise NotFoundError(what)
     return row
+
+
+async def unseen_references(
+    session: AsyncSession, caller: Caller, model: type[RowT], references: Mapping[str, uuid.UUID]
+) -> list[str]:
+    """The input paths (e.g. `input.baseImages.0.subjectId`) whose id names no live row of `model` the caller
+    may read, in one query. Missing and hidden ids look the same, so nothing hidden is revealed."""
+    if not references:
+        return []
+    entity: Any = model
+    seen = set(
+        await session.scalars(
+            select(entity.id).where(entity.id.in_(set(references.values())), object_filter(caller, entity))
+        )
+    )
+    return [path for path, row_id in references.items() if row_id not in seen]
 
 
 async def list_visible(

@@ -105,3 +105,99 @@ async def add_member(
         membership.role = role
     await session.flush()
     return membership
+
+
+async def list_users(session: AsyncSession, *, skip: int, limit: int) -> tuple[list[User], int]:
+    total = await session.scalar(select(func.count()).select_from(User))
+    rows = await session.scalars(select(User).order_by(User.created_at, User.id).offset(skip).limit(limit))
+    return list(rows), int(total or 0)
+
+
+async def update_user(session: AsyncSession, caller: Caller, user_id: uuid.UUID, changes: dict[str, object]) -> User:
+    """Users change their own name, email and password; superusers change anyone, including the flags."""
+    if user_id != caller.id and not caller.is_superuser:
+        raise NotFoundError("User")
+    if ({"is_superuser", "is_active"} & changes.keys()) and not caller.is_superuser:
+        raise ForbiddenError("Only superusers may change isSuperuser or isActive")
+    user = await session.get(User, user_id, with_for_update=True)
+    if user is None:
+        raise NotFoundError("User")
+    for name, value in changes.items():
+        if name == "password":
+            user.hashed_password = hash_password(str(value))
+        elif name == "email":
+            user.email = normalise_email(str(value))
+        else:
+            setattr(user, name, value)
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise ConflictError("A user with this email already exists") from exc
+    return user
+
+
+async def deactivate_user(session: AsyncSession, caller: Caller, user_id: uuid.UUID) -> User:
+    """Users own rows everywhere, so "deleting" one deactivates it: it can no longer log in or use its tokens."""
+    if not caller.is_superuser:
+        raise ForbiddenError("Superuser privileges required")
+    if user_id == caller.id:
+        raise ConflictError("You cannot deactivate yourself")
+    user = await session.get(User, user_id, with_for_update=True)
+    if user is None:
+        raise NotFoundError("User")
+    user.is_active = False
+    await session.flush()
+    return user
+
+
+async def _owned_organization(session: AsyncSession, caller: Caller, organization_id: uuid.UUID) -> Organization:
+    organization = await session.get(Organization, organization_id, with_for_update=True)
+    if organization is None or not (caller.is_superuser or caller.is_member(organization_id)):
+        raise NotFoundError("Organization")
+    if not caller.is_superuser and not caller.is_owner_of(organization_id):
+        raise ForbiddenError("Only the organization's owners may do this")
+    return organization
+
+
+async def rename_organization(
+    session: AsyncSession, caller: Caller, organization_id: uuid.UUID, name: str
+) -> Organization:
+    organization = await _owned_organization(session, caller, organization_id)
+    organization.name = name.strip()
+    await session.flush()
+    return organization
+
+
+async def remove_member(session: AsyncSession, caller: Caller, organization_id: uuid.UUID, user_id: uuid.UUID) -> None:
+    """Owners remove anyone; members may leave. The last owner cannot leave (the organization would be orphaned)."""
+    leaving_self = user_id == caller.id and caller.is_member(organization_id)
+    if not leaving_self:
+        await _owned_organization(session, caller, organization_id)
+    membership = await session.scalar(
+        select(OrganizationMembership)
+        .where(OrganizationMembership.organization_id == organization_id, OrganizationMembership.user_id == user_id)
+        .with_for_update()
+    )
+    if membership is None:
+        raise NotFoundError("Membership")
+    if membership.role is OrganizationRole.OWNER:
+        owners = await session.scalar(
+            select(func.count()).where(
+                OrganizationMembership.organization_id == organization_id,
+                OrganizationMembership.role == OrganizationRole.OWNER,
+            )
+        )
+        if (owners or 0) <= 1:
+            raise ConflictError("An organization needs at least one owner")
+    await session.delete(membership)
+    await session.flush()
+
+
+async def delete_organization(session: AsyncSession, caller: Caller, organization_id: uuid.UUID) -> None:
+    """Only an organization that holds no objects (deleted ones included) can go: nothing is orphaned."""
+    organization = await _owned_organization(session, caller, organization_id)
+    await session.delete(organization)
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise ConflictError("The organization still holds objects; move or purge them first") from exc

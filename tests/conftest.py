@@ -206,7 +206,7 @@ async def live_server(app: Starlette) -> AsyncIterator[str]:
         port = probe.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
     task = asyncio.create_task(server.serve())
-    while not server.started:
+    while not server.started:  # noqa: ASYNC110 - uvicorn exposes a flag, not an event
         await asyncio.sleep(0.02)
     yield f"127.0.0.1:{port}"
     server.should_exit = True

@@ -5,9 +5,10 @@ import uuid
 import strawberry
 
 from db.models.enums import OrganizationRole
+from graph.common.types import Message
 from graph.context import Info
-from graph.users.inputs import UserCreate
-from graph.users.types import AccessToken, OrganizationMembership, User
+from graph.users.inputs import UserCreate, UserUpdate
+from graph.users.types import AccessToken, Organization, OrganizationMembership, User
 from graph.validation import InputErrors
 from services import users
 from services.auth import issue_token_for_credentials
@@ -39,10 +40,7 @@ class Mutation:
     @strawberry.mutation(description="Create an organization; the caller becomes its owner.")
     async def create_organization(self, info: Info, name: str) -> OrganizationMembership:
         caller = info.context.require_caller()
-        errors = InputErrors()
-        errors.not_blank("name", name)
-        errors.max_length("name", name, 255)
-        errors.raise_if_any()
+        _check_organization_name(name)
         async with info.context.session() as session, session.begin():
             membership = await users.create_organization(session, caller, name)
         return OrganizationMembership.of(membership)
@@ -57,6 +55,50 @@ class Mutation:
                 session, caller, organization_id=organization_id, user_id=user_id, role=role
             )
         return OrganizationMembership.of(membership)
+
+    @strawberry.mutation(description="Change a user: yourself, or anyone as a superuser.")
+    async def update_user(self, info: Info, id: uuid.UUID, input: UserUpdate) -> User:
+        caller = info.context.require_caller()
+        changes = input.changes()
+        async with info.context.session() as session, session.begin():
+            row = await users.update_user(session, caller, id, changes)
+        return User.of(row)
+
+    @strawberry.mutation(description="Deactivate a user (superusers only): they keep their objects but cannot log in.")
+    async def delete_user(self, info: Info, id: uuid.UUID) -> Message:
+        caller = info.context.require_caller()
+        async with info.context.session() as session, session.begin():
+            await users.deactivate_user(session, caller, id)
+        return Message(message="User deactivated")
+
+    @strawberry.mutation(description="Rename an organization (its owners, superusers).")
+    async def update_organization(self, info: Info, id: uuid.UUID, name: str) -> Organization:
+        caller = info.context.require_caller()
+        _check_organization_name(name)
+        async with info.context.session() as session, session.begin():
+            row = await users.rename_organization(session, caller, id, name)
+        return Organization.of(row, caller.roles.get(row.id))
+
+    @strawberry.mutation(description="Remove a member (owners), or leave an organization yourself.")
+    async def remove_organization_member(self, info: Info, organization_id: uuid.UUID, user_id: uuid.UUID) -> Message:
+        caller = info.context.require_caller()
+        async with info.context.session() as session, session.begin():
+            await users.remove_member(session, caller, organization_id, user_id)
+        return Message(message="Member removed")
+
+    @strawberry.mutation(description="Delete an empty organization (its owners, superusers).")
+    async def delete_organization(self, info: Info, id: uuid.UUID) -> Message:
+        caller = info.context.require_caller()
+        async with info.context.session() as session, session.begin():
+            await users.delete_organization(session, caller, id)
+        return Message(message="Organization deleted")
+
+
+def _check_organization_name(name: str) -> None:
+    errors = InputErrors()
+    errors.not_blank("name", name)
+    errors.max_length("name", name, 255)
+    errors.raise_if_any()
 
 
 def _client_address(info: Info) -> str:

@@ -3,7 +3,9 @@ from __future__ import annotations
 import strawberry
 
 from graph.context import Info
-from graph.users.types import Organization, User
+from graph.users.types import Organization, User, Users
+from graph.validation import check_page
+from services import users
 
 
 @strawberry.type
@@ -16,3 +18,11 @@ class Query:
     async def organizations(self, info: Info) -> list[Organization]:
         caller = info.context.require_caller()
         return await User.of(caller.user).organizations(info)
+
+    @strawberry.field(description="Every user (superusers only).")
+    async def users(self, info: Info, skip: int = 0, limit: int = 100) -> Users:
+        info.context.require_superuser()
+        check_page(skip, limit)
+        async with info.context.session() as session:
+            rows, count = await users.list_users(session, skip=skip, limit=limit)
+        return Users(data=[User.of(row) for row in rows], count=count)

@@ -57,6 +57,12 @@ class User:
 
 
 @strawberry.type
+class Users:
+    data: list[User]
+    count: int
+
+
+@strawberry.type
 class OrganizationMembership:
     id: uuid.UUID
     organization_id: uuid.UUID

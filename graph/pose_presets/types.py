@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import strawberry
+
+from db.models import PosePreset as PosePresetRow
+from graph.context import Info
+from graph.media.loaders import MediaResourceByIdLoader
+from graph.media.types import MediaResource
+from graph.pose_presets.loaders import ShotTypeByIdLoader
+from graph.shot_types.types import ShotType
+from services.visibility import can_read
+
+
+@strawberry.type(description="A pose for one shot type: its prompt and an example image.")
+class PosePreset:
+    id: uuid.UUID
+    name: str
+    prompt: str | None
+    shot_type_id: uuid.UUID
+    owner_id: uuid.UUID
+    organization_id: uuid.UUID | None
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None
+    pose_image_media_id: strawberry.Private[uuid.UUID | None]
+
+    @strawberry.field(description="The shot type; null once it is deleted or no longer visible to you.")
+    async def shot_type(self, info: Info) -> ShotType | None:
+        row = await info.context.loaders.get(ShotTypeByIdLoader).load(self.shot_type_id)
+        if row is None or not can_read(info.context.require_caller(), row):
+            return None
+        return ShotType.of(row)
+
+    @strawberry.field(description="The stored pose image.")
+    async def pose_image_media(self, info: Info) -> MediaResource | None:
+        if self.pose_image_media_id is None:
+            return None
+        row = await info.context.loaders.get(MediaResourceByIdLoader).load(self.pose_image_media_id)
+        return MediaResource.maybe(row)
+
+    @strawberry.field(description="URL of the stored pose image.")
+    async def pose_image_url(self, info: Info) -> str | None:
+        media = await self.pose_image_media(info)
+        return media.url(info) if media is not None else None
+
+    @classmethod
+    def of(cls, row: PosePresetRow) -> PosePreset:
+        return cls(
+            id=row.id,
+            name=row.name,
+            prompt=row.prompt,
+            shot_type_id=row.shot_type_id,
+            owner_id=row.owner_id,
+            organization_id=row.organization_id,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            deleted_at=row.deleted_at,
+            pose_image_media_id=row.pose_image_media_id,
+        )
+
+
+@strawberry.type
+class PosePresets:
+    data: list[PosePreset]
+    count: int = strawberry.field(description="Total matching the filters, not the page size.")

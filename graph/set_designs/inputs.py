@@ -1,0 +1,160 @@
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import strawberry
+
+from graph.common.inputs import changes, forbid_null
+from graph.media.inputs import MediaInput
+from graph.validation import InputErrors
+from services.set_designs import BaseImagePart, PortraitPart, ReferenceImagePart, SetDesignParts
+
+COLUMNS = ("name", "description", "background_preset_id")
+NOT_NULL = ("name",)
+# Not in the spec: every item may fetch or decode an image, so one request may not name an unbounded number.
+MAX_ITEMS = 100
+
+
+@strawberry.input(description="A base image of one subject for one shot type.")
+class SetBaseImageInput:
+    subject_id: uuid.UUID = strawberry.field(description="A subject you can see.")
+    shot_type_id: uuid.UUID = strawberry.field(description="A shot type you can see.")
+    image: MediaInput
+    variant_index: int = strawberry.field(default=0, description="0 or more.")
+
+    def check(self, errors: InputErrors, path: str) -> None:
+        if self.variant_index < 0:
+            errors.add(f"{path}.variantIndex", "must be 0 or more")
+        self.image.check(errors, f"{path}.image")
+
+    def part(self) -> BaseImagePart:
+        return BaseImagePart(
+            subject_id=self.subject_id,
+            shot_type_id=self.shot_type_id,
+            variant_index=self.variant_index,
+            image=self.image.source(),
+        )
+
+
+@strawberry.input(description="A reference image for one shot type.")
+class SetReferenceImageInput:
+    shot_type_id: uuid.UUID = strawberry.field(description="A shot type you can see.")
+    image: MediaInput
+    label: str | None = None
+
+    def check(self, errors: InputErrors, path: str) -> None:
+        errors.max_length(f"{path}.label", self.label, 255)
+        self.image.check(errors, f"{path}.image")
+
+    def part(self) -> ReferenceImagePart:
+        return ReferenceImagePart(shot_type_id=self.shot_type_id, label=self.label, image=self.image.source())
+
+
+@strawberry.input(description="A portrait of one subject in this set.")
+class SubjectPortraitInput:
+    subject_id: uuid.UUID = strawberry.field(description="A subject you can see.")
+    image: MediaInput
+
+    def check(self, errors: InputErrors, path: str) -> None:
+        self.image.check(errors, f"{path}.image")
+
+    def part(self) -> PortraitPart:
+        return PortraitPart(subject_id=self.subject_id, image=self.image.source())
+
+
+def _check_items(errors: InputErrors, field: str, items: object) -> None:
+    if not isinstance(items, list):
+        return
+    path = f"input.{field}"
+    if len(items) > MAX_ITEMS:
+        errors.add(path, f"must contain at most {MAX_ITEMS} items")
+        return
+    for index, item in enumerate(items):
+        item.check(errors, f"{path}.{index}")
+
+
+def _check_columns(errors: InputErrors, values: dict[str, Any]) -> None:
+    errors.max_length("input.name", values.get("name"), 255)
+    errors.not_blank("input.name", values.get("name"))
+
+
+@strawberry.input(description="A set: a background preset with base images, reference images and portraits.")
+class SetDesignCreate:
+    name: str
+    description: str | None = None
+    background_preset_id: uuid.UUID | None = strawberry.field(
+        default=None, description="A background preset you can see."
+    )
+    base_images: list[SetBaseImageInput] = strawberry.field(default_factory=list)
+    reference_images: list[SetReferenceImageInput] = strawberry.field(default_factory=list)
+    subject_portraits: list[SubjectPortraitInput] = strawberry.field(default_factory=list)
+    owner_id: uuid.UUID | None = strawberry.field(default=None, description="Superusers only.")
+    organization_id: uuid.UUID | None = None
+
+    def columns(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in COLUMNS}
+
+    def parts(self) -> SetDesignParts:
+        return SetDesignParts(
+            base_images=[item.part() for item in self.base_images],
+            reference_images=[item.part() for item in self.reference_images],
+            subject_portraits=[item.part() for item in self.subject_portraits],
+        )
+
+    def check(self) -> None:
+        errors = InputErrors()
+        _check_columns(errors, self.columns())
+        _check_items(errors, "baseImages", self.base_images)
+        _check_items(errors, "referenceImages", self.reference_images)
+        _check_items(errors, "subjectPortraits", self.subject_portraits)
+        errors.raise_if_any()
+
+
+@strawberry.input(
+    description=(
+        "Omitted fields stay as they are; null clears a nullable field. A nested list, when given, replaces the "
+        "stored one whole ([] empties it)."
+    )
+)
+class SetDesignUpdate:
+    name: str | None = strawberry.UNSET
+    description: str | None = strawberry.UNSET
+    background_preset_id: uuid.UUID | None = strawberry.UNSET
+    base_images: list[SetBaseImageInput] | None = strawberry.UNSET
+    reference_images: list[SetReferenceImageInput] | None = strawberry.UNSET
+    subject_portraits: list[SubjectPortraitInput] | None = strawberry.UNSET
+    owner_id: uuid.UUID | None = strawberry.field(default=strawberry.UNSET, description="Superusers only.")
+    organization_id: uuid.UUID | None = strawberry.field(
+        default=strawberry.UNSET, description="Transfer: into an organization you belong to, or null to move it out."
+    )
+
+    def columns(self) -> dict[str, Any]:
+        return changes(self, COLUMNS)
+
+    def parts(self) -> SetDesignParts:
+        def given_parts(items: list[Any] | None) -> list[Any] | None:
+            return [item.part() for item in items] if isinstance(items, list) else None
+
+        return SetDesignParts(
+            base_images=given_parts(self.base_images),
+            reference_images=given_parts(self.reference_images),
+            subject_portraits=given_parts(self.subject_portraits),
+        )
+
+    def check(self) -> None:
+        errors = InputErrors()
+        values = self.columns()
+        forbid_null(errors, "input", values, NOT_NULL)
+        _check_columns(errors, values)
+        for field, items in (
+            ("baseImages", self.base_images),
+            ("referenceImages", self.reference_images),
+            ("subjectPortraits", self.subject_portraits),
+        ):
+            if items is None:
+                errors.add(f"input.{field}", "must not be null (give [] to empty it)")
+            _check_items(errors, field, items)
+        if self.owner_id is None:
+            errors.add("input.ownerId", "must not be null")
+        errors.raise_if_any()

@@ -1,0 +1,165 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import strawberry
+
+from db.models import SetBaseImage as SetBaseImageRow
+from db.models import SetDesign as SetDesignRow
+from db.models import SetReferenceImage as SetReferenceImageRow
+from db.models import SetSubjectPortrait as SetSubjectPortraitRow
+from graph.context import Info
+from graph.media.loaders import MediaResourceByIdLoader
+from graph.media.types import MediaResource
+from graph.set_designs.loaders import (
+    SetBaseImagesBySetDesignIdLoader,
+    SetReferenceImagesBySetDesignIdLoader,
+    SetSubjectPortraitsBySetDesignIdLoader,
+)
+
+
+async def _media(info: Info, media_id: uuid.UUID | None) -> MediaResource | None:
+    if media_id is None:
+        return None
+    return MediaResource.maybe(await info.context.loaders.get(MediaResourceByIdLoader).load(media_id))
+
+
+async def _url(info: Info, media_id: uuid.UUID | None) -> str | None:
+    media = await _media(info, media_id)
+    return media.url(info) if media is not None else None
+
+
+@strawberry.type(description="A base image of one subject for one shot type in a set.")
+class SetBaseImage:
+    id: uuid.UUID
+    subject_id: uuid.UUID
+    shot_type_id: uuid.UUID
+    variant_index: int
+    created_at: datetime
+    updated_at: datetime
+    image_media_id: strawberry.Private[uuid.UUID | None]
+
+    @strawberry.field(description="The stored image.")
+    async def image_media(self, info: Info) -> MediaResource | None:
+        return await _media(info, self.image_media_id)
+
+    @strawberry.field(description="URL of the stored image.")
+    async def image_url(self, info: Info) -> str | None:
+        return await _url(info, self.image_media_id)
+
+    @classmethod
+    def of(cls, row: SetBaseImageRow) -> SetBaseImage:
+        return cls(
+            id=row.id,
+            subject_id=row.subject_id,
+            shot_type_id=row.shot_type_id,
+            variant_index=row.variant_index,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            image_media_id=row.image_media_id,
+        )
+
+
+@strawberry.type(description="A reference image for one shot type in a set.")
+class SetReferenceImage:
+    id: uuid.UUID
+    shot_type_id: uuid.UUID
+    label: str | None
+    created_at: datetime
+    updated_at: datetime
+    image_media_id: strawberry.Private[uuid.UUID | None]
+
+    @strawberry.field(description="The stored image.")
+    async def image_media(self, info: Info) -> MediaResource | None:
+        return await _media(info, self.image_media_id)
+
+    @strawberry.field(description="URL of the stored image.")
+    async def image_url(self, info: Info) -> str | None:
+        return await _url(info, self.image_media_id)
+
+    @classmethod
+    def of(cls, row: SetReferenceImageRow) -> SetReferenceImage:
+        return cls(
+            id=row.id,
+            shot_type_id=row.shot_type_id,
+            label=row.label,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            image_media_id=row.image_media_id,
+        )
+
+
+@strawberry.type(description="A portrait of one subject in a set.")
+class SubjectPortrait:
+    id: uuid.UUID
+    subject_id: uuid.UUID
+    created_at: datetime
+    updated_at: datetime
+    image_media_id: strawberry.Private[uuid.UUID | None]
+
+    @strawberry.field(description="The stored image.")
+    async def image_media(self, info: Info) -> MediaResource | None:
+        return await _media(info, self.image_media_id)
+
+    @strawberry.field(description="URL of the stored image.")
+    async def image_url(self, info: Info) -> str | None:
+        return await _url(info, self.image_media_id)
+
+    @classmethod
+    def of(cls, row: SetSubjectPortraitRow) -> SubjectPortrait:
+        return cls(
+            id=row.id,
+            subject_id=row.subject_id,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            image_media_id=row.image_media_id,
+        )
+
+
+@strawberry.type(description="A set: a background preset with base images, reference images and portraits.")
+class SetDesign:
+    id: uuid.UUID
+    name: str
+    description: str | None
+    background_preset_id: uuid.UUID | None
+    owner_id: uuid.UUID
+    organization_id: uuid.UUID | None
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None
+
+    @strawberry.field(description="Base images, in the order they were given.")
+    async def base_images(self, info: Info) -> list[SetBaseImage]:
+        rows = await info.context.loaders.get(SetBaseImagesBySetDesignIdLoader).load(self.id)
+        return [SetBaseImage.of(row) for row in rows]
+
+    @strawberry.field(description="Reference images, in the order they were given.")
+    async def reference_images(self, info: Info) -> list[SetReferenceImage]:
+        rows = await info.context.loaders.get(SetReferenceImagesBySetDesignIdLoader).load(self.id)
+        return [SetReferenceImage.of(row) for row in rows]
+
+    @strawberry.field(description="Subject portraits, in the order they were given.")
+    async def subject_portraits(self, info: Info) -> list[SubjectPortrait]:
+        rows = await info.context.loaders.get(SetSubjectPortraitsBySetDesignIdLoader).load(self.id)
+        return [SubjectPortrait.of(row) for row in rows]
+
+    @classmethod
+    def of(cls, row: SetDesignRow) -> SetDesign:
+        return cls(
+            id=row.id,
+            name=row.name,
+            description=row.description,
+            background_preset_id=row.background_preset_id,
+            owner_id=row.owner_id,
+            organization_id=row.organization_id,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            deleted_at=row.deleted_at,
+        )
+
+
+@strawberry.type
+class SetDesigns:
+    data: list[SetDesign]
+    count: int = strawberry.field(description="Total matching the filters, not the page size.")

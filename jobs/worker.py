@@ -1,0 +1,38 @@
+"""arq worker settings: `python -m arq jobs.worker.WorkerSettings` (what `make run` and the image start)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, ClassVar
+
+from arq import cron
+
+from core.settings import get_settings
+from jobs.queue import queue_name, redis_settings
+from jobs.sweep import sweep_staging
+from services.resources import Resources
+
+_settings = get_settings()
+
+
+async def startup(ctx: dict[str, Any]) -> None:
+    logging.basicConfig(level=_settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    ctx["resources"] = Resources.open(_settings)
+
+
+async def shutdown(ctx: dict[str, Any]) -> None:
+    resources: Resources | None = ctx.get("resources")
+    if resources is not None:
+        await resources.close()
+
+
+class WorkerSettings:
+    functions: ClassVar[list[Any]] = [sweep_staging]
+    cron_jobs: ClassVar[list[Any]] = [cron(sweep_staging, minute={7, 37}, run_at_startup=True)]
+    on_startup = startup
+    on_shutdown = shutdown
+    redis_settings = redis_settings(_settings) if _settings.redis_url else None
+    queue_name = queue_name(_settings)
+    # Progress should feel live: poll the queue more often than arq's default half second.
+    poll_delay = 0.1
+    max_jobs = 4

@@ -1,0 +1,207 @@
+"""Set designs: a background preset with base images (per subject and shot type), reference images and subject
+portraits. Each nested list is written whole: given on an update, it replaces the stored one."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.base import utcnow
+from db.models import (
+    BackgroundPreset,
+    SetBaseImage,
+    SetDesign,
+    SetReferenceImage,
+    SetSubjectPortrait,
+    ShotType,
+    Subject,
+)
+from services.caller import Caller
+from services.crud import apply_changes, get_visible, unseen_references
+from services.errors import BadUserInputError
+from services.media import MediaService, MediaSource
+from services.resources import Resources
+from services.visibility import ensure_member, resolve_new_owner
+
+WHAT = "Set design"
+BACKGROUND_PRESET_FIELD = "input.backgroundPresetId"
+
+
+@dataclass(frozen=True)
+class BaseImagePart:
+    subject_id: uuid.UUID
+    shot_type_id: uuid.UUID
+    variant_index: int
+    image: MediaSource
+
+
+@dataclass(frozen=True)
+class ReferenceImagePart:
+    shot_type_id: uuid.UUID
+    label: str | None
+    image: MediaSource
+
+
+@dataclass(frozen=True)
+class PortraitPart:
+    subject_id: uuid.UUID
+    image: MediaSource
+
+
+@dataclass(frozen=True)
+class SetDesignParts:
+    """The nested lists of a create or update; None leaves that list as it is."""
+
+    base_images: list[BaseImagePart] | None = None
+    reference_images: list[ReferenceImagePart] | None = None
+    subject_portraits: list[PortraitPart] | None = None
+
+    def any_given(self) -> bool:
+        return any(part is not None for part in (self.base_images, self.reference_images, self.subject_portraits))
+
+
+async def create_set_design(
+    session: AsyncSession,
+    resources: Resources,
+    caller: Caller,
+    *,
+    columns: dict[str, Any],
+    parts: SetDesignParts,
+    owner_id: uuid.UUID | None,
+    organization_id: uuid.UUID | None,
+) -> SetDesign:
+    if organization_id is not None:
+        ensure_member(caller, organization_id)
+    await _ensure_references_visible(session, caller, columns.get("background_preset_id"), parts)
+    row = SetDesign(**columns, owner_id=resolve_new_owner(caller, owner_id), organization_id=organization_id)
+    session.add(row)
+    await session.flush()
+    await _write_parts(session, resources, caller, row, parts, replace=False)
+    return row
+
+
+async def update_set_design(
+    session: AsyncSession,
+    resources: Resources,
+    caller: Caller,
+    design_id: uuid.UUID,
+    *,
+    changes: dict[str, Any],
+    parts: SetDesignParts,
+    organization_id: uuid.UUID | None,
+) -> SetDesign:
+    row = await get_visible(
+        session, caller, SetDesign, design_id, WHAT, organization_id=organization_id, for_update=True
+    )
+    apply_changes(caller, row, changes, WHAT)
+    await _ensure_references_visible(session, caller, changes.get("background_preset_id"), parts)
+    if parts.any_given():
+        # Only child rows change, so the design's own onupdate would not fire.
+        row.updated_at = utcnow()
+    await _write_parts(session, resources, caller, row, parts, replace=True)
+    await session.flush()
+    return row
+
+
+async def _ensure_references_visible(
+    session: AsyncSession, caller: Caller, background_preset_id: uuid.UUID | None, parts: SetDesignParts
+) -> None:
+    """Every referenced background preset, subject and shot type must be one the caller can see; all problems
+    are answered at once, and a hidden id reads exactly like a missing one."""
+    presets: dict[str, uuid.UUID] = {}
+    subjects: dict[str, uuid.UUID] = {}
+    shot_types: dict[str, uuid.UUID] = {}
+    if background_preset_id is not None:
+        presets[BACKGROUND_PRESET_FIELD] = background_preset_id
+    for index, base in enumerate(parts.base_images or ()):
+        subjects[f"input.baseImages.{index}.subjectId"] = base.subject_id
+        shot_types[f"input.baseImages.{index}.shotTypeId"] = base.shot_type_id
+    for index, reference in enumerate(parts.reference_images or ()):
+        shot_types[f"input.referenceImages.{index}.shotTypeId"] = reference.shot_type_id
+    for index, portrait in enumerate(parts.subject_portraits or ()):
+        subjects[f"input.subjectPortraits.{index}.subjectId"] = portrait.subject_id
+    problems: dict[str, str] = {}
+    for model, references, what in (
+        (BackgroundPreset, presets, "background preset"),
+        (Subject, subjects, "subject"),
+        (ShotType, shot_types, "shot type"),
+    ):
+        for path in await unseen_references(session, caller, model, references):
+            problems[path] = f"no {what} you can see has this id"
+    if problems:
+        raise BadUserInputError(problems)
+
+
+async def _write_parts(
+    session: AsyncSession,
+    resources: Resources,
+    caller: Caller,
+    design: SetDesign,
+    parts: SetDesignParts,
+    *,
+    replace: bool,
+) -> None:
+    media = MediaService(session, resources, caller)
+    # Base images and portraits have no position column, so their order is their creation time: each row gets
+    # its own microsecond after a common start, which keeps the input order even within one flush.
+    start = utcnow()
+
+    def stamps(index: int) -> dict[str, Any]:
+        moment = start + timedelta(microseconds=index)
+        return {"created_at": moment, "updated_at": moment}
+
+    if parts.base_images is not None:
+        base_rows = []
+        for index, base in enumerate(parts.base_images):
+            image = await media.from_source(base.image, field=f"input.baseImages.{index}.image")
+            base_rows.append(
+                SetBaseImage(
+                    set_design_id=design.id,
+                    subject_id=base.subject_id,
+                    shot_type_id=base.shot_type_id,
+                    variant_index=base.variant_index,
+                    image_media_id=image.id,
+                    **stamps(index),
+                )
+            )
+        await _replace(session, SetBaseImage, design.id, base_rows, replace=replace)
+    if parts.reference_images is not None:
+        reference_rows = []
+        for index, reference in enumerate(parts.reference_images):
+            image = await media.from_source(reference.image, field=f"input.referenceImages.{index}.image")
+            reference_rows.append(
+                SetReferenceImage(
+                    set_design_id=design.id,
+                    shot_type_id=reference.shot_type_id,
+                    label=reference.label,
+                    position=index,
+                    image_media_id=image.id,
+                    **stamps(index),
+                )
+            )
+        await _replace(session, SetReferenceImage, design.id, reference_rows, replace=replace)
+    if parts.subject_portraits is not None:
+        portrait_rows = []
+        for index, portrait in enumerate(parts.subject_portraits):
+            image = await media.from_source(portrait.image, field=f"input.subjectPortraits.{index}.image")
+            portrait_rows.append(
+                SetSubjectPortrait(
+                    set_design_id=design.id,
+                    subject_id=portrait.subject_id,
+                    image_media_id=image.id,
+                    **stamps(index),
+                )
+            )
+        await _replace(session, SetSubjectPortrait, design.id, portrait_rows, replace=replace)
+
+
+async def _replace(session: AsyncSession, model: Any, design_id: uuid.UUID, rows: list[Any], *, replace: bool) -> None:
+    if replace:
+        await session.execute(delete(model).where(model.set_design_id == design_id))
+    session.add_all(rows)
+    await session.flush()
