@@ -28,6 +28,7 @@ from db.models import OrganizationMembership, User
 from db.models.enums import OrganizationRole
 from graph.app import create_app
 from services.users import create_user
+from tests.remote_images import HttpsServer, serve_https
 from tests.services import TestServers, test_servers
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -79,7 +80,16 @@ def migrate(database_url: str, revision: str, *, down: bool = False) -> None:
 
 
 @pytest.fixture(scope="session")
-def settings(database_url: str, servers: TestServers, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+def remote_images(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HttpsServer]:
+    """The stand-in for remote image hosts: https://localhost:<port>/image.png and friends."""
+    with serve_https(tmp_path_factory.mktemp("remote-tls")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def settings(
+    database_url: str, servers: TestServers, remote_images: HttpsServer, tmp_path_factory: pytest.TempPathFactory
+) -> Settings:
     return Settings(
         environment="test",
         database_url=database_url,
@@ -89,6 +99,9 @@ def settings(database_url: str, servers: TestServers, tmp_path_factory: pytest.T
         secret_key="test-secret-key-for-this-session-only",
         first_superuser_password=None,
         login_attempts_per_minute=5,
+        # Only the local stand-in for remote hosts is reachable, and only because the tests trust it.
+        fetch_allow_private_networks=True,
+        fetch_ca_bundle=remote_images.ca_bundle,
     )
 
 

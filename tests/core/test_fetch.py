@@ -19,8 +19,7 @@ from core.fetch import (
 )
 from core.images import inspect_image
 from core.storage import Storage, TooLargeError
-
-from .conftest import OVERSIZE_BYTES, HttpsServer
+from tests.remote_images import OVERSIZE_BYTES, HttpsServer
 
 LIMIT = 1000  # bytes; the served image is smaller, the oversize answers are larger
 TIMEOUT = 0.5  # seconds

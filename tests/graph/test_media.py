@@ -143,3 +143,24 @@ async def test_media_input_by_url_or_id(gql: GraphQLClient, http: httpx.AsyncCli
     assert not_base64["extensions"]["fields"] == {"input.referenceImageUrl": "the data: URI is not valid base64"}
     unknown_upload = await gql.error(create, shot({"url": "/media/00/" + "0" * 64 + ".png"}), as_=owner)
     assert unknown_upload["extensions"]["fields"] == {"input.referenceImageUrl": "no uploaded file has this URL"}
+
+
+async def test_https_urls_are_fetched_and_measured(gql: GraphQLClient, accounts: Accounts, remote_images: Any) -> None:
+    owner = await accounts.user()
+    create = """mutation($i: ShotTypeCreate!) { createShotType(input: $i) {
+      referenceImage { width height dominantColor url } } }"""
+
+    def shot(url: str) -> dict[str, Any]:
+        return {"i": {"name": f"r-{uuid.uuid4().hex[:6]}", "viewAngle": "FRONT", "framing": "DETAIL",
+                      "referenceImageUrl": {"url": url}}}  # fmt: skip
+
+    fetched = (await gql.data(create, shot(remote_images.url("/image.png")), as_=owner))["createShotType"]
+    image = fetched["referenceImage"]
+    assert (image["width"], image["height"]) == remote_images.image_size
+    assert image["dominantColor"] == "#{:02x}{:02x}{:02x}".format(*remote_images.image_color)
+    assert (await gql.http.get(image["url"])).content == remote_images.image
+    missing = await gql.error(create, shot(remote_images.url("/nothing-here")), as_=owner)
+    assert error_code(missing) == "BAD_USER_INPUT"
+    assert missing["extensions"]["fields"]["input.referenceImageUrl"].startswith("could not fetch the image")
+    metadata = await gql.error(create, shot(remote_images.url("/redirect-metadata")), as_=owner)
+    assert error_code(metadata) == "BAD_USER_INPUT"
