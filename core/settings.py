@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Development-only signing key: refused outside development so a deployment can never run with it.
 _DEVELOPMENT_SECRET = "development-only-secret-key-change-me"  # noqa: S105
+_DEVELOPMENT_SUPERUSER_PASSWORD = "changethis"  # noqa: S105 - development only, documented in the README
 
 
 class Settings(BaseSettings):
@@ -67,6 +68,9 @@ class Settings(BaseSettings):
             self.secret_key = SecretStr(_DEVELOPMENT_SECRET)
         elif self.environment == "production" and self.secret_key.get_secret_value() == _DEVELOPMENT_SECRET:
             raise ValueError("SECRET_KEY must not be the development key in production")
+        if self.first_superuser_password is None and self.environment == "development":
+            # `make run` on a fresh clone should be usable at once; elsewhere no password means no first superuser.
+            self.first_superuser_password = SecretStr(_DEVELOPMENT_SUPERUSER_PASSWORD)
         return self
 
     @property
