@@ -21,6 +21,12 @@ from graph.set_designs.mutations import Mutation as SetDesignMutation
 from graph.set_designs.queries import Query as SetDesignQuery
 from graph.shot_types.mutations import Mutation as ShotTypeMutation
 from graph.shot_types.queries import Query as ShotTypeQuery
+from graph.styles.mutations import Mutation as StyleMutation
+from graph.styles.queries import Query as StyleQuery
+from graph.subjects.admin import Mutation as SubjectAdminMutation
+from graph.subjects.admin import Query as SubjectAdminQuery
+from graph.subjects.mutations import Mutation as SubjectMutation
+from graph.subjects.queries import Query as SubjectQuery
 from graph.users.mutations import Mutation as UserMutation
 from graph.users.queries import Query as UserQuery
 
@@ -33,6 +39,9 @@ Query = merge_types(
         ResolutionPresetQuery,
         PosePresetQuery,
         SetDesignQuery,
+        StyleQuery,
+        SubjectQuery,
+        SubjectAdminQuery,
     ),
 )
 Mutation = merge_types(
@@ -45,6 +54,9 @@ Mutation = merge_types(
         ResolutionPresetMutation,
         PosePresetMutation,
         SetDesignMutation,
+        StyleMutation,
+        SubjectMutation,
+        SubjectAdminMutation,
     ),
 )
 

@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import strawberry
+
+from db.models import BackgroundPreset as BackgroundPresetRow
+from db.models import BackgroundPresetFraming as FramingRow
+from db.models.enums import BackgroundFixStrategy, ShotTypeFraming
+from graph.background_presets.loaders import BackgroundPresetFramingsByPresetIdLoader
+from graph.context import Info
+from graph.media.loaders import MediaResourceByIdLoader
+from graph.media.types import MediaResource
+
+
+@strawberry.type(description="The background image a preset uses for one framing.")
+class BackgroundPresetFraming:
+    id: uuid.UUID
+    framing: ShotTypeFraming | None = strawberry.field(description="The framing it serves; null: any framing.")
+    created_at: datetime
+    updated_at: datetime
+    image_media_id: strawberry.Private[uuid.UUID | None]
+
+    @strawberry.field(description="The stored image.")
+    async def image_media(self, info: Info) -> MediaResource | None:
+        if self.image_media_id is None:
+            return None
+        row = await info.context.loaders.get(MediaResourceByIdLoader).load(self.image_media_id)
+        return MediaResource.maybe(row)
+
+    @strawberry.field(description="URL of the stored image.")
+    async def image_url(self, info: Info) -> str | None:
+        media = await self.image_media(info)
+        return media.url(info) if media is not None else None
+
+    @classmethod
+    def of(cls, row: FramingRow) -> BackgroundPresetFraming:
+        return cls(
+            id=row.id,
+            framing=row.framing,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            image_media_id=row.image_media_id,
+        )
+
+
+@strawberry.type(description="A named background with one image per framing.")
+class BackgroundPreset:
+    id: uuid.UUID
+    name: str
+    owner_id: uuid.UUID
+    organization_id: uuid.UUID | None
+    strategy: BackgroundFixStrategy | None = strawberry.field(description="Strategy for background fix processing.")
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None
+
+    @strawberry.field(description="The framings in the order they were given.")
+    async def framings(self, info: Info) -> list[BackgroundPresetFraming]:
+        rows = await info.context.loaders.get(BackgroundPresetFramingsByPresetIdLoader).load(self.id)
+        return [BackgroundPresetFraming.of(row) for row in rows]
+
+    @strawberry.field(description="URL of the first framing's image.")
+    async def cover_image_url(self, info: Info) -> str | None:
+        framings = await self.framings(info)
+        return await framings[0].image_url(info) if framings else None
+
+    @classmethod
+    def of(cls, row: BackgroundPresetRow) -> BackgroundPreset:
+        return cls(
+            id=row.id,
+            name=row.name,
+            owner_id=row.owner_id,
+            organization_id=row.organization_id,
+            strategy=row.strategy,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            deleted_at=row.deleted_at,
+        )
+
+
+@strawberry.type
+class BackgroundPresets:
+    data: list[BackgroundPreset]
+    count: int = strawberry.field(description="Total matching the filters, not the page size.")

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import strawberry
+
+from db.models import ResolutionPreset as ResolutionPresetRow
+
+
+@strawberry.type(description="A named output size in pixels.")
+class ResolutionPreset:
+    id: uuid.UUID
+    name: str
+    width: int = strawberry.field(description="Width in pixels.")
+    height: int = strawberry.field(description="Height in pixels.")
+    owner_id: uuid.UUID
+    organization_id: uuid.UUID | None
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None
+
+    @classmethod
+    def of(cls, row: ResolutionPresetRow) -> ResolutionPreset:
+        return cls(
+            id=row.id,
+            name=row.name,
+            width=row.width,
+            height=row.height,
+            owner_id=row.owner_id,
+            organization_id=row.organization_id,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            deleted_at=row.deleted_at,
+        )
+
+
+@strawberry.type
+class ResolutionPresets:
+    data: list[ResolutionPreset]
+    count: int = strawberry.field(description="Total matching the filters, not the page size.")
