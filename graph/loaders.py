@@ -30,7 +30,7 @@ class SessionLoader(DataLoader[K, V]):
             return (await session.scalars(statement)).all()
 
 
-class RowByIdLoader(SessionLoader[uuid.UUID, V]):
+class RowByIdLoader(SessionLoader[uuid.UUID, V | None]):
     """Rows of `model` by primary key, in key order, None for a miss. Visibility is the caller's job."""
 
     model: Any

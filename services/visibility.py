@@ -16,8 +16,11 @@ from services.errors import ForbiddenError, NotFoundError
 
 
 class OwnedRow(Protocol):
-    owner_id: Any
-    organization_id: Any
+    @property
+    def owner_id(self) -> Any: ...
+
+    @property
+    def organization_id(self) -> Any: ...
 
 
 def ensure_member(caller: Caller, organization_id: uuid.UUID) -> None:

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from typing import cast
+
 import strawberry
 from strawberry.file_uploads import Upload
 
-from core.storage import iter_chunks
+from core.storage import AsyncReadable, iter_chunks
 from graph.context import Info
 from graph.media.types import MediaResource
 from services.media import MediaService
@@ -20,5 +22,8 @@ class Mutation:
     async def upload_media(self, info: Info, file: Upload) -> MediaResource:
         caller = info.context.require_caller()
         async with info.context.session() as session, session.begin():
-            media = await MediaService(session, info.context.resources, caller).from_upload(iter_chunks(file))
+            media = await MediaService(session, info.context.resources, caller).from_upload(
+                # Strawberry types Upload as bytes; over multipart it is Starlette's UploadFile.
+                iter_chunks(cast(AsyncReadable, file))
+            )
         return MediaResource.of(media)
