@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import select
+
+from db.models import StyleDataImage
+from graph.loaders import SessionLoader, group_by
+
+
+class StyleDataImagesByStyleIdLoader(SessionLoader[uuid.UUID, list[StyleDataImage]]):
+    """Each style's data images in the order they were given."""
+
+    async def batch_load_fn(self, keys: Sequence[uuid.UUID]) -> list[list[StyleDataImage]]:
+        rows = await self.fetch_all(
+            select(StyleDataImage)
+            .where(StyleDataImage.style_id.in_(keys))
+            .order_by(StyleDataImage.position, StyleDataImage.created_at, StyleDataImage.id)
+        )
+        return group_by(rows, "style_id", keys)

@@ -1,0 +1,248 @@
+"""Styles: creation under a unique slug, updates (images, transfer, slug on request), archiving, lookup by slug,
+the list filters, and the superuser operations (owner assignment, LoRA trigger)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, delete, exists, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.base import utcnow
+from db.models import MediaResource, OrganizationMembership, Style, StyleDataImage, User
+from db.models.enums import StyleCategory
+from services.caller import Caller
+from services.crud import apply_changes, get_visible, like_pattern
+from services.errors import BadUserInputError, ForbiddenError, NotFoundError
+from services.media import MediaService, MediaSource
+from services.resources import Resources
+from services.slugs import insert_with_unique_slug
+from services.visibility import ensure_can_modify, ensure_member, object_filter
+
+WHAT = "Style"
+COVER_IMAGE_FIELD = "input.coverImage"
+
+
+def data_image_field(index: int) -> str:
+    """How the index-th data image is named in BAD_USER_INPUT errors."""
+    return f"input.dataImages.{index}"
+
+
+@dataclass(frozen=True)
+class StyleFilters:
+    """The `styles` list filters; None means "not filtered" except for `archived` (see `style_filters`)."""
+
+    archived: bool | None = None
+    demo: bool | None = None
+    enabled: bool | None = None
+    owner_id: uuid.UUID | None = None
+    public: bool | None = None
+    search: str | None = None
+    style_category: StyleCategory | None = None
+
+
+def style_filters(filters: StyleFilters) -> list[ColumnElement[bool]]:
+    """WHERE conditions narrowing the visible set. Archived styles leave default lists: `archived` omitted or false
+    shows only non-archived ones, true only archived ones."""
+    conditions: list[ColumnElement[bool]] = [Style.archived.is_(bool(filters.archived))]
+    for column, value in (
+        (Style.demo, filters.demo),
+        (Style.enabled, filters.enabled),
+        (Style.public, filters.public),
+    ):
+        if value is not None:
+            conditions.append(column.is_(value))
+    if filters.owner_id is not None:
+        conditions.append(Style.owner_id == filters.owner_id)
+    if filters.style_category is not None:
+        conditions.append(Style.style_category == filters.style_category)
+    if filters.search and filters.search.strip():
+        pattern = like_pattern(filters.search)
+        conditions.append(
+            or_(
+                Style.name.ilike(pattern),
+                Style.description.ilike(pattern),
+                Style.brand.ilike(pattern),
+                Style.prompt_keywords.ilike(pattern),
+                _any_tag_like(pattern),
+            )
+        )
+    return conditions
+
+
+def _any_tag_like(pattern: str) -> ColumnElement[bool]:
+    # One tag at a time (unnest), so that a search never matches across the boundary of two tags.
+    tag = func.unnest(Style.tags).column_valued("tag")
+    return exists(select(tag).where(tag.ilike(pattern)))
+
+
+async def create_style(
+    session: AsyncSession,
+    resources: Resources,
+    caller: Caller,
+    *,
+    columns: dict[str, Any],
+    cover_image: MediaSource,
+    data_images: Sequence[MediaSource],
+    organization_id: uuid.UUID | None,
+) -> Style:
+    """A new style owned by the caller. `columns` are the plain fields (name, tags, ...); the slug is made from
+    the name and is unique across every style, even when many creates with one name race."""
+    # Permissions first, so that a refused call ingests no images.
+    if organization_id is not None:
+        ensure_member(caller, organization_id)
+    if columns.get("local_model_path") is not None and not caller.is_superuser:
+        raise ForbiddenError("Only superusers may set localModelPath")
+    media = MediaService(session, resources, caller)
+    cover = await media.from_source(cover_image, field=COVER_IMAGE_FIELD)
+    images = [await media.from_source(source, field=data_image_field(i)) for i, source in enumerate(data_images)]
+
+    async def insert(slug: str) -> Style:
+        row = Style(
+            **columns,
+            slug=slug,
+            owner_id=caller.id,
+            organization_id=organization_id,
+            cover_image_media_id=cover.id,
+        )
+        session.add(row)
+        await session.flush()
+        return row
+
+    row = await insert_with_unique_slug(session, columns["name"], insert, what=WHAT)
+    _add_data_images(session, row, images)
+    await session.flush()
+    return row
+
+
+async def update_style(
+    session: AsyncSession,
+    resources: Resources,
+    caller: Caller,
+    style_id: uuid.UUID,
+    *,
+    changes: dict[str, Any],
+    regenerate_slug: bool,
+    organization_id: uuid.UUID | None,
+) -> Style:
+    """`changes` holds only the given fields: plain columns, `organization_id` (a transfer), `cover_image` (a
+    MediaSource, or None to clear) and `data_images` (a list that replaces every data image)."""
+    row = await get_visible(session, caller, Style, style_id, WHAT, organization_id=organization_id, for_update=True)
+    ensure_can_modify(caller, row, WHAT)
+    values = dict(changes)
+    if "demo" in values and not caller.is_superuser:
+        raise ForbiddenError("Only superusers may mark demo styles")
+    cover_given = "cover_image" in values
+    cover_image: MediaSource | None = values.pop("cover_image", None)
+    data_images: Sequence[MediaSource] | None = values.pop("data_images", None)
+    apply_changes(caller, row, values, WHAT)
+
+    media = MediaService(session, resources, caller)
+    if cover_given:
+        row.cover_image_media_id = (
+            (await media.from_source(cover_image, field=COVER_IMAGE_FIELD)).id if cover_image is not None else None
+        )
+    if data_images is not None:
+        images = [await media.from_source(source, field=data_image_field(i)) for i, source in enumerate(data_images)]
+        await session.execute(delete(StyleDataImage).where(StyleDataImage.style_id == row.id))
+        _add_data_images(session, row, images)
+        # The data images are part of the style: replacing them alone is a change of the style too.
+        row.updated_at = utcnow()
+    await session.flush()
+    if regenerate_slug:
+        await _regenerate_slug(session, row)
+    return row
+
+
+async def _regenerate_slug(session: AsyncSession, row: Style) -> None:
+    """A new slug from the (possibly new) name, tried candidate by candidate like a create's."""
+
+    current = row.slug
+
+    async def assign(slug: str) -> Style:
+        # A statement rather than an attribute change: a refused candidate rolls its savepoint back, and the
+        # ORM would expire the row with it.
+        if slug != current:
+            await session.execute(update(Style).where(Style.id == row.id).values(slug=slug, updated_at=utcnow()))
+        return row
+
+    await insert_with_unique_slug(session, row.name, assign, what=WHAT)
+    await session.refresh(row)
+
+
+def _add_data_images(session: AsyncSession, row: Style, images: Sequence[MediaResource]) -> None:
+    for position, image in enumerate(images):
+        session.add(StyleDataImage(style_id=row.id, media_id=image.id, position=position))
+
+
+async def style_by_slug(
+    session: AsyncSession, caller: Caller, slug: str, *, organization_id: uuid.UUID | None
+) -> Style:
+    """The style with this slug, visible to the caller exactly as `get_visible` decides for ids."""
+    conditions: list[ColumnElement[bool]] = [Style.slug == slug.strip().lower(), object_filter(caller, Style)]
+    if organization_id is not None:
+        ensure_member(caller, organization_id)
+        conditions.append(Style.organization_id == organization_id)
+    row = await session.scalar(select(Style).where(*conditions))
+    if row is None:
+        raise NotFoundError(WHAT)
+    return row
+
+
+async def set_archived(
+    session: AsyncSession, caller: Caller, style_id: uuid.UUID, archived: bool, *, organization_id: uuid.UUID | None
+) -> Style:
+    """Archive or unarchive (idempotent): whoever may change the style may do it."""
+    row = await get_visible(session, caller, Style, style_id, WHAT, organization_id=organization_id, for_update=True)
+    ensure_can_modify(caller, row, WHAT)
+    if row.archived != archived:
+        row.archived = archived
+        await session.flush()
+    return row
+
+
+async def assign_owner(
+    session: AsyncSession,
+    caller: Caller,
+    style_id: uuid.UUID,
+    *,
+    new_owner_id: uuid.UUID,
+    organization_id: uuid.UUID | None,
+) -> Style:
+    """Give a style to another (active) user; with `organization_id` also move it into that organization, of
+    which the new owner must be a member. Without it the style stays where it is. Superusers only."""
+    if not caller.is_superuser:
+        raise ForbiddenError("Superuser privileges required")
+    row = await get_visible(session, caller, Style, style_id, WHAT, for_update=True)
+    owner = await session.get(User, new_owner_id)
+    if owner is None or not owner.is_active:
+        raise BadUserInputError({"newOwnerId": "no active user has this id"})
+    if organization_id is not None:
+        membership = await session.scalar(
+            select(OrganizationMembership.id).where(
+                OrganizationMembership.organization_id == organization_id,
+                OrganizationMembership.user_id == new_owner_id,
+            )
+        )
+        if membership is None:
+            raise BadUserInputError({"organizationId": "the new owner is not a member of this organization"})
+        row.organization_id = organization_id
+    row.owner_id = new_owner_id
+    await session.flush()
+    return row
+
+
+async def set_lora_trigger(
+    session: AsyncSession, caller: Caller, style_id: uuid.UUID, lora_trigger: str | None
+) -> Style:
+    """Set the LoRA trigger word; None (or blank) clears it. Superusers only."""
+    if not caller.is_superuser:
+        raise ForbiddenError("Superuser privileges required")
+    row = await get_visible(session, caller, Style, style_id, WHAT, for_update=True)
+    cleaned = lora_trigger.strip() if lora_trigger is not None else ""
+    row.lora_trigger = cleaned or None
+    await session.flush()
+    return row
