@@ -8,8 +8,8 @@ from typing import Any, ClassVar
 from arq import cron
 
 from core.settings import get_settings
-from jobs.queue import queue_name, redis_settings
 from jobs.sweep import sweep_staging
+from services.queue import queue_name, redis_settings
 from services.resources import Resources
 
 _settings = get_settings()
