@@ -7,12 +7,12 @@ The tests never use the admin database itself: they create a uniquely named one 
 
 from __future__ import annotations
 
-import atexit
-import functools
+import contextlib
 import logging
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -30,18 +30,22 @@ _CHECK_TIMEOUT_SECONDS = 3.0
 
 
 @dataclass(frozen=True)
-class ServiceUrls:
-    admin_database_url: str  # SQLAlchemy asyncpg URL of a maintenance database (`postgres`), superuser
+class TestServers:
+    """Where this test session's servers are."""
+
+    __test__ = False  # a helper, not a test class, whatever pytest makes of its name
+
+    database_admin_url: str  # SQLAlchemy asyncpg URL of a maintenance database (`postgres`), as a superuser
     redis_url: str
     postgres_source: str  # "TEST_DATABASE_URL", "machine" or "embedded"
     redis_source: str  # "TEST_REDIS_URL", "machine" or "embedded"
 
     def describe(self) -> str:
-        """One line for the pytest header: where this session's servers are (no credentials)."""
-        postgres, redis_ = urlsplit(self.admin_database_url), urlsplit(self.redis_url)
+        """One line for the pytest header or a log: where the servers are (no credentials)."""
+        postgres, redis_ = urlsplit(self.database_admin_url), urlsplit(self.redis_url)
         return (
             f"PostgreSQL: {self.postgres_source} at {postgres.hostname}:{postgres.port}; "
-            f"Redis: {self.redis_source} at {redis_.hostname or redis_.path}:{redis_.port}"
+            f"Redis: {self.redis_source} at {redis_.hostname}:{redis_.port}"
         )
 
 
@@ -88,13 +92,14 @@ def _redis_answers(url: str) -> bool:
         client.close()
 
 
-class _EmbeddedForSession:
-    """Embedded servers under one temporary folder, started on first need, stopped and removed at exit."""
+class _EmbeddedServers:
+    """Embedded servers under one temporary folder, started on first need, stopped and removed on close."""
 
     def __init__(self) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="studio-test-servers-"))
+        # mkdtemp makes it 0700; as root, PostgreSQL runs as another user who must be able to pass through.
+        self.folder.chmod(0o711)
         self.servers: list[EmbeddedPostgres | EmbeddedRedis] = []
-        atexit.register(self.close)
 
     def postgres(self) -> str:
         server = EmbeddedPostgres(self.folder / "postgres", durable=False)
@@ -108,39 +113,47 @@ class _EmbeddedForSession:
         return server.start()
 
     def close(self) -> None:
-        for server in reversed(self.servers):
-            server.stop()
-        shutil.rmtree(self.folder, ignore_errors=True)
+        try:
+            for server in reversed(self.servers):
+                server.stop()
+        finally:
+            for server in self.servers:
+                if isinstance(server, EmbeddedPostgres):  # its cluster may sit outside the folder (see embedded)
+                    shutil.rmtree(server.pgdata, ignore_errors=True)
+            shutil.rmtree(self.folder, ignore_errors=True)
 
 
-@functools.cache
-def service_urls() -> ServiceUrls:
-    """The servers for this test session, decided (and embedded ones started) once per process.
+@contextlib.contextmanager
+def test_servers() -> Iterator[TestServers]:
+    """The servers for a test session: embedded ones are started here and stopped (their folder removed)
+    when the block exits.
 
-    Call it from the main thread: embedded servers are tied to the thread that starts them (see
-    core.embedded), and the test session's main thread lives as long as the session.
+    Enter it from the main thread (a sync session fixture does): embedded servers are tied to the thread
+    that starts them, so that a killed test run never leaves them behind (see core.embedded).
     """
-    embedded: _EmbeddedForSession | None = None
+    embedded = _EmbeddedServers()
+    try:
+        override = os.environ.get("TEST_DATABASE_URL")
+        if override:
+            database_url, postgres_source = asyncpg_url(override), "TEST_DATABASE_URL"
+        elif run_coroutine(_can_create_databases(MACHINE_POSTGRES_URL)):
+            database_url, postgres_source = MACHINE_POSTGRES_URL, "machine"
+        else:
+            database_url, postgres_source = embedded.postgres(), "embedded"
 
-    override = os.environ.get("TEST_DATABASE_URL")
-    if override:
-        database_url, postgres_source = asyncpg_url(override), "TEST_DATABASE_URL"
-    elif run_coroutine(_can_create_databases(MACHINE_POSTGRES_URL)):
-        database_url, postgres_source = MACHINE_POSTGRES_URL, "machine"
-    else:
-        embedded = _EmbeddedForSession()
-        database_url = embedded.postgres()
-        postgres_source = "embedded"
+        override = os.environ.get("TEST_REDIS_URL")
+        if override:
+            redis_url, redis_source = override, "TEST_REDIS_URL"
+        elif _redis_answers(MACHINE_REDIS_URL):
+            redis_url, redis_source = MACHINE_REDIS_URL, "machine"
+        else:
+            redis_url, redis_source = embedded.redis(), "embedded"
 
-    override = os.environ.get("TEST_REDIS_URL")
-    if override:
-        redis_url, redis_source = override, "TEST_REDIS_URL"
-    elif _redis_answers(MACHINE_REDIS_URL):
-        redis_url, redis_source = MACHINE_REDIS_URL, "machine"
-    else:
-        embedded = embedded or _EmbeddedForSession()
-        redis_url, redis_source = embedded.redis(), "embedded"
+        servers = TestServers(database_url, redis_url, postgres_source, redis_source)
+        log.info("test servers: %s", servers.describe())
+        yield servers
+    finally:
+        embedded.close()
 
-    urls = ServiceUrls(database_url, redis_url, postgres_source, redis_source)
-    log.info("test servers: %s", urls.describe())
-    return urls
+
+test_servers.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test

@@ -1,0 +1,34 @@
+# The two commands: `make run` (the whole product on this machine, nothing to configure) and `make test`.
+# Everything runs from the project's own virtualenv in .venv, created on first use.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+# Touched after a successful install: reinstalls only when pyproject.toml changes (or .venv is deleted).
+INSTALLED := $(VENV)/.installed
+
+.PHONY: install run test lint schema bench
+
+install: $(INSTALLED)
+
+$(INSTALLED): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --disable-pip-version-check --quiet -e '.[dev]'
+	touch $(INSTALLED)
+
+run: install
+	$(PY) -m core.devrun
+
+# Extra pytest arguments: make test ARGS='-k users -x'
+test: install
+	$(PY) -m pytest $(ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+schema: install
+	$(VENV)/bin/strawberry export-schema graph.schema:schema --output schema.graphql
+
+bench: install
+	$(PY) -m bench

@@ -1,0 +1,210 @@
+"""`make run`: the whole product on one machine with nothing configured (`python -m core.devrun`).
+
+Starts an embedded PostgreSQL and Redis under DATA_DIR when DATABASE_URL / REDIS_URL are unset, migrates,
+creates the first superuser, then runs the API and one worker until Ctrl-C or SIGTERM, or until any of them
+dies; everything it started is stopped in reverse order. The child commands are exactly the production ones
+(see Dockerfile), only their environment differs.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from types import FrameType
+from urllib.parse import urlsplit, urlunsplit
+
+from core.embedded import EmbeddedPostgres, EmbeddedRedis, die_with_parent
+from core.settings import Settings, get_settings
+
+log = logging.getLogger("devrun")
+
+PY = sys.executable
+MIGRATE = [PY, "-m", "alembic", "upgrade", "head"]
+BOOTSTRAP = [PY, "-m", "services.bootstrap"]
+WORKER = [PY, "-m", "arq", "jobs.worker.WorkerSettings"]
+CHILD_STOP_SECONDS = 15.0
+_POLL_SECONDS = 0.2
+
+
+def api_command(host: str, port: int) -> list[str]:
+    return [PY, "-m", "uvicorn", "graph.app:app", "--host", host, "--port", str(port)]
+
+
+class ShutdownRequested(BaseException):
+    """Raised from the SIGINT/SIGTERM handler to unwind whatever step is under way; a BaseException, like
+    KeyboardInterrupt, so no `except Exception` on the way swallows it."""
+
+
+class ChildFailed(Exception):
+    """A command we run exited on its own, or with an error."""
+
+
+def redact_url(url: str) -> str:
+    """The URL with any password replaced, fit for a log line."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)[1]
+    user = parts.username or ""
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc}"))
+
+
+def _shown(path: Path) -> str:
+    """A path as a reader wants it in a log: relative to where `make run` was typed when inside it."""
+    absolute = path.absolute()
+    return str(absolute.relative_to(Path.cwd())) if absolute.is_relative_to(Path.cwd()) else str(absolute)
+
+
+class DevRun:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.env = dict(os.environ)
+        self.embedded: list[EmbeddedPostgres | EmbeddedRedis] = []
+        self.children: dict[str, subprocess.Popen[bytes]] = {}
+
+    def start_services(self) -> None:
+        data_dir = self.settings.data_dir
+        if self.settings.database_url:
+            database_url = self.settings.database_url
+            log.info("PostgreSQL: %s (DATABASE_URL)", redact_url(database_url))
+        else:
+            postgres = EmbeddedPostgres(data_dir / "postgres")
+            self.embedded.append(postgres)
+            started = time.monotonic()
+            database_url = postgres.start()
+            log.info(
+                "PostgreSQL: embedded, %s, data in %s (%.1fs)",
+                database_url,
+                _shown(postgres.pgdata),
+                time.monotonic() - started,
+            )
+        if self.settings.redis_url:
+            redis_url = self.settings.redis_url
+            log.info("Redis: %s (REDIS_URL)", redact_url(redis_url))
+        else:
+            redis = EmbeddedRedis(data_dir / "redis")
+            self.embedded.append(redis)
+            started = time.monotonic()
+            redis_url = redis.start()
+            log.info(
+                "Redis: embedded %s %s, %s, data in %s (%.1fs)",
+                redis.binary,
+                redis.version,
+                redis_url,
+                _shown(redis.folder),
+                time.monotonic() - started,
+            )
+        # Children read their settings from the environment, which beats the .env file.
+        self.env["DATABASE_URL"] = database_url
+        self.env["REDIS_URL"] = redis_url
+        log.info("Files: %s", _shown(self.settings.storage_dir))
+
+    def run_once(self, name: str, command: Sequence[str]) -> None:
+        log.info("%s: python %s", name, " ".join(command[1:]))
+        code = self._spawn(name, command).wait()
+        del self.children[name]  # only once finished: a signal during wait() leaves it for stop_children
+        if code != 0:
+            raise ChildFailed(f"{name} failed (exit code {code})")
+
+    def start_long_running(self) -> None:
+        host, port = self.settings.host, self.settings.port
+        self._spawn("api", api_command(host, port))
+        self._spawn("worker", WORKER)
+        shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - only compared
+        log.info("API: http://%s:%s/graphql (GraphiQL in a browser); Ctrl-C stops everything", shown_host, port)
+
+    def watch(self) -> None:
+        """Block until a child or an embedded server dies (raising ChildFailed) or a signal arrives."""
+        while True:
+            for name, process in self.children.items():
+                code = process.poll()
+                if code is not None:
+                    raise ChildFailed(f"{name} exited on its own (exit code {code})")
+            for server in self.embedded:
+                if not server.is_running():
+                    raise ChildFailed(f"embedded {server.name} stopped on its own; see {server.log_path}")
+            time.sleep(_POLL_SECONDS)
+
+    def _spawn(self, name: str, command: Sequence[str]) -> subprocess.Popen[bytes]:
+        # Own session: a Ctrl-C in the terminal reaches only us, and we stop children once, in order, instead
+        # of every process getting the signal at the same time. If we are killed outright, they get SIGTERM.
+        process = subprocess.Popen(  # noqa: S603 - our interpreter, fixed module names
+            command,
+            env=self.env,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            preexec_fn=die_with_parent(signal.SIGTERM),
+        )
+        self.children[name] = process
+        return process
+
+    def stop_children(self) -> None:
+        for process in self.children.values():
+            if process.poll() is None:
+                process.terminate()
+        deadline = time.monotonic() + CHILD_STOP_SECONDS
+        for name, process in self.children.items():
+            try:
+                process.wait(max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                log.warning("%s did not stop in %ss; killing it", name, CHILD_STOP_SECONDS)
+                process.kill()
+                process.wait()
+        self.children.clear()
+
+    def stop_services(self) -> None:
+        for server in reversed(self.embedded):
+            if server.is_running():
+                log.info("stopping embedded %s", server.name)
+            server.stop()
+        self.embedded.clear()
+
+
+def _raise_shutdown(signum: int, _frame: FrameType | None) -> None:
+    # Later signals only log: the first one is already unwinding, and cleanup must not be cut short.
+    signal.signal(signal.SIGINT, _log_second_signal)
+    signal.signal(signal.SIGTERM, _log_second_signal)
+    raise ShutdownRequested(signal.Signals(signum).name)
+
+
+def _log_second_signal(_signum: int, _frame: FrameType | None) -> None:
+    log.info("already stopping")
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="devrun: %(message)s")
+    signal.signal(signal.SIGINT, _raise_shutdown)
+    signal.signal(signal.SIGTERM, _raise_shutdown)
+    run = DevRun(get_settings())
+    code = 0
+    try:
+        run.start_services()
+        run.run_once("migrate", MIGRATE)
+        run.run_once("bootstrap", BOOTSTRAP)
+        run.start_long_running()
+        run.watch()
+    except ShutdownRequested as stop:
+        log.info("%s received: stopping", stop)
+    except ChildFailed as failure:
+        log.error("%s: stopping everything", failure)
+        code = 1
+    except Exception:
+        log.exception("could not start: stopping everything")
+        code = 1
+    finally:
+        signal.signal(signal.SIGINT, _log_second_signal)
+        signal.signal(signal.SIGTERM, _log_second_signal)
+        run.stop_children()
+        run.stop_services()
+    log.info("stopped")
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

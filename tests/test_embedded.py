@@ -1,0 +1,202 @@
+"""The embedded PostgreSQL and Redis that `make run` (and a test run on a machine without those servers) uses:
+they start on a free loopback port, answer, keep their data across a restart, stop cleanly, and never outlive
+the process that started them."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import asyncpg
+import pytest
+import redis.asyncio as aioredis
+
+from core.embedded import RESERVED_PORTS, EmbeddedPostgres, EmbeddedRedis, EmbeddedServerError, free_port, run_coroutine
+from tests import services
+from tests.services import TestServers, test_servers
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def folder() -> Iterator[Path]:
+    """A private folder PostgreSQL can reach when we run as root (it then runs as another user): pytest's
+    tmp_path sits under a 0700 folder, where the cluster would go to the fallback place instead."""
+    path = Path(tempfile.mkdtemp(prefix="studio-test-embedded-"))
+    path.chmod(0o711)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _port_of(url: str) -> int:
+    port = urlsplit(url).port
+    assert port is not None
+    return port
+
+
+def _accepts_connections(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+async def _postgres(url: str) -> asyncpg.Connection:
+    return await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://", 1), timeout=10)
+
+
+async def test_postgres_starts_on_a_free_port_keeps_data_and_stops_cleanly(folder: Path) -> None:
+    server = EmbeddedPostgres(folder / "postgres")
+    try:
+        url = server.start()
+        port = _port_of(url)
+        assert url == f"postgresql+asyncpg://postgres@127.0.0.1:{port}/studio"
+        assert server.pgdata == folder / "postgres" / "data"
+        assert (server.pgdata / "PG_VERSION").is_file()
+        assert port not in RESERVED_PORTS
+
+        connection = await _postgres(url)
+        try:
+            assert await connection.fetchval("SELECT current_database()") == "studio"
+            await connection.execute("CREATE TABLE notes (body text)")
+            await connection.execute("INSERT INTO notes VALUES ('kept across a restart')")
+        finally:
+            await connection.close()
+
+        server.stop()
+        assert not _accepts_connections(port)
+        assert "database system is shut down" in server.log_path.read_text()
+
+        url = server.start()
+        connection = await _postgres(url)
+        try:
+            assert await connection.fetchval("SELECT body FROM notes") == "kept across a restart"
+        finally:
+            await connection.close()
+    finally:
+        server.stop()
+
+
+async def test_redis_starts_on_a_free_port_keeps_data_and_stops_cleanly(folder: Path) -> None:
+    server = EmbeddedRedis(folder / "redis")
+    try:
+        url = server.start()
+        port = _port_of(url)
+        assert url == f"redis://127.0.0.1:{port}/0"
+        assert port not in RESERVED_PORTS
+
+        client = aioredis.from_url(url)
+        assert await client.ping() is True
+        await client.set("note", "kept across a restart")
+        await client.aclose()
+
+        server.stop()
+        assert not _accepts_connections(port)
+
+        client = aioredis.from_url(server.start())
+        assert await client.get("note") == b"kept across a restart"
+        await client.aclose()
+    finally:
+        server.stop()
+
+
+def test_a_data_folder_serves_one_server_at_a_time(folder: Path) -> None:
+    first = EmbeddedRedis(folder / "redis", durable=False)
+    first.start()
+    try:
+        with pytest.raises(EmbeddedServerError, match="in use by another process"):
+            EmbeddedRedis(folder / "redis", durable=False).start()
+        assert first.is_running()
+    finally:
+        first.stop()
+
+
+_OWNER = """
+import json, sys, time
+from pathlib import Path
+from core.embedded import EmbeddedPostgres, EmbeddedRedis
+folder = Path(sys.argv[1])
+postgres, redis = EmbeddedPostgres(folder / "postgres"), EmbeddedRedis(folder / "redis")
+print(json.dumps([postgres.start(), redis.start()]), flush=True)
+time.sleep(60)
+"""
+
+
+def test_servers_die_with_a_killed_owner_and_the_folder_starts_again(folder: Path) -> None:
+    owner = subprocess.Popen(  # noqa: S603 - our interpreter, our script
+        [sys.executable, "-c", _OWNER, str(folder)],
+        stdout=subprocess.PIPE,
+        cwd=REPO_ROOT,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+    )
+    try:
+        assert owner.stdout is not None
+        urls = json.loads(owner.stdout.readline())
+    finally:
+        owner.kill()  # SIGKILL: no cleanup code of the owner runs
+        owner.wait()
+    ports = [_port_of(url) for url in urls]
+
+    deadline = time.monotonic() + 10
+    while any(_accepts_connections(port) for port in ports) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_accepts_connections(port) for port in ports)
+
+    async def select_one(url: str) -> int:
+        connection = await _postgres(url)
+        try:
+            return int(await connection.fetchval("SELECT 1"))
+        finally:
+            await connection.close()
+
+    postgres = EmbeddedPostgres(folder / "postgres")
+    try:
+        assert run_coroutine(select_one(postgres.start())) == 1
+    finally:
+        postgres.stop()
+
+
+def test_free_port_never_answers_a_reserved_one() -> None:
+    ports = {free_port() for _ in range(50)}
+    assert not ports & RESERVED_PORTS
+    assert all(not _accepts_connections(port) for port in list(ports)[:5])
+
+
+async def test_test_servers_fall_back_to_embedded_ones_when_the_machine_has_none(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Point "the machine's servers" at ports where nothing listens, as on a machine without them.
+    monkeypatch.delenv("TEST_DATABASE_URL", raising=False)
+    monkeypatch.delenv("TEST_REDIS_URL", raising=False)
+    monkeypatch.setattr(
+        services, "MACHINE_POSTGRES_URL", f"postgresql+asyncpg://postgres@127.0.0.1:{free_port()}/postgres"
+    )
+    monkeypatch.setattr(services, "MACHINE_REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")
+
+    with test_servers() as found:
+        assert isinstance(found, TestServers)
+        assert (found.postgres_source, found.redis_source) == ("embedded", "embedded")
+        connection = await _postgres(found.database_admin_url)
+        try:
+            await connection.execute('CREATE DATABASE "scratch"')
+            await connection.execute('DROP DATABASE "scratch"')
+        finally:
+            await connection.close()
+        client = aioredis.from_url(found.redis_url)
+        assert await client.ping() is True
+        await client.aclose()
+        ports = [_port_of(found.database_admin_url), _port_of(found.redis_url)]
+
+    assert not any(_accepts_connections(port) for port in ports)
