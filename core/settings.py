@@ -11,11 +11,13 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Development-only signing key: refused outside development so a deployment can never run with it.
 _DEVELOPMENT_SECRET = "development-only-secret-key-change-me"  # noqa: S105
+_MIN_PRODUCTION_SECRET_LENGTH = 32
 _DEVELOPMENT_SUPERUSER_PASSWORD = "changethis"  # noqa: S105 - development only, documented in the README
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    # An empty variable counts as unset: `SECRET_KEY=` must not pass for a key, nor an empty superuser password.
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True)
 
     environment: Literal["development", "test", "production"] = "development"
 
@@ -66,8 +68,13 @@ class Settings(BaseSettings):
             if self.environment == "production":
                 raise ValueError("SECRET_KEY must be set when ENVIRONMENT=production")
             self.secret_key = SecretStr(_DEVELOPMENT_SECRET)
-        elif self.environment == "production" and self.secret_key.get_secret_value() == _DEVELOPMENT_SECRET:
-            raise ValueError("SECRET_KEY must not be the development key in production")
+        elif self.environment == "production" and (
+            self.secret_key.get_secret_value() == _DEVELOPMENT_SECRET
+            or len(self.secret_key.get_secret_value()) < _MIN_PRODUCTION_SECRET_LENGTH
+        ):
+            raise ValueError(
+                f"SECRET_KEY must be a real key of at least {_MIN_PRODUCTION_SECRET_LENGTH} characters in production"
+            )
         if self.first_superuser_password is None and self.environment == "development":
             # `make run` on a fresh clone should be usable at once; elsewhere no password means no first superuser.
             self.first_superuser_password = SecretStr(_DEVELOPMENT_SUPERUSER_PASSWORD)

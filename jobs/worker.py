@@ -16,7 +16,9 @@ _settings = get_settings()
 
 
 async def startup(ctx: dict[str, Any]) -> None:
-    logging.basicConfig(level=_settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # arq's CLI already installs a log handler; only the level of our own loggers is set here.
+    for name in ("jobs", "services", "core"):
+        logging.getLogger(name).setLevel(_settings.log_level)
     ctx["resources"] = Resources.open(_settings)
 
 

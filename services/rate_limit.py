@@ -23,9 +23,11 @@ class FailureLimiter:
 
     async def record_failure(self, key: str) -> None:
         full_key = self._key(key)
+        # SET NX EX opens the window once and INCR counts in it, atomically (MULTI); unlike EXPIRE NX this works
+        # on Redis 6, which the embedded server may be.
         async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.set(full_key, 0, ex=self.window_seconds, nx=True)
             pipe.incr(full_key)
-            pipe.expire(full_key, self.window_seconds, nx=True)
             await pipe.execute()
 
     async def reset(self, key: str) -> None:
