@@ -9,7 +9,7 @@ from db.models import PosePreset as PosePresetRow
 from graph.context import Info
 from graph.media.loaders import MediaResourceByIdLoader
 from graph.media.types import MediaResource
-from graph.pose_presets.loaders import ShotTypeByIdLoader
+from graph.shot_types.loaders import ShotTypeByIdLoader
 from graph.shot_types.types import ShotType
 from services.visibility import can_read
 

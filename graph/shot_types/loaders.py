@@ -4,6 +4,6 @@ from db.models import ShotType
 from graph.loaders import RowByIdLoader
 
 
-# Lives here until graph/shot_types grows a loaders module; any domain that points at shot types may use it.
+# Any domain that points at shot types (pose presets, subjects' base images, ...) loads them through this one.
 class ShotTypeByIdLoader(RowByIdLoader[ShotType]):
     model = ShotType

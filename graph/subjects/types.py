@@ -1,0 +1,230 @@
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime
+from typing import Any
+
+import strawberry
+
+from db.models import Subject as SubjectRow
+from db.models import SubjectBaseImage as SubjectBaseImageRow
+from db.models import SubjectMeasurements as SubjectMeasurementsRow
+from db.models.enums import BodyType, EyeColor, Gender, HairColor, SubjectAgeClass, SubjectType
+from graph.context import Info
+from graph.media.loaders import MediaResourceByIdLoader
+from graph.media.types import MediaResource
+from graph.shot_types.loaders import ShotTypeByIdLoader
+from graph.shot_types.types import ShotType
+from graph.subjects.loaders import (
+    SubjectBaseImagesBySubjectIdLoader,
+    SubjectDataImagesBySubjectIdLoader,
+    SubjectMeasurementsBySubjectIdLoader,
+    SubjectPortfolioImagesBySubjectIdLoader,
+)
+from services.errors import NotFoundError
+from services.visibility import can_read
+
+_PATH_SEPARATORS = re.compile(r"[\\/]")
+
+
+async def _media(info: Info, media_id: uuid.UUID | None) -> MediaResource | None:
+    if media_id is None:
+        return None
+    return MediaResource.maybe(await info.context.loaders.get(MediaResourceByIdLoader).load(media_id))
+
+
+async def _media_list(info: Info, media_ids: list[uuid.UUID]) -> list[MediaResource]:
+    rows = await info.context.loaders.get(MediaResourceByIdLoader).load_many(media_ids)
+    return [MediaResource.of(row) for row in rows if row is not None]
+
+
+@strawberry.type(description="A subject's base image for one shot type (at most one per shot type).")
+class BaseImage:
+    shot_type_id: uuid.UUID
+    media_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field(description="URL of the stored image.")
+    async def image_url(self, info: Info) -> str:
+        media = await _media(info, self.media_id)
+        if media is None:  # only if the image vanished while this answer was being built
+            raise NotFoundError("Base image")
+        return media.url(info)
+
+    @strawberry.field(description="The shot type's name.")
+    async def shot_type_label(self, info: Info) -> str:
+        row = await info.context.loaders.get(ShotTypeByIdLoader).load(self.shot_type_id)
+        if row is None:
+            raise NotFoundError("Shot type")
+        return row.name
+
+    @strawberry.field(description="The shot type; null once it is deleted or when you may not see it.")
+    async def shot_type(self, info: Info) -> ShotType | None:
+        row = await info.context.loaders.get(ShotTypeByIdLoader).load(self.shot_type_id)
+        if row is None or not can_read(info.context.require_caller(), row):
+            return None
+        return ShotType.of(row)
+
+    @classmethod
+    def of(cls, row: SubjectBaseImageRow) -> BaseImage:
+        return cls(shot_type_id=row.shot_type_id, media_id=row.media_id)
+
+
+@strawberry.type
+class BaseImages:
+    data: list[BaseImage]
+
+
+@strawberry.type(description="Body measurements (centimetres, EU shoe size) and colouring.")
+class SubjectMeasurements:
+    id: uuid.UUID
+    bust_cm: float | None
+    waist_cm: float | None
+    hips_cm: float | None
+    height_cm: float | None
+    shoe_eu: float | None
+    eye_color: EyeColor | None
+    hair_color: HairColor | None
+
+    @classmethod
+    def of(cls, row: SubjectMeasurementsRow) -> SubjectMeasurements:
+        return cls(
+            id=row.id,
+            bust_cm=row.bust_cm,
+            waist_cm=row.waist_cm,
+            hips_cm=row.hips_cm,
+            height_cm=row.height_cm,
+            shoe_eu=row.shoe_eu,
+            eye_color=row.eye_color,
+            hair_color=row.hair_color,
+        )
+
+
+@strawberry.type(description="A subject (an AI model): who it is, its images, measurements and LoRA state.")
+class Subject:
+    id: uuid.UUID
+    created_at: datetime
+    updated_at: datetime
+    name: str
+    surname: str | None
+    slug: str = strawberry.field(description="Made from the name at creation; renames keep it.")
+    description: str | None
+    age_class: SubjectAgeClass
+    gender: Gender
+    subject_type: SubjectType
+    body_type: BodyType | None
+    positive_prompt: str | None
+    negative_prompt: str | None
+    ethnicity: str | None
+    public: bool
+    enabled: bool
+    ready: bool = strawberry.field(description="Only true while the subject has at least one base image.")
+    lora_status: str = strawberry.field(description="none, processing, ready or failed.")
+    lora_trigger: str | None
+    deleted_at: datetime | None
+    owner_id: uuid.UUID
+    organization_id: uuid.UUID | None
+    cover_image_media_id: strawberry.Private[uuid.UUID | None]
+    portrait_image_media_id: strawberry.Private[uuid.UUID | None]
+
+    @strawberry.field(description="URL of the stored cover image.")
+    async def cover_image_url(self, info: Info) -> str | None:
+        media = await _media(info, self.cover_image_media_id)
+        return media.url(info) if media is not None else None
+
+    @strawberry.field(description="URL of the stored portrait image.")
+    async def portrait_image_url(self, info: Info) -> str | None:
+        media = await _media(info, self.portrait_image_media_id)
+        return media.url(info) if media is not None else None
+
+    @strawberry.field(description="URLs of the data (training) images, in their order.")
+    async def data_image_urls(self, info: Info) -> list[str]:
+        return [media.url(info) for media in await self.data_images_media(info)]
+
+    @strawberry.field(description="The stored cover image.")
+    async def cover_image_media(self, info: Info) -> MediaResource | None:
+        return await _media(info, self.cover_image_media_id)
+
+    @strawberry.field(description="The stored portrait image.")
+    async def portrait_image_media(self, info: Info) -> MediaResource | None:
+        return await _media(info, self.portrait_image_media_id)
+
+    @strawberry.field(description="The data (training) images, in their order.")
+    async def data_images_media(self, info: Info) -> list[MediaResource]:
+        rows = await info.context.loaders.get(SubjectDataImagesBySubjectIdLoader).load(self.id)
+        return await _media_list(info, [row.media_id for row in rows])
+
+    @strawberry.field(description="The portfolio images, in their order.")
+    async def portfolio_images_media(self, info: Info) -> list[MediaResource]:
+        rows = await info.context.loaders.get(SubjectPortfolioImagesBySubjectIdLoader).load(self.id)
+        return await _media_list(info, [row.media_id for row in rows])
+
+    @strawberry.field(description="One base image per shot type, oldest first.")
+    async def base_images(self, info: Info) -> list[BaseImage]:
+        rows = await info.context.loaders.get(SubjectBaseImagesBySubjectIdLoader).load(self.id)
+        return [BaseImage.of(row) for row in rows]
+
+    @strawberry.field
+    async def measurements(self, info: Info) -> SubjectMeasurements | None:
+        row = await info.context.loaders.get(SubjectMeasurementsBySubjectIdLoader).load(self.id)
+        return SubjectMeasurements.of(row) if row is not None else None
+
+    @classmethod
+    def of(cls, row: SubjectRow) -> Subject:
+        return cls(**_columns(row))
+
+
+@strawberry.type(description="A subject with the fields only superusers see.")
+class SubjectAdmin(Subject):
+    local_model_path: str | None
+
+    @strawberry.field(description="The file name of localModelPath, when there is one.")
+    def lora_filename(self) -> str | None:
+        if not self.local_model_path:
+            return None
+        return _PATH_SEPARATORS.split(self.local_model_path.rstrip("/\\"))[-1] or None
+
+    @classmethod
+    def of(cls, row: SubjectRow) -> SubjectAdmin:
+        return cls(**_columns(row), local_model_path=row.local_model_path)
+
+
+def _columns(row: SubjectRow) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+        "name": row.name,
+        "surname": row.surname,
+        "slug": row.slug,
+        "description": row.description,
+        "age_class": row.age_class,
+        "gender": row.gender,
+        "subject_type": row.subject_type,
+        "body_type": row.body_type,
+        "positive_prompt": row.positive_prompt,
+        "negative_prompt": row.negative_prompt,
+        "ethnicity": row.ethnicity,
+        "public": row.public,
+        "enabled": row.enabled,
+        "ready": row.ready,
+        "lora_status": row.lora_status.value,
+        "lora_trigger": row.lora_trigger,
+        "deleted_at": row.deleted_at,
+        "owner_id": row.owner_id,
+        "organization_id": row.organization_id,
+        "cover_image_media_id": row.cover_image_media_id,
+        "portrait_image_media_id": row.portrait_image_media_id,
+    }
+
+
+@strawberry.type
+class Subjects:
+    data: list[Subject]
+    count: int = strawberry.field(description="Total matching the filters, not the page size.")
+
+
+@strawberry.type
+class SubjectsAdmin:
+    data: list[SubjectAdmin]
+    count: int = strawberry.field(description="Total matching the filters, not the page size.")

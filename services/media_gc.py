@@ -1,0 +1,86 @@
+"""Releasing stored media that nothing references any more.
+
+A `MediaResource` row is in use while any column with a foreign key to `media_resources.id` points at it. Those
+columns are found by introspecting the models' metadata, so a table added later is counted without anyone
+remembering to list it here. A stored file (a content-addressed storage key) may back several rows (one per
+user who sent the same content); it can go once no row names its key.
+
+Files are deleted by the caller only after its transaction commits: a rolled-back transaction must never have
+removed a file that its rows still name.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Collection, Iterable
+from functools import cache
+
+from sqlalchemy import Column, exists, false, or_, select, union_all
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.storage import Storage
+from db.base import Base
+from db.models import MediaResource
+
+
+@cache
+def media_reference_columns() -> tuple[Column[uuid.UUID], ...]:
+    """Every column of every model that holds a foreign key to `media_resources.id`."""
+    target = MediaResource.__table__.c.id
+    columns = [
+        foreign_key.parent
+        for table in Base.metadata.sorted_tables
+        for foreign_key in table.foreign_keys
+        if foreign_key.column is target
+    ]
+    return tuple(sorted(columns, key=lambda column: (column.table.name, column.name)))
+
+
+async def media_in_use(session: AsyncSession, media_id: uuid.UUID) -> bool:
+    """Whether any row anywhere references this media resource (one statement)."""
+    checks = [exists().where(column == media_id) for column in media_reference_columns()]
+    return bool(await session.scalar(select(or_(false(), *checks))))
+
+
+async def _referenced(session: AsyncSession, media_ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
+    selects = [select(column.label("media_id")).where(column.in_(media_ids)) for column in media_reference_columns()]
+    return set(await session.scalars(union_all(*selects)))
+
+
+async def release_media(session: AsyncSession, storage: Storage, media_ids: Iterable[uuid.UUID]) -> list[str]:
+    """Delete the given media rows that nothing references (protected ones are kept), and answer the storage
+    keys that no remaining row uses and that are stored: the caller deletes those files (`delete_files`) once
+    it has committed.
+    """
+    wanted = set(media_ids)
+    if not wanted:
+        return []
+    await session.flush()
+    # Lock the candidates first: inserting a reference takes a KEY SHARE lock on the referenced row, so a
+    # reference being added concurrently either committed before this (and is seen below) or waits for us.
+    candidates = list(
+        await session.scalars(
+            select(MediaResource).where(MediaResource.id.in_(wanted)).order_by(MediaResource.id).with_for_update()
+        )
+    )
+    if not candidates:
+        return []
+    in_use = await _referenced(session, [row.id for row in candidates])
+    released = [row for row in candidates if row.id not in in_use and not row.protected]
+    if not released:
+        return []
+    keys = {row.storage_key for row in released}
+    for row in released:
+        await session.delete(row)
+    await session.flush()
+    still_used = set(
+        await session.scalars(select(MediaResource.storage_key).where(MediaResource.storage_key.in_(keys)).distinct())
+    )
+    return sorted(key for key in keys - still_used if storage.exists(key))
+
+
+async def delete_files(storage: Storage, keys: Iterable[str]) -> None:
+    """Remove stored files named by `release_media`, after the transaction that released them committed."""
+    for key in keys:
+        await asyncio.to_thread(storage.delete, key)
