@@ -156,3 +156,12 @@ def like_pattern(search: str) -> str:
     """A case-insensitive "contains" pattern with the user's own % and _ taken literally."""
     escaped = search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+def owner_filters(caller: Caller, model: Any, owner_id: uuid.UUID | None) -> list[ColumnElement[bool]]:
+    """The `ownerId` list filter, which is for superusers only."""
+    if owner_id is None:
+        return []
+    if not caller.is_superuser:
+        raise ForbiddenError("Only superusers may filter by ownerId")
+    return [model.owner_id == owner_id]

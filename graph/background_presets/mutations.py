@@ -9,7 +9,7 @@ from db.models import BackgroundPreset as BackgroundPresetRow
 from graph.background_presets.inputs import BackgroundPresetCreate, BackgroundPresetUpdate
 from graph.background_presets.loaders import BackgroundPresetFramingsByPresetIdLoader
 from graph.background_presets.types import BackgroundPreset
-from graph.common.inputs import given
+from graph.common.inputs import ownership_changes
 from graph.common.scope import merge_organization
 from graph.common.types import Message
 from graph.context import Info
@@ -47,10 +47,7 @@ class Mutation:
         caller = info.context.require_caller()
         input.check()
         changes: dict[str, Any] = input.columns()
-        if given(input.owner_id):
-            changes["owner_id"] = input.owner_id
-        if given(input.organization_id):
-            changes["organization_id"] = input.organization_id
+        changes.update(ownership_changes(input))
         async with info.context.session() as session, session.begin():
             row = await update_background_preset(
                 session,

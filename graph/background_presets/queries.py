@@ -11,7 +11,6 @@ from graph.context import Info
 from graph.validation import check_page
 from services import crud
 from services.background_presets import WHAT
-from services.errors import ForbiddenError
 
 
 @strawberry.type
@@ -32,11 +31,7 @@ class Query:
     ) -> BackgroundPresets:
         caller = info.context.require_caller()
         check_page(skip, limit)
-        filters: list[ColumnElement[bool]] = []
-        if owner_id is not None:
-            if not caller.is_superuser:
-                raise ForbiddenError("Only superusers may filter by ownerId")
-            filters.append(BackgroundPresetRow.owner_id == owner_id)
+        filters: list[ColumnElement[bool]] = crud.owner_filters(caller, BackgroundPresetRow, owner_id)
         async with info.context.session() as session:
             rows, count = await crud.list_visible(
                 session,

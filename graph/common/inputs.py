@@ -29,3 +29,8 @@ def camel(name: str) -> str:
     """`age_class` -> `ageClass`: how a Python field name appears in GraphQL and in `extensions.fields`."""
     head, *rest = name.split("_")
     return head + "".join(part.title() for part in rest)
+
+
+def ownership_changes(source: Any) -> dict[str, Any]:
+    """The given `ownerId` / `organizationId` of an update input (services/crud.apply_changes checks them)."""
+    return {name: getattr(source, name) for name in ("owner_id", "organization_id") if given(getattr(source, name))}

@@ -6,7 +6,7 @@ from typing import Any
 import strawberry
 
 from db.models import PosePreset as PosePresetRow
-from graph.common.inputs import given
+from graph.common.inputs import given, ownership_changes
 from graph.common.scope import merge_organization
 from graph.common.types import Message
 from graph.context import Info
@@ -45,10 +45,7 @@ class Mutation:
         changes: dict[str, Any] = input.columns()
         if given(input.pose_image):
             changes["pose_image"] = input.pose_image.source() if input.pose_image else None
-        if given(input.owner_id):
-            changes["owner_id"] = input.owner_id
-        if given(input.organization_id):
-            changes["organization_id"] = input.organization_id
+        changes.update(ownership_changes(input))
         async with info.context.session() as session, session.begin():
             row = await update_pose_preset(
                 session, info.context.resources, caller, id, changes=changes, organization_id=organization_id

@@ -10,7 +10,6 @@ from graph.context import Info
 from graph.pose_presets.types import PosePreset, PosePresets
 from graph.validation import check_page
 from services import crud
-from services.errors import ForbiddenError
 from services.pose_presets import WHAT
 
 
@@ -34,11 +33,7 @@ class Query:
     ) -> PosePresets:
         caller = info.context.require_caller()
         check_page(skip, limit)
-        filters: list[ColumnElement[bool]] = []
-        if owner_id is not None:
-            if not caller.is_superuser:
-                raise ForbiddenError("Only superusers may filter by ownerId")
-            filters.append(PosePresetRow.owner_id == owner_id)
+        filters: list[ColumnElement[bool]] = crud.owner_filters(caller, PosePresetRow, owner_id)
         if shot_type_id is not None:
             filters.append(PosePresetRow.shot_type_id == shot_type_id)
         if search:

@@ -6,7 +6,7 @@ from typing import Any
 import strawberry
 
 from db.models import ResolutionPreset as ResolutionPresetRow
-from graph.common.inputs import given
+from graph.common.inputs import ownership_changes
 from graph.common.scope import merge_organization
 from graph.common.types import Message
 from graph.context import Info
@@ -43,10 +43,7 @@ class Mutation:
         caller = info.context.require_caller()
         input.check()
         changes: dict[str, Any] = input.columns()
-        if given(input.owner_id):
-            changes["owner_id"] = input.owner_id
-        if given(input.organization_id):
-            changes["organization_id"] = input.organization_id
+        changes.update(ownership_changes(input))
         async with info.context.session() as session, session.begin():
             row = await update_resolution_preset(session, caller, id, changes=changes, organization_id=organization_id)
         return ResolutionPreset.of(row)

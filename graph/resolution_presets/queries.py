@@ -10,7 +10,6 @@ from graph.context import Info
 from graph.resolution_presets.types import ResolutionPreset, ResolutionPresets
 from graph.validation import check_page
 from services import crud
-from services.errors import ForbiddenError
 from services.resolution_presets import WHAT
 
 
@@ -32,11 +31,7 @@ class Query:
     ) -> ResolutionPresets:
         caller = info.context.require_caller()
         check_page(skip, limit)
-        filters: list[ColumnElement[bool]] = []
-        if owner_id is not None:
-            if not caller.is_superuser:
-                raise ForbiddenError("Only superusers may filter by ownerId")
-            filters.append(ResolutionPresetRow.owner_id == owner_id)
+        filters: list[ColumnElement[bool]] = crud.owner_filters(caller, ResolutionPresetRow, owner_id)
         async with info.context.session() as session:
             rows, count = await crud.list_visible(
                 session,

@@ -10,7 +10,6 @@ from graph.context import Info
 from graph.set_designs.types import SetDesign, SetDesigns
 from graph.validation import check_page
 from services import crud
-from services.errors import ForbiddenError
 from services.set_designs import WHAT
 
 
@@ -34,11 +33,7 @@ class Query:
     ) -> SetDesigns:
         caller = info.context.require_caller()
         check_page(skip, limit)
-        filters: list[ColumnElement[bool]] = []
-        if owner_id is not None:
-            if not caller.is_superuser:
-                raise ForbiddenError("Only superusers may filter by ownerId")
-            filters.append(SetDesignRow.owner_id == owner_id)
+        filters: list[ColumnElement[bool]] = crud.owner_filters(caller, SetDesignRow, owner_id)
         if background_preset_id is not None:
             filters.append(SetDesignRow.background_preset_id == background_preset_id)
         if search:

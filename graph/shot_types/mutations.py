@@ -6,7 +6,7 @@ from typing import Any
 import strawberry
 
 from db.models import ShotType as ShotTypeRow
-from graph.common.inputs import given
+from graph.common.inputs import given, ownership_changes
 from graph.common.scope import merge_organization
 from graph.common.types import Message
 from graph.context import Info
@@ -45,10 +45,7 @@ class Mutation:
         changes: dict[str, Any] = input.columns()
         if given(input.reference_image_url):
             changes["reference_image"] = input.reference_image_url.source() if input.reference_image_url else None
-        if given(input.owner_id):
-            changes["owner_id"] = input.owner_id
-        if given(input.organization_id):
-            changes["organization_id"] = input.organization_id
+        changes.update(ownership_changes(input))
         async with info.context.session() as session, session.begin():
             row = await update_shot_type(
                 session, info.context.resources, caller, id, changes=changes, organization_id=organization_id
