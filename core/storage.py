@@ -168,14 +168,10 @@ class Storage:
 
         When that content is already stored, the existing file stays and the staged copy is dropped.
         """
-        if not _EXTENSION.fullmatch(extension):
-            raise ValueError(f"invalid file extension: {extension!r}")
-        if not _NAMESPACE.fullmatch(namespace):
-            raise ValueError(f"invalid storage namespace: {namespace!r}")
         if staged.path.parent != self.tmp_dir:
             # Only our own temp folder is on the same file system as the target, which a rename needs.
             raise ValueError("the staged file does not belong to this storage")
-        key = f"{namespace}/{staged.sha256[:2]}/{staged.sha256}.{extension}"
+        key = content_key(staged.sha256, extension, namespace)
         target = self.path_for(key)
         if target.is_file():
             staged.discard()
@@ -259,6 +255,15 @@ class Storage:
             return None
         key = f"{MEDIA_NAMESPACE}/" + parts.path.removeprefix(prefix)
         return key if _CONTENT_KEY.fullmatch(key) else None
+
+
+def content_key(sha256: str, extension: str, namespace: str = MEDIA_NAMESPACE) -> str:
+    """The storage key content with this hash and extension is committed under."""
+    if not _EXTENSION.fullmatch(extension):
+        raise ValueError(f"invalid file extension: {extension!r}")
+    if not _NAMESPACE.fullmatch(namespace):
+        raise ValueError(f"invalid storage namespace: {namespace!r}")
+    return f"{namespace}/{sha256[:2]}/{sha256}.{extension}"
 
 
 def media_type_for(key: str) -> str:

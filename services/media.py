@@ -20,11 +20,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.fetch import FetchError, fetch_image_url
 from core.images import ImageInfo, InvalidImageError, inspect_image
-from core.storage import StagedFile, TooLargeError, format_size
+from core.storage import StagedFile, TooLargeError, content_key, format_size
 from db.models import MediaResource
 from db.models.enums import MediaResourceType
 from services.caller import Caller
 from services.errors import BadUserInputError, NotFoundError, PayloadTooLargeError
+from services.media_gc import lock_storage_key
 from services.resources import Resources
 
 _DATA_URI = re.compile(r"^data:(?P<mime>[\w.+-]+/[\w.+-]+)?(?:;[\w-]+=[\w.-]+)*;base64,(?P<data>.*)$", re.DOTALL)
@@ -74,6 +75,9 @@ class MediaService:
         """Inspect, store and record a staged file (the staged copy is always consumed)."""
         try:
             info = await asyncio.to_thread(inspect_image, staged.path, max_pixels=self.settings.image_max_pixels)
+            # Held until this transaction ends, so a concurrent release of the same content (media_gc) cannot
+            # delete the file between its commit here and the commit of the row that names it.
+            await lock_storage_key(self.session, content_key(staged.sha256, info.extension))
             key = await asyncio.to_thread(self.storage.commit, staged, extension=info.extension)
         except InvalidImageError as exc:
             raise BadUserInputError({field: exc.message}) from exc

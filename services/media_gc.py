@@ -6,7 +6,9 @@ remembering to list it here. A stored file (a content-addressed storage key) may
 user who sent the same content); it can go once no row names its key.
 
 Files are deleted by the caller only after its transaction commits: a rolled-back transaction must never have
-removed a file that its rows still name.
+removed a file that its rows still name. Deciding to delete a file and recording a new row for the same content
+both happen under one transaction-scoped advisory lock per storage key (`lock_storage_key`), so a file is never
+deleted under a row that was just recorded for it.
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ import uuid
 from collections.abc import Collection, Iterable
 from functools import cache
 
-from sqlalchemy import Column, exists, false, or_, select, union_all
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Column, exists, false, func, or_, select, union_all
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.storage import Storage
 from db.base import Base
@@ -80,7 +82,21 @@ async def release_media(session: AsyncSession, storage: Storage, media_ids: Iter
     return sorted(key for key in keys - still_used if storage.exists(key))
 
 
-async def delete_files(storage: Storage, keys: Iterable[str]) -> None:
-    """Remove stored files named by `release_media`, after the transaction that released them committed."""
+async def lock_storage_key(session: AsyncSession, key: str) -> None:
+    """Serialise, until the session's transaction ends, everyone recording or deleting this stored file."""
+    await session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
+
+
+async def delete_files(
+    session_factory: async_sessionmaker[AsyncSession], storage: Storage, keys: Iterable[str]
+) -> None:
+    """Remove stored files named by `release_media`, after the transaction that released them committed.
+
+    Each key is checked again under its lock: content re-sent since the release has a row again and stays.
+    """
     for key in keys:
-        await asyncio.to_thread(storage.delete, key)
+        async with session_factory() as session, session.begin():
+            await lock_storage_key(session, key)
+            if await session.scalar(select(exists().where(MediaResource.storage_key == key))):
+                continue
+            await asyncio.to_thread(storage.delete, key)

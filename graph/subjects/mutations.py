@@ -102,7 +102,7 @@ class Mutation:
             row, freed = await add_base_image(
                 session, resources, caller, id, input.spec(), organization_id=organization_id
             )
-        await delete_files(resources.storage, freed)
+        await delete_files(resources.session_factory, resources.storage, freed)
         return Subject.of(row)
 
     @strawberry.mutation(
@@ -115,5 +115,5 @@ class Mutation:
         resources = info.context.resources
         async with info.context.session() as session, session.begin():
             freed = await delete_base_image(session, resources, caller, id, url, organization_id=organization_id)
-        await delete_files(resources.storage, freed)
+        await delete_files(resources.session_factory, resources.storage, freed)
         return Message(message="Base image deleted successfully")

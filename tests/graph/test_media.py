@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 from PIL import Image, ImageCms
 
+from services.media_gc import delete_files, release_media
 from tests.conftest import Account, Accounts, GraphQLClient, error_code
 from tests.images import image_bytes
 
@@ -164,3 +165,25 @@ async def test_https_urls_are_fetched_and_measured(gql: GraphQLClient, accounts:
     assert missing["extensions"]["fields"]["input.referenceImageUrl"].startswith("could not fetch the image")
     metadata = await gql.error(create, shot(remote_images.url("/redirect-metadata")), as_=owner)
     assert error_code(metadata) == "BAD_USER_INPUT"
+
+
+async def test_a_released_file_sent_again_before_deletion_is_kept(
+    http: httpx.AsyncClient, accounts: Accounts, app: Any
+) -> None:
+    resources = app.state.resources
+    first, second = await accounts.user(), await accounts.user()
+    content = image_bytes(color=(77, 1, 99))
+    media = uploaded(await upload(http, first, content))
+    async with resources.session_factory() as session, session.begin():
+        freed = await release_media(session, resources.storage, [uuid.UUID(media["id"])])
+    assert len(freed) == 1 and resources.storage.exists(freed[0])
+    # The same content arrives again between the release and the deletion of its file.
+    again = uploaded(await upload(http, second, content))
+    await delete_files(resources.session_factory, resources.storage, freed)
+    assert resources.storage.exists(freed[0])
+    assert (await http.get(again["url"])).content == content
+    # With no row left for it, the file goes.
+    async with resources.session_factory() as session, session.begin():
+        freed_again = await release_media(session, resources.storage, [uuid.UUID(again["id"])])
+    await delete_files(resources.session_factory, resources.storage, freed_again)
+    assert freed_again == freed and not resources.storage.exists(freed[0])
