@@ -55,10 +55,26 @@ class Settings(BaseSettings):
     fetch_ca_bundle: Path | None = None
 
     lora_max_bytes: int = 100 * 1024 * 1024
+    # Soft-deleted subjects and styles stay restorable this long; then the purge job removes them with their files.
+    purge_retention_days: int = 30
     zip_max_bytes: int = 1024 * 1024 * 1024
+    # Budget for reading an uploaded ZIP (core/archive.py): entry count, total uncompressed bytes, and the
+    # compression ratio past which a large entry is taken for a bomb. Each entry is also capped at media_max_bytes.
+    zip_max_entries: int = 2000
+    zip_max_uncompressed_bytes: int = 2 * 1024 * 1024 * 1024
+    zip_max_compression_ratio: float = 100
+    # How long one job may run before it fails itself; the reaper fails tasks still PROCESSING this long plus
+    # the margin after they started (the margin covers arq's own redelivery delay of a dead worker's job, +10 s).
+    job_timeout_seconds: int = 600
+    job_reap_margin_seconds: int = 60
     # Cap on a whole multipart request, checked while it streams in: the largest upload we accept plus room for
     # the operations and map fields. Each mutation then applies its own, smaller limit.
     upload_max_request_bytes: int = 1024 * 1024 * 1024 + 1024 * 1024
+
+    # Subscriptions (services/watch.py): each re-reads its row this often even when no Redis message came (the
+    # safety net against a lost one), and ends with an error when Redis stays unreachable this long.
+    subscription_recheck_seconds: float = 5.0
+    subscription_reconnect_seconds: float = 10.0
 
     log_level: str = Field(default="INFO")
 

@@ -26,7 +26,9 @@ _TOO_COMPLEX = re.compile(
 )
 # graphql-core's wording for variables that do not coerce to their declared types (a bad enum, a missing
 # required input field, a malformed UUID): bad input, as Apollo reports it.
-_VARIABLE_COERCION = re.compile(r"^Variable '\$[^']+' (got invalid value|has invalid value|of required type|of non-null type)")
+_VARIABLE_COERCION = re.compile(
+    r"^Variable '\$[^']+' (got invalid value|has invalid value|of required type|of non-null type)"
+)
 
 
 def classify(error: GraphQLError) -> tuple[str, str, dict[str, object]]:

@@ -2,16 +2,24 @@
 
 Each loader opens its own short-lived session per batch: Strawberry resolves sibling fields concurrently and
 one AsyncSession cannot run two statements at once.
+
+The request's loaders are dispatched level by level (`BatchScheduler`): plain aiodataloader dispatches a loader
+one loop tick after its first key, so a loader fed by several parents (media under shot types, subjects and pose
+presets) ran one batch per parent that happened to finish apart, and the number of statements of one query
+varied from run to run. Waiting until every batch in flight has finished and the resolvers have settled makes
+it one batch per loader and level, always.
 """
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Awaitable, Hashable, Iterable, Sequence
 from typing import Any, TypeVar, cast
 
-from aiodataloader import DataLoader
+from aiodataloader import DataLoader, dispatch_queue
+from aiodataloader import Loader as Queued
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -19,11 +27,85 @@ K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 LoaderT = TypeVar("LoaderT", bound="SessionLoader[Any, Any]")
 
+# Loop turns without a new key before the waiting loaders are dispatched. A finished batch's resolvers take a
+# few turns (graphql-core's gathers and list completion) to ask for the next level's keys; this covers them with
+# room to spare and costs microseconds.
+SETTLE_TICKS = 8
+
+
+class BatchScheduler:
+    """Dispatches one request's loaders breadth first: all keys asked for while any batch is still running, or
+    within SETTLE_TICKS loop turns of the last one, go out together, one batch per loader.
+
+    A batch function must therefore never wait on another loader of the same request (it would wait for
+    itself): batch functions run SQL only, as every loader here does.
+    """
+
+    def __init__(self) -> None:
+        self._waiting: list[DataLoader[Any, Any]] = []
+        self._arrivals = 0
+        self._in_flight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._dispatcher: asyncio.Task[None] | None = None
+
+    def key_queued(self, loader: DataLoader[Any, Any], *, first: bool) -> None:
+        self._arrivals += 1
+        if first:
+            self._waiting.append(loader)
+        if self._dispatcher is None:
+            self._dispatcher = asyncio.ensure_future(self._dispatch_when_settled())
+
+    async def run_batch(self, batch: Awaitable[list[Any]]) -> list[Any]:
+        self._in_flight += 1
+        self._idle.clear()
+        try:
+            return await batch
+        finally:
+            self._in_flight -= 1
+            if not self._in_flight:
+                self._idle.set()
+
+    async def _dispatch_when_settled(self) -> None:
+        try:
+            while True:
+                seen = self._arrivals
+                for _ in range(SETTLE_TICKS):
+                    await asyncio.sleep(0)
+                if self._in_flight:
+                    await self._idle.wait()
+                elif self._arrivals == seen:
+                    break
+        finally:
+            self._dispatcher = None
+        waiting, self._waiting = self._waiting, []
+        for loader in waiting:
+            dispatch_queue(loader)
+
 
 class SessionLoader(DataLoader[K, V]):
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, session_factory: async_sessionmaker[AsyncSession], scheduler: BatchScheduler | None = None
+    ) -> None:
         super().__init__()
         self.session_factory = session_factory
+        # Without a scheduler (a loader made on its own), aiodataloader's own dispatch applies.
+        self.scheduler = scheduler
+        if scheduler is not None:
+            load_batch = self.batch_load_fn
+
+            async def tracked(keys: list[K]) -> list[V]:
+                return await scheduler.run_batch(load_batch(keys))
+
+            # The scheduler must know when each batch ends: it dispatches the next level only then.
+            self.batch_load_fn = tracked  # type: ignore[method-assign]
+
+    def do_resolve_reject(self, key: K, future: asyncio.Future[V]) -> None:
+        if self.scheduler is None:
+            super().do_resolve_reject(key, future)
+            return
+        self._queue.append(Queued(key=key, future=future))
+        self.scheduler.key_queued(self, first=len(self._queue) == 1)
 
     async def fetch_all(self, statement: Select[Any]) -> Sequence[Any]:
         async with self.session_factory() as session:
@@ -55,9 +137,10 @@ class Loaders:
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._session_factory = session_factory
         self._loaders: dict[type[Any], Any] = {}
+        self._scheduler = BatchScheduler()
 
     def get(self, loader_class: type[LoaderT]) -> LoaderT:
         loader = self._loaders.get(loader_class)
         if loader is None:
-            loader = self._loaders[loader_class] = loader_class(self._session_factory)
+            loader = self._loaders[loader_class] = loader_class(self._session_factory, self._scheduler)
         return cast(LoaderT, loader)

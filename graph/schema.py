@@ -12,6 +12,9 @@ from core.settings import Settings
 from graph.background_presets.mutations import Mutation as BackgroundPresetMutation
 from graph.background_presets.queries import Query as BackgroundPresetQuery
 from graph.errors import ErrorCodes
+from graph.guidelines.mutations import Mutation as GuidelinesMutation
+from graph.guidelines.queries import Query as GuidelinesQuery
+from graph.lora.mutations import Mutation as LoraMutation
 from graph.media.mutations import Mutation as MediaMutation
 from graph.pose_presets.mutations import Mutation as PosePresetMutation
 from graph.pose_presets.queries import Query as PosePresetQuery
@@ -27,6 +30,9 @@ from graph.subjects.admin import Mutation as SubjectAdminMutation
 from graph.subjects.admin import Query as SubjectAdminQuery
 from graph.subjects.mutations import Mutation as SubjectMutation
 from graph.subjects.queries import Query as SubjectQuery
+from graph.subscriptions.subscription import Subscription as JobSubscription
+from graph.tasks.mutations import Mutation as UploadTaskMutation
+from graph.tasks.queries import Query as UploadTaskQuery
 from graph.users.mutations import Mutation as UserMutation
 from graph.users.queries import Query as UserQuery
 
@@ -42,6 +48,8 @@ Query = merge_types(
         StyleQuery,
         SubjectQuery,
         SubjectAdminQuery,
+        GuidelinesQuery,
+        UploadTaskQuery,
     ),
 )
 Mutation = merge_types(
@@ -57,8 +65,13 @@ Mutation = merge_types(
         StyleMutation,
         SubjectMutation,
         SubjectAdminMutation,
+        GuidelinesMutation,
+        LoraMutation,
+        UploadTaskMutation,
     ),
 )
+
+Subscription = merge_types("Subscription", (JobSubscription,))
 
 
 class Schema(strawberry.Schema):
@@ -73,6 +86,7 @@ def build_schema(settings: Settings) -> Schema:
     return Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         extensions=[
             lambda: QueryDepthLimiter(max_depth=settings.query_max_depth),
             lambda: MaxAliasesLimiter(max_alias_count=settings.query_max_aliases),

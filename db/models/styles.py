@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, IdMixin, SoftDeleteMixin, TimestampMixin, str_enum
@@ -39,6 +40,10 @@ class Style(IdMixin, TimestampMixin, SoftDeleteMixin, OwnedMixin, Base):
     current_training_id: Mapped[uuid.UUID | None]
     training_progress: Mapped[float] = mapped_column(default=0.0, server_default="0")
     training_error: Mapped[str | None] = mapped_column(Text)
+    # The LoRA pipeline's state (services/lora.py): what the stored file holds, and the storage key of the upload
+    # a worker has yet to process. A failed upload's reason is `training_error`.
+    lora_info: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    lora_upload_key: Mapped[str | None] = mapped_column(String(512))
     cover_image_media_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("media_resources.id", ondelete="SET NULL"), index=True
     )

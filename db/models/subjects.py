@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, IdMixin, SoftDeleteMixin, TimestampMixin, str_enum
@@ -37,6 +39,11 @@ class Subject(IdMixin, TimestampMixin, SoftDeleteMixin, OwnedMixin, Base):
     lora_status: Mapped[LoraStatus] = mapped_column(str_enum(LoraStatus, "lora_status"), default=LoraStatus.NONE)
     lora_trigger: Mapped[str | None] = mapped_column(String(255))
     local_model_path: Mapped[str | None] = mapped_column(String(1024))
+    # The LoRA pipeline's state (services/lora.py): why the last upload failed, what the stored file holds, and
+    # the storage key of the upload a worker has yet to process (the job acts only while it is this one).
+    lora_error: Mapped[str | None] = mapped_column(Text)
+    lora_info: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    lora_upload_key: Mapped[str | None] = mapped_column(String(512))
     cover_image_media_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("media_resources.id", ondelete="SET NULL"), index=True
     )

@@ -7,8 +7,14 @@ from collections.abc import Sequence
 
 from sqlalchemy import select
 
-from db.models import SetBaseImage, SetReferenceImage, SetSubjectPortrait
-from graph.loaders import SessionLoader, group_by
+from db.models import SetBaseImage, SetDesign, SetReferenceImage, SetSubjectPortrait
+from graph.loaders import RowByIdLoader, SessionLoader, group_by
+
+
+class SetDesignByIdLoader(RowByIdLoader[SetDesign]):
+    """For objects that point at a set design (guidelines); they check visibility (`can_read`)."""
+
+    model = SetDesign
 
 
 class SetBaseImagesBySetDesignIdLoader(SessionLoader[uuid.UUID, list[SetBaseImage]]):

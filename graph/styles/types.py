@@ -9,6 +9,7 @@ import strawberry
 from db.models import Style as StyleRow
 from db.models.enums import StyleCategory
 from graph.context import Info
+from graph.lora.types import LoraInfo
 from graph.media.loaders import MediaResourceByIdLoader
 from graph.media.types import MediaResource
 from graph.styles.loaders import StyleDataImagesByStyleIdLoader
@@ -97,7 +98,13 @@ class Style:
 
 @strawberry.type(description="A style as the superuser endpoints show it (the documented StyleAdmin).")
 class StyleAdmin(Style):
-    """Same fields as `Style` today; a type of its own so that admin-only fields can join without touching `Style`."""
+    lora_info: LoraInfo | None = strawberry.field(default=None, description="What the stored LoRA file holds.")
+
+    @classmethod
+    def of(cls, row: StyleRow) -> Self:
+        admin = super().of(row)
+        admin.lora_info = LoraInfo.maybe(row.lora_info)
+        return admin
 
 
 @strawberry.type

@@ -12,6 +12,7 @@ from db.models import SubjectBaseImage as SubjectBaseImageRow
 from db.models import SubjectMeasurements as SubjectMeasurementsRow
 from db.models.enums import BodyType, EyeColor, Gender, HairColor, SubjectAgeClass, SubjectType
 from graph.context import Info
+from graph.lora.types import LoraInfo
 from graph.media.loaders import MediaResourceByIdLoader
 from graph.media.types import MediaResource
 from graph.shot_types.loaders import ShotTypeByIdLoader
@@ -121,6 +122,7 @@ class Subject:
     ready: bool = strawberry.field(description="Only true while the subject has at least one base image.")
     lora_status: str = strawberry.field(description="none, processing, ready or failed.")
     lora_trigger: str | None
+    lora_error: str | None = strawberry.field(description="Why the last LoRA upload failed (loraStatus failed).")
     deleted_at: datetime | None
     owner_id: uuid.UUID
     organization_id: uuid.UUID | None
@@ -176,7 +178,10 @@ class Subject:
 
 @strawberry.type(description="A subject with the fields only superusers see.")
 class SubjectAdmin(Subject):
-    local_model_path: str | None
+    local_model_path: str | None = strawberry.field(
+        description="The LoRA weights; after an upload, a storage key relative to STORAGE_DIR."
+    )
+    lora_info: LoraInfo | None = strawberry.field(description="What the stored LoRA file holds.")
 
     @strawberry.field(description="The file name of localModelPath, when there is one.")
     def lora_filename(self) -> str | None:
@@ -186,7 +191,7 @@ class SubjectAdmin(Subject):
 
     @classmethod
     def of(cls, row: SubjectRow) -> SubjectAdmin:
-        return cls(**_columns(row), local_model_path=row.local_model_path)
+        return cls(**_columns(row), local_model_path=row.local_model_path, lora_info=LoraInfo.maybe(row.lora_info))
 
 
 def _columns(row: SubjectRow) -> dict[str, Any]:
@@ -210,6 +215,7 @@ def _columns(row: SubjectRow) -> dict[str, Any]:
         "ready": row.ready,
         "lora_status": row.lora_status.value,
         "lora_trigger": row.lora_trigger,
+        "lora_error": row.lora_error,
         "deleted_at": row.deleted_at,
         "owner_id": row.owner_id,
         "organization_id": row.organization_id,

@@ -1,0 +1,152 @@
+"""Guidelines as the API shows them. Linked objects appear only while the caller may read them: a soft-deleted
+one, or one private to someone else (a member's personal subject linked into an organization's guidelines),
+is left out of the lists (null for a single link) and comes back when restored or shared; the stored links
+and id fields are never changed by that."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+import strawberry
+
+from db.models import GuidelineShotTypeRule as RuleRow
+from db.models import ShootingGuidelines as ShootingGuidelinesRow
+from db.models.enums import GuidelinesShotTypeRuleKind
+from graph.background_presets.loaders import BackgroundPresetByIdLoader
+from graph.background_presets.types import BackgroundPreset
+from graph.context import Info
+from graph.guidelines.loaders import (
+    PosePresetsByGuidelineIdLoader,
+    ShotTypeRulesByGuidelineIdLoader,
+    ShotTypesByGuidelineIdLoader,
+    ShotTypesByShotTypeRuleIdLoader,
+    SubjectsByGuidelineIdLoader,
+)
+from graph.pose_presets.types import PosePreset
+from graph.resolution_presets.loaders import ResolutionPresetByIdLoader
+from graph.resolution_presets.types import ResolutionPreset
+from graph.set_designs.loaders import SetDesignByIdLoader
+from graph.set_designs.types import SetDesign
+from graph.shot_types.types import ShotType
+from graph.subjects.types import Subject
+from services.visibility import can_read
+
+OutT = TypeVar("OutT")
+
+
+def _readable(info: Info, rows: Sequence[Any], of: Callable[[Any], OutT]) -> list[OutT]:
+    caller = info.context.require_caller()
+    return [of(row) for row in rows if can_read(caller, row)]
+
+
+def _readable_one(info: Info, row: Any | None, of: Callable[[Any], OutT]) -> OutT | None:
+    if row is None or not can_read(info.context.require_caller(), row):
+        return None
+    return of(row)
+
+
+@strawberry.type(description="One (ruleKind, ruleValue) group and the shot types it selects, in order.")
+class GuidelinesShotTypeRuleGroup:
+    rule_kind: GuidelinesShotTypeRuleKind
+    rule_value: str
+    id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field(description="The group's shot types you can see, in the order given.")
+    async def shot_types(self, info: Info) -> list[ShotType]:
+        rows = await info.context.loaders.get(ShotTypesByShotTypeRuleIdLoader).load(self.id)
+        return _readable(info, rows, ShotType.of)
+
+    @classmethod
+    def of(cls, row: RuleRow) -> GuidelinesShotTypeRuleGroup:
+        return cls(rule_kind=row.rule_kind, rule_value=row.rule_value, id=row.id)
+
+
+@strawberry.type(
+    description="Shooting guidelines: shot types, subjects, pose presets, presets, a set design and shot-type rules."
+)
+class ShootingGuidelines:
+    id: uuid.UUID
+    created_at: datetime
+    updated_at: datetime
+    name: str
+    auto_start_look_generations: bool
+    allow_back_shots_without_back_image: bool
+    owner_id: uuid.UUID
+    organization_id: uuid.UUID | None
+    resolution_preset_id: uuid.UUID | None
+    background_preset_id: uuid.UUID | None
+    set_design_id: uuid.UUID | None
+    stylist_id: uuid.UUID | None = strawberry.field(description="Another service's id, as given.")
+    export_configuration_id: uuid.UUID | None = strawberry.field(description="Another service's id, as given.")
+    generative_workflow_template_id: uuid.UUID | None = strawberry.field(description="Another service's id, as given.")
+    deleted_at: datetime | None
+
+    @strawberry.field(description="The linked shot types you can see, in the order given.")
+    async def shot_types(self, info: Info) -> list[ShotType]:
+        rows = await info.context.loaders.get(ShotTypesByGuidelineIdLoader).load(self.id)
+        return _readable(info, rows, ShotType.of)
+
+    @strawberry.field(description="The linked subjects you can see, in the order given.")
+    async def subjects(self, info: Info) -> list[Subject]:
+        rows = await info.context.loaders.get(SubjectsByGuidelineIdLoader).load(self.id)
+        return _readable(info, rows, Subject.of)
+
+    @strawberry.field(description="The linked pose presets you can see, in the order given.")
+    async def pose_presets(self, info: Info) -> list[PosePreset]:
+        rows = await info.context.loaders.get(PosePresetsByGuidelineIdLoader).load(self.id)
+        return _readable(info, rows, PosePreset.of)
+
+    @strawberry.field(description="The set design; null when there is none or you may not see it.")
+    async def set_design(self, info: Info) -> SetDesign | None:
+        if self.set_design_id is None:
+            return None
+        row = await info.context.loaders.get(SetDesignByIdLoader).load(self.set_design_id)
+        return _readable_one(info, row, SetDesign.of)
+
+    @strawberry.field(description="The background preset; null when there is none or you may not see it.")
+    async def background_preset(self, info: Info) -> BackgroundPreset | None:
+        if self.background_preset_id is None:
+            return None
+        row = await info.context.loaders.get(BackgroundPresetByIdLoader).load(self.background_preset_id)
+        return _readable_one(info, row, BackgroundPreset.of)
+
+    @strawberry.field(description="The resolution preset; null when there is none or you may not see it.")
+    async def resolution_preset(self, info: Info) -> ResolutionPreset | None:
+        if self.resolution_preset_id is None:
+            return None
+        row = await info.context.loaders.get(ResolutionPresetByIdLoader).load(self.resolution_preset_id)
+        return _readable_one(info, row, ResolutionPreset.of)
+
+    @strawberry.field(description="The shot-type rule groups, in the order given.")
+    async def shot_type_rules(self, info: Info) -> list[GuidelinesShotTypeRuleGroup]:
+        rows = await info.context.loaders.get(ShotTypeRulesByGuidelineIdLoader).load(self.id)
+        return [GuidelinesShotTypeRuleGroup.of(row) for row in rows]
+
+    @classmethod
+    def of(cls, row: ShootingGuidelinesRow) -> ShootingGuidelines:
+        return cls(
+            id=row.id,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            name=row.name,
+            auto_start_look_generations=row.auto_start_look_generations,
+            allow_back_shots_without_back_image=row.allow_back_shots_without_back_image,
+            owner_id=row.owner_id,
+            organization_id=row.organization_id,
+            resolution_preset_id=row.resolution_preset_id,
+            background_preset_id=row.background_preset_id,
+            set_design_id=row.set_design_id,
+            stylist_id=row.stylist_id,
+            export_configuration_id=row.export_configuration_id,
+            generative_workflow_template_id=row.generative_workflow_template_id,
+            deleted_at=row.deleted_at,
+        )
+
+
+@strawberry.type
+class ShootingGuidelinesList:
+    data: list[ShootingGuidelines]
+    count: int = strawberry.field(description="Total matching the filters, not the page size.")

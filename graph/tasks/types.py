@@ -1,0 +1,63 @@
+"""The upload task a client polls or subscribes to (the spec's SubjectBaseImagesUploadTaskPublic)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+
+from db.models import SubjectBaseImagesUploadTask as TaskRow
+from db.models.enums import TaskStatus
+
+
+@strawberry.type(
+    description=(
+        "A ZIP of base images being processed: PENDING, then PROCESSING, then COMPLETED or FAILED. The counters "
+        "and progress (0-100) change while it runs; resultData lists each entry's outcome once it ends."
+    )
+)
+class SubjectBaseImagesUploadTask:
+    id: uuid.UUID
+    owner_id: uuid.UUID
+    subject_id: uuid.UUID
+    status: TaskStatus
+    progress: int = strawberry.field(description="0 to 100.")
+    total_items: int = strawberry.field(description="Entries of the ZIP considered (folders and metadata.json aside).")
+    processed_items: int
+    images_processed: int = strawberry.field(description="Entries that became base images.")
+    images_skipped: int = strawberry.field(description="Entries skipped, each with its reason in resultData.")
+    portfolio_images_processed: int
+    error_message: str | None = strawberry.field(description="Why the task FAILED.")
+    created_at: datetime
+    started_at: datetime | None
+    completed_at: datetime | None
+    result_data: JSON | None = strawberry.field(
+        description=(
+            '{"subjectId", "entries": [{"name", "outcome": "base_image"|"portfolio"|"skipped", "shotTypeId"?, '
+            '"reason"?}]} once the task has ended.'
+        )
+    )
+
+    @classmethod
+    def of(cls, row: TaskRow) -> SubjectBaseImagesUploadTask:
+        result: Any = row.result_data
+        return cls(
+            id=row.id,
+            owner_id=row.owner_id,
+            subject_id=row.subject_id,
+            status=row.status,
+            progress=row.progress,
+            total_items=row.total_items,
+            processed_items=row.processed_items,
+            images_processed=row.images_processed,
+            images_skipped=row.images_skipped,
+            portfolio_images_processed=row.portfolio_images_processed,
+            error_message=row.error_message,
+            created_at=row.created_at,
+            started_at=row.started_at,
+            completed_at=row.completed_at,
+            result_data=result,
+        )

@@ -1,0 +1,449 @@
+"""The cost of a nested query does not grow with the number of rows: every relation is loaded by a dataloader in
+one statement per nesting level, so the same query over few and over many rows runs the same statements.
+
+Rows are seeded straight through the models in bulk (fast and independent of the API under test); the queries
+run through GraphQL as a superuser, narrowed to one owner or organization so that other tests' rows never count.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.applications import Starlette
+
+from core.storage import content_key
+from db.models import (
+    BackgroundPreset,
+    BackgroundPresetFraming,
+    GuidelinePosePreset,
+    GuidelineShotType,
+    GuidelineShotTypeRule,
+    GuidelineShotTypeRuleShotType,
+    GuidelineSubject,
+    MediaResource,
+    Organization,
+    PosePreset,
+    ResolutionPreset,
+    SetBaseImage,
+    SetDesign,
+    SetReferenceImage,
+    SetSubjectPortrait,
+    ShootingGuidelines,
+    ShotType,
+    Style,
+    StyleDataImage,
+    Subject,
+    SubjectBaseImage,
+    SubjectDataImage,
+    SubjectMeasurements,
+    SubjectPortfolioImage,
+)
+from db.models.enums import (
+    GuidelinesShotTypeRuleKind,
+    ShotTypeFraming,
+    StyleCategory,
+    SubjectAgeClass,
+    ViewAngle,
+)
+from tests.conftest import Account, Accounts, GraphQLClient
+from tests.statements import StatementLog, count_statements
+
+# Every statement a request runs before any field resolves: the caller (user, then memberships), then the root
+# list (its count, then its page).
+CALLER = 2
+ROOT_LIST = 2
+
+
+def new_id() -> uuid.UUID:
+    return uuid.uuid4()
+
+
+@dataclass
+class Seed:
+    """Rows to insert, per model, written in dependency order by `write`."""
+
+    owner_id: uuid.UUID
+    organization_id: uuid.UUID | None = None
+    rows: dict[Any, list[dict[str, Any]]] = field(default_factory=dict)
+
+    def add(self, model: Any, **values: Any) -> uuid.UUID:
+        values.setdefault("id", new_id())
+        if hasattr(model, "owner_id") and model is not MediaResource:
+            values.setdefault("owner_id", self.owner_id)
+            values.setdefault("organization_id", self.organization_id)
+        self.rows.setdefault(model, []).append(values)
+        return values["id"]
+
+    def media(self) -> uuid.UUID:
+        """A media row with a well-formed key (its file is never read: the queries ask for ids only)."""
+        digest = hashlib.sha256(uuid.uuid4().bytes).hexdigest()
+        return self.add(
+            MediaResource,
+            owner_id=self.owner_id,
+            storage_key=content_key(digest, "png"),
+            content_hash=digest,
+            file_size=1,
+            extension="png",
+            mime_type="image/png",
+        )
+
+    def shot_type(self) -> uuid.UUID:
+        return self.add(
+            ShotType,
+            name=f"shot-{uuid.uuid4().hex[:10]}",
+            view_angle=ViewAngle.FRONT,
+            framing=ShotTypeFraming.FULL_BODY,
+            public=False,
+            reference_image_media_id=self.media(),
+        )
+
+    def subject(self, shot_type_ids: list[uuid.UUID]) -> uuid.UUID:
+        slug = f"subject-{uuid.uuid4().hex[:12]}"
+        subject_id = self.add(
+            Subject, name=slug, slug=slug, age_class=SubjectAgeClass.ADULT, cover_image_media_id=self.media()
+        )
+        self.add(SubjectMeasurements, subject_id=subject_id, height_cm=175.0)
+        for shot_type_id in shot_type_ids:
+            self.add(SubjectBaseImage, subject_id=subject_id, shot_type_id=shot_type_id, media_id=self.media())
+        return subject_id
+
+    def full_subject(self) -> uuid.UUID:
+        """A subject with every kind of image: cover, portrait, 2 data, 1 portfolio, 2 base images."""
+        subject_id = self.subject([self.shot_type(), self.shot_type()])
+        self.rows[Subject][-1]["portrait_image_media_id"] = self.media()
+        for position in range(2):
+            self.add(SubjectDataImage, subject_id=subject_id, media_id=self.media(), position=position)
+        self.add(SubjectPortfolioImage, subject_id=subject_id, media_id=self.media(), position=0)
+        return subject_id
+
+    def style(self) -> uuid.UUID:
+        slug = f"style-{uuid.uuid4().hex[:12]}"
+        style_id = self.add(
+            Style, name=slug, slug=slug, style_category=StyleCategory.CASUAL, cover_image_media_id=self.media()
+        )
+        for position in range(2):
+            self.add(StyleDataImage, style_id=style_id, media_id=self.media(), position=position)
+        return style_id
+
+    def pose_preset(self) -> uuid.UUID:
+        return self.add(PosePreset, name="pose", shot_type_id=self.shot_type(), pose_image_media_id=self.media())
+
+    def full_set_design(self) -> uuid.UUID:
+        subjects = [self.subject([]) for _ in range(2)]
+        return self.set_design(subjects, [self.shot_type(), self.shot_type()])
+
+    def background_preset(self) -> uuid.UUID:
+        preset_id = self.add(BackgroundPreset, name=f"background-{uuid.uuid4().hex[:6]}")
+        for position in range(2):
+            self.add(BackgroundPresetFraming, preset_id=preset_id, position=position, image_media_id=self.media())
+        return preset_id
+
+    def set_design(self, subject_ids: list[uuid.UUID], shot_type_ids: list[uuid.UUID]) -> uuid.UUID:
+        design_id = self.add(SetDesign, name=f"set-{uuid.uuid4().hex[:6]}")
+        for subject_id, shot_type_id in zip(subject_ids, shot_type_ids, strict=False):
+            self.add(
+                SetBaseImage,
+                set_design_id=design_id,
+                subject_id=subject_id,
+                shot_type_id=shot_type_id,
+                image_media_id=self.media(),
+            )
+        self.add(SetReferenceImage, set_design_id=design_id, shot_type_id=shot_type_ids[0], image_media_id=self.media())
+        self.add(SetSubjectPortrait, set_design_id=design_id, subject_id=subject_ids[0], image_media_id=self.media())
+        return design_id
+
+    def guideline(self) -> uuid.UUID:
+        """One guideline with 3 shot types, 3 subjects (2 base images each), 2 pose presets, a set design,
+        background and resolution presets and 2 rule groups."""
+        shot_types = [self.shot_type() for _ in range(3)]
+        # Base images and pose presets share one shot type (a cache hit) and differ in another (a batch).
+        subjects = [self.subject(shot_types[1:]) for _ in range(3)]
+        poses = [
+            self.add(PosePreset, name=f"pose-{index}", shot_type_id=shot_types[index], pose_image_media_id=self.media())
+            for index in range(2)
+        ]
+        guideline_id = self.add(
+            ShootingGuidelines,
+            name=f"guideline-{uuid.uuid4().hex[:6]}",
+            set_design_id=self.set_design(subjects, shot_types),
+            background_preset_id=self.background_preset(),
+            resolution_preset_id=self.add(ResolutionPreset, name="hd", width=1920, height=1080),
+        )
+        for link, column, ids in (
+            (GuidelineShotType, "shot_type_id", shot_types),
+            (GuidelineSubject, "subject_id", subjects),
+            (GuidelinePosePreset, "pose_preset_id", poses),
+        ):
+            for position, object_id in enumerate(ids):
+                self.add(link, guideline_id=guideline_id, position=position, **{column: object_id})
+        for position, kind in enumerate((GuidelinesShotTypeRuleKind.GENDER, GuidelinesShotTypeRuleKind.CATEGORY)):
+            rule_id = self.add(
+                GuidelineShotTypeRule, guideline_id=guideline_id, rule_kind=kind, rule_value="any", position=position
+            )
+            for index, shot_type_id in enumerate(shot_types[position : position + 2]):
+                self.add(GuidelineShotTypeRuleShotType, rule_id=rule_id, shot_type_id=shot_type_id, position=index)
+        return guideline_id
+
+    async def write(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        """Bulk inserts, parents before children (the models have no relationships to order them)."""
+        order = [
+            MediaResource,
+            ShotType,
+            Subject,
+            SubjectMeasurements,
+            SubjectBaseImage,
+            SubjectDataImage,
+            SubjectPortfolioImage,
+            Style,
+            StyleDataImage,
+            BackgroundPreset,
+            BackgroundPresetFraming,
+            ResolutionPreset,
+            PosePreset,
+            SetDesign,
+            SetBaseImage,
+            SetReferenceImage,
+            SetSubjectPortrait,
+            ShootingGuidelines,
+            GuidelineShotType,
+            GuidelineSubject,
+            GuidelinePosePreset,
+            GuidelineShotTypeRule,
+            GuidelineShotTypeRuleShotType,
+        ]
+        assert set(self.rows) <= set(order)
+        async with session_factory() as session, session.begin():
+            for model in order:
+                if self.rows.get(model):
+                    await session.execute(insert(model), self.rows[model])
+        self.rows.clear()
+
+
+async def make_organization(session_factory: async_sessionmaker[AsyncSession]) -> uuid.UUID:
+    async with session_factory() as session, session.begin():
+        organization = Organization(name="Counting")
+        session.add(organization)
+        await session.flush()
+        return organization.id
+
+
+async def counted(
+    app: Starlette, gql: GraphQLClient, viewer: Account, query: str, variables: dict[str, Any]
+) -> tuple[Any, StatementLog]:
+    with count_statements(app) as log:
+        data = await gql.data(query, variables, as_=viewer)
+    return data, log
+
+
+async def few_and_many(
+    app: Starlette,
+    gql: GraphQLClient,
+    session_factory: async_sessionmaker[AsyncSession],
+    viewer: Account,
+    seed: Seed,
+    make_one: Callable[[], object],
+    query: str,
+    variables: dict[str, Any],
+    *,
+    few: int,
+    many: int,
+    check: Callable[[Any, int], None],
+) -> tuple[StatementLog, StatementLog]:
+    """Seed `few` rows and run the query, then seed up to `many` and run it again."""
+    logs = []
+    for total, added in ((few, few), (many, many - few)):
+        for _ in range(added):
+            make_one()
+        await seed.write(session_factory)
+        data, log = await counted(app, gql, viewer, query, variables)
+        check(data, total)
+        logs.append(log)
+    return logs[0], logs[1]
+
+
+def assert_same_and_at_most(few: StatementLog, many: StatementLog, bound: int) -> None:
+    assert few.count == many.count, (few.tables(), many.tables())
+    assert many.count <= bound, many.tables()
+
+
+GUIDELINES = """query($owner: UUID!) { guidelines(ownerId: $owner, limit: 100) { count data {
+  id
+  shotTypes { referenceImage { id } }
+  subjects { baseImages { shotType { name } } measurements { heightCm } coverImageMedia { id } }
+  posePresets { shotType { name } poseImageMedia { id } }
+  setDesign { baseImages { imageMedia { id } } referenceImages { id } subjectPortraits { id } }
+  shotTypeRules { shotTypes { id } }
+  backgroundPreset { framings { imageMedia { id } } }
+  resolutionPreset { width }
+} } }"""
+
+# One statement per loader and nesting level, whatever the number of guidelines:
+# level 1: shot types, subjects, pose presets, set design, rules, background preset, resolution preset (7);
+# level 2: media of shot types, subjects and pose presets (one batch), subjects' base images, measurements, pose
+#   presets' shot types, set base images, reference images, portraits, rules' shot types, framings (9);
+# level 3: base images' shot types, media of set base images and framings (2).
+GUIDELINES_BOUND = CALLER + ROOT_LIST + 7 + 9 + 2
+
+
+async def test_nested_guidelines_query_costs_the_same_for_10_and_100_guidelines(
+    app: Starlette, gql: GraphQLClient, accounts: Accounts, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    owner, superuser = await accounts.user(), await accounts.user(superuser=True)
+    seed = Seed(owner_id=owner.id)
+
+    def check(data: Any, total: int) -> None:
+        listed = data["guidelines"]
+        assert listed["count"] == total and len(listed["data"]) == total
+        for guideline in listed["data"]:
+            assert [len(s["baseImages"]) for s in guideline["subjects"]] == [2, 2, 2]
+            assert all(s["measurements"]["heightCm"] == 175.0 and s["coverImageMedia"] for s in guideline["subjects"])
+            assert all(b["shotType"]["name"] for s in guideline["subjects"] for b in s["baseImages"])
+            assert all(shot["referenceImage"]["id"] for shot in guideline["shotTypes"])
+            assert len(guideline["shotTypes"]) == 3
+            assert [
+                p["shotType"]["name"] is not None and p["poseImageMedia"] is not None for p in guideline["posePresets"]
+            ] == [True, True]
+            design = guideline["setDesign"]
+            assert len(design["baseImages"]) == 3 and all(b["imageMedia"]["id"] for b in design["baseImages"])
+            assert len(design["referenceImages"]) == 1 and len(design["subjectPortraits"]) == 1
+            assert [len(rule["shotTypes"]) for rule in guideline["shotTypeRules"]] == [2, 2]
+            framings = guideline["backgroundPreset"]["framings"]
+            assert len(framings) == 2 and all(f["imageMedia"]["id"] for f in framings)
+            assert guideline["resolutionPreset"]["width"] == 1920
+
+    few, many = await few_and_many(
+        app,
+        gql,
+        session_factory,
+        superuser,
+        seed,
+        seed.guideline,
+        GUIDELINES,
+        {"owner": str(owner.id)},
+        few=10,
+        many=100,
+        check=check,
+    )
+    assert_same_and_at_most(few, many, GUIDELINES_BOUND)
+    # Batching does not depend on which batch happens to finish first: the count is the same run after run.
+    for _ in range(3):
+        _, again = await counted(app, gql, superuser, GUIDELINES, {"owner": str(owner.id)})
+        assert again.count == many.count, (again.tables(), many.tables())
+
+
+@dataclass(frozen=True)
+class ListCase:
+    """A list query over one organization's rows, with the most statements it may run at any size."""
+
+    field: str
+    make: Callable[[Seed], Callable[[], object]]
+    selection: str
+    # Statements per nesting level after the caller and the root list, as the comment on each case explains.
+    loaders: int
+    check: Callable[[dict[str, Any]], bool]
+
+    def query(self) -> str:
+        page = f"{self.field}(organizationId: $org, limit: 100) {{ count data {{ {self.selection} }} }}"
+        return f"query($org: UUID!) {{ {page} }}"
+
+
+LIST_CASES = [
+    # Level 1: cover and portrait media (one batch), data images, portfolio images, base images, measurements;
+    # level 2: the media of data, portfolio and base images (one batch), the base images' shot types.
+    ListCase(
+        "subjects",
+        lambda seed: seed.full_subject,
+        """id coverImageMedia { id } portraitImageUrl dataImagesMedia { id } dataImageUrls portfolioImagesMedia { id }
+        baseImages { imageUrl shotTypeLabel shotType { name } } measurements { heightCm }""",
+        loaders=5 + 2,
+        check=lambda row: (
+            len(row["dataImagesMedia"]) == 2
+            and len(row["portfolioImagesMedia"]) == 1
+            and len(row["baseImages"]) == 2
+            and all(image["shotType"]["name"] == image["shotTypeLabel"] for image in row["baseImages"])
+            and row["measurements"]["heightCm"] == 175.0
+            and row["coverImageMedia"] is not None
+        ),
+    ),
+    # Level 1: cover media, data image links; level 2: the data images' media.
+    ListCase(
+        "styles",
+        lambda seed: seed.style,
+        "id coverImageMedia { id } coverImageUrl dataImagesMedia { id } dataImageUrls",
+        loaders=2 + 1,
+        check=lambda row: len(row["dataImagesMedia"]) == 2 and row["coverImageMedia"] is not None,
+    ),
+    # Level 1: the reference images' media.
+    ListCase(
+        "shotTypes",
+        lambda seed: seed.shot_type,
+        "id referenceImage { id } referenceImageUrl",
+        loaders=1,
+        check=lambda row: row["referenceImage"] is not None and bool(row["referenceImageUrl"]),
+    ),
+    # Level 1: framings; level 2: their media.
+    ListCase(
+        "backgroundPresets",
+        lambda seed: seed.background_preset,
+        "id coverImageUrl framings { imageMedia { id } imageUrl }",
+        loaders=1 + 1,
+        check=lambda row: len(row["framings"]) == 2 and bool(row["coverImageUrl"]),
+    ),
+    # Level 1: shot types, pose images' media.
+    ListCase(
+        "posePresets",
+        lambda seed: seed.pose_preset,
+        "id shotType { name } poseImageMedia { id } poseImageUrl",
+        loaders=2,
+        check=lambda row: row["shotType"] is not None and row["poseImageMedia"] is not None,
+    ),
+    # Level 1: base images, reference images, portraits; level 2: all their media (one batch).
+    ListCase(
+        "setDesigns",
+        lambda seed: seed.full_set_design,
+        "id baseImages { imageMedia { id } } referenceImages { imageMedia { id } } subjectPortraits { imageUrl }",
+        loaders=3 + 1,
+        check=lambda row: (
+            len(row["baseImages"]) == 2 and len(row["referenceImages"]) == 1 and len(row["subjectPortraits"]) == 1
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize("case", LIST_CASES, ids=[case.field for case in LIST_CASES])
+async def test_nested_list_costs_the_same_for_2_and_20_rows(
+    case: ListCase,
+    app: Starlette,
+    gql: GraphQLClient,
+    accounts: Accounts,
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    owner, superuser = await accounts.user(), await accounts.user(superuser=True)
+    seed = Seed(owner_id=owner.id, organization_id=await make_organization(session_factory))
+
+    def check(data: Any, total: int) -> None:
+        listed = data[case.field]
+        assert listed["count"] == total and len(listed["data"]) == total
+        assert all(case.check(row) for row in listed["data"]), listed["data"]
+
+    few, many = await few_and_many(
+        app,
+        gql,
+        session_factory,
+        superuser,
+        seed,
+        case.make(seed),
+        case.query(),
+        {"org": str(seed.organization_id)},
+        few=2,
+        many=20,
+        check=check,
+    )
+    assert_same_and_at_most(few, many, CALLER + ROOT_LIST + case.loaders)
