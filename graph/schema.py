@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    ValidationCache,
+)
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
@@ -81,6 +86,9 @@ class Schema(strawberry.Schema):
         return
 
 
+DOCUMENT_CACHE_SIZE = 256
+
+
 def build_schema(settings: Settings) -> Schema:
     """The schema with this deployment's limits (each app builds its own from its settings)."""
     return Schema(
@@ -91,6 +99,10 @@ def build_schema(settings: Settings) -> Schema:
             lambda: QueryDepthLimiter(max_depth=settings.query_max_depth),
             lambda: MaxAliasesLimiter(max_alias_count=settings.query_max_aliases),
             lambda: MaxTokensLimiter(max_token_count=settings.query_max_tokens),
+            # Validation dominates the cost of small queries and of opening subscriptions. Bounded, so unique
+            # documents cannot grow memory; keyed by the rules, so the depth/alias limits still apply. (Strawberry's
+            # ParserCache is left out: it raises parse errors outside the operation, where they lose their code.)
+            lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
             ErrorCodes,
         ],
     )
