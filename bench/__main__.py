@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import secrets
@@ -29,7 +30,7 @@ import orjson
 from bench import profile
 from bench.load import Endpoint, fetch_once, http_request, run_load, run_sequential
 from bench.queries import Query, guidelines_page, subject_by_id, subjects_page
-from bench.report import Row, render_markdown, render_statements, render_text
+from bench.report import Row, render_markdown, render_statements, render_targets, render_text
 from bench.seed import SeededData, seed
 from bench.servers import BenchServers, bench_servers
 from bench.statements import StatementCount, StatementCounter
@@ -274,9 +275,7 @@ async def measure(
         counts.append(
             await counter.count(
                 options.count_requests,
-                lambda server=server, requests=requests: run_sequential(
-                    server.endpoint, requests, options.count_requests
-                ),
+                functools.partial(run_sequential, server.endpoint, requests, options.count_requests),
             )
         )
     if options.show_statements:
@@ -396,12 +395,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             rows = _run(drive(data, secret_key, api, baseline, servers, options))
     print()
     print(render_text(rows))
+    targets = render_targets(rows)
+    if targets:
+        print()
+        print(targets)
     print(
         f"\n{options.clients} clients, {options.warmup:g}s warm-up + {options.duration:g}s measured per query and "
         f"side; statements: {options.count_requests} sequential requests each; run {time.monotonic() - started:.0f}s"
     )
     if options.markdown is not None:
-        options.markdown.write_text(render_markdown(rows) + "\n")
+        options.markdown.write_text(render_markdown(rows) + ("\n\n" + targets if targets else "") + "\n")
     return 1 if any(row.api.errors or (row.baseline and row.baseline.errors) for row in rows) else 0
 
 

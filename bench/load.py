@@ -81,7 +81,7 @@ class Connection:
         return status, await self.reader.readexactly(length)
 
     async def _read_chunked(self) -> bytes:
-        parts = []
+        parts: list[bytes] = []
         while True:
             size = int((await self.reader.readuntil(b"\r\n")).split(b";", 1)[0], 16)
             if size == 0:

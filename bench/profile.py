@@ -1,9 +1,9 @@
 """Sampling the API process with py-spy during a load run, and a summary of where its CPU time went.
 
 py-spy is not a project dependency: `.venv/bin/pip install py-spy` (0.4.x) before `python -m bench --profile`.
-It attaches to the running uvicorn process from outside (no code change, little overhead), samples only threads
-that are running (an idle event loop waiting on sockets is not counted) and writes collapsed stacks
-(`frame;frame;... count`), which `summarise` reads.
+It attaches to the running uvicorn process from outside (no code change), samples only threads that are running
+(an idle event loop waiting on sockets is not counted) and writes collapsed stacks (`frame;frame;... count`),
+which `summarise` reads.
 
     python -m bench.profile .data/bench/profile-guidelines.txt   # the summary again, from a recorded file
 """
@@ -18,7 +18,10 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-SAMPLE_RATE = 250  # per second
+# Per second. py-spy pauses the process for each sample (its accurate mode: sampling a running process without
+# pausing it gave torn stacks here, e.g. JSON decoding "inside" the JWT check), so the rate is kept modest; the
+# figures of a profiled run are a little lower than those of a plain one.
+SAMPLE_RATE = 100
 _FRAME = re.compile(r"^(?P<function>.*) \((?P<file>[^():]*)(?::(?P<line>\d+))?\)$")
 
 # Where a sample's CPU time goes: the innermost frame (leaf first) whose file starts with one of these prefixes
@@ -59,9 +62,8 @@ def py_spy() -> str:
 
 def start(pid: int, prefix: Path, *, seconds: float) -> Recorder:
     output = prefix.with_suffix(".txt")
-    # --nonblocking: read the process's memory without pausing it, so sampling does not slow what it measures.
     command = [py_spy(), "record", "--pid", str(pid), "--duration", str(max(1, round(seconds)))]
-    command += ["--rate", str(SAMPLE_RATE), "--format", "raw", "--output", str(output), "--nonblocking"]
+    command += ["--rate", str(SAMPLE_RATE), "--format", "raw", "--output", str(output)]
     process = subprocess.Popen(  # noqa: S603 - py-spy with our own arguments
         command,
         stdin=subprocess.DEVNULL,

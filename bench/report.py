@@ -99,6 +99,26 @@ def _notes(rows: Sequence[Row]) -> list[str]:
     return ["", *notes] if notes else []
 
 
+# Issue 4, item 5: the nested guidelines page at half the baseline's throughput or better, with a tail under 3x p50.
+TARGET_RATIO = 0.5
+TARGET_TAIL = 3.0
+
+
+def render_targets(rows: Sequence[Row]) -> str:
+    lines = []
+    for row in rows:
+        if not row.query.startswith("guidelines"):
+            continue
+        tail = row.api.p99 / row.api.p50 if row.api.p50 else math.nan
+        ratio_ok = "met" if row.ratio >= TARGET_RATIO else "NOT met"
+        tail_ok = "met" if tail < TARGET_TAIL else "NOT met"
+        lines.append(
+            f"target, {row.query} ({row.caller}): API/baseline {row.ratio:.2f} (>= {TARGET_RATIO}: {ratio_ok}); "
+            f"API p99/p50 {tail:.2f} (< {TARGET_TAIL:g}: {tail_ok})"
+        )
+    return "\n".join(lines)
+
+
 def render_statements(query: str, side: str, count: StatementCount) -> str:
     """The statements one query ran, most frequent first (per pass, not per request)."""
     lines = [f"{query} — {side}: statements in the counting pass (calls, text)"]

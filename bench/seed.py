@@ -424,7 +424,7 @@ class _Generator:
     ) -> None:
         sizes = self.sizes
         kinds = list(GuidelinesShotTypeRuleKind)
-        rule_values = defaultdict(lambda: ["default"])
+        rule_values: defaultdict[GuidelinesShotTypeRuleKind, list[str]] = defaultdict(lambda: ["default"])
         rule_values.update(
             {
                 GuidelinesShotTypeRuleKind.GENDER: [gender.value for gender in Gender],

@@ -1,0 +1,1 @@
+"""The read-path benchmark (`make bench`); see bench/README.md."""
