@@ -43,7 +43,8 @@ class BatchScheduler:
 
     def __init__(self) -> None:
         self._waiting: list[DataLoader[Any, Any]] = []
-        self._arrivals = 0
+        self._arrivals = 0  # keys queued so far
+        self._finished = 0  # batches finished so far
         self._in_flight = 0
         self._idle = asyncio.Event()
         self._idle.set()
@@ -63,18 +64,21 @@ class BatchScheduler:
             return await batch
         finally:
             self._in_flight -= 1
+            self._finished += 1
             if not self._in_flight:
                 self._idle.set()
 
     async def _dispatch_when_settled(self) -> None:
         try:
             while True:
-                seen = self._arrivals
+                # Settled: nothing running, and SETTLE_TICKS turns with no new key and no batch finishing (a batch
+                # that finished during the wait still has resolvers about to ask for the next level).
+                seen = (self._arrivals, self._finished)
                 for _ in range(SETTLE_TICKS):
                     await asyncio.sleep(0)
                 if self._in_flight:
                     await self._idle.wait()
-                elif self._arrivals == seen:
+                elif (self._arrivals, self._finished) == seen:
                     break
         finally:
             self._dispatcher = None

@@ -132,7 +132,7 @@ async def test_soft_deleted_links_disappear_and_come_back_when_restored(gql: Gra
     for kind, object_id in deleted:
         await restore(gql, superuser, kind, object_id)
     back = await get(gql, owner, made["id"])
-    assert {key: value for key, value in back.items()} == made
+    assert back == made
 
 
 async def test_a_members_personal_subject_shows_only_to_those_who_may_see_it(

@@ -1,5 +1,6 @@
 """The cost of a nested query does not grow with the number of rows: every relation is loaded by a dataloader in
-one statement per nesting level, so the same query over few and over many rows runs the same statements.
+one statement per nesting level, so the same query over few and over many rows runs the same statements (and the
+same query always runs the same number: graph/loaders.py's BatchScheduler dispatches level by level).
 
 Rows are seeded straight through the models in bulk (fast and independent of the API under test); the queries
 run through GraphQL as a superuser, narrowed to one owner or organization so that other tests' rows never count.
@@ -7,6 +8,7 @@ run through GraphQL as a superuser, narrowed to one owner or organization so tha
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import uuid
 from collections.abc import Callable
@@ -52,6 +54,7 @@ from db.models.enums import (
     SubjectAgeClass,
     ViewAngle,
 )
+from graph.loaders import SETTLE_TICKS, Loaders, SessionLoader
 from tests.conftest import Account, Accounts, GraphQLClient
 from tests.statements import StatementLog, count_statements
 
@@ -269,8 +272,8 @@ async def few_and_many(
 
 
 def assert_same_and_at_most(few: StatementLog, many: StatementLog, bound: int) -> None:
-    assert few.count == many.count, (few.tables(), many.tables())
-    assert many.count <= bound, many.tables()
+    assert few.count == many.count, f"few: {' '.join(few.tables())}\nmany: {' '.join(many.tables())}"
+    assert many.count <= bound, " ".join(many.tables())
 
 
 GUIDELINES = """query($owner: UUID!) { guidelines(ownerId: $owner, limit: 100) { count data {
@@ -335,7 +338,7 @@ async def test_nested_guidelines_query_costs_the_same_for_10_and_100_guidelines(
     # Batching does not depend on which batch happens to finish first: the count is the same run after run.
     for _ in range(3):
         _, again = await counted(app, gql, superuser, GUIDELINES, {"owner": str(owner.id)})
-        assert again.count == many.count, (again.tables(), many.tables())
+        assert again.count == many.count, f"{' '.join(again.tables())}\n{' '.join(many.tables())}"
 
 
 @dataclass(frozen=True)
@@ -447,3 +450,42 @@ async def test_nested_list_costs_the_same_for_2_and_20_rows(
         check=check,
     )
     assert_same_and_at_most(few, many, CALLER + ROOT_LIST + case.loaders)
+
+
+class TickLoader(SessionLoader[int, int]):
+    """A loader whose batch takes `ticks` loop turns instead of a query, and records the keys of each batch."""
+
+    ticks = 0
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.batches: list[list[int]] = []
+
+    async def batch_load_fn(self, keys: list[int]) -> list[int]:
+        self.batches.append(list(keys))
+        for _ in range(self.ticks):
+            await asyncio.sleep(0)
+        return list(keys)
+
+
+def tick_loader(ticks: int) -> type[TickLoader]:
+    return type(f"TickLoader{ticks}", (TickLoader,), {"ticks": ticks})
+
+
+@pytest.mark.parametrize("late_ticks", range(2 * SETTLE_TICKS + 6))
+async def test_keys_asked_for_after_any_batch_of_a_level_go_out_together(
+    late_ticks: int, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    """Two parents of one level finish apart (the second at every moment around the scheduler's wait); their
+    children's keys still make one batch, so the statement count never depends on which parent was faster."""
+    loaders = Loaders(session_factory)
+    early, late, child = tick_loader(1), tick_loader(late_ticks), tick_loader(1)
+
+    async def resolve(parent: type[TickLoader], key: int) -> int:
+        await loaders.get(parent).load(key)
+        for _ in range(3):  # graphql-core completing the parent's value before the child field asks
+            await asyncio.sleep(0)
+        return await loaders.get(child).load(key)
+
+    assert await asyncio.gather(resolve(early, 1), resolve(late, 2)) == [1, 2]
+    assert [sorted(batch) for batch in loaders.get(child).batches] == [[1, 2]]
