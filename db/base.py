@@ -61,5 +61,5 @@ class TimestampMixin:
 
 class SoftDeleteMixin:
     @declared_attr
-    def deleted_at(cls) -> Mapped[datetime | None]:  # noqa: N805 - SQLAlchemy declared_attr convention
+    def deleted_at(cls) -> Mapped[datetime | None]:
         return mapped_column(default=None, index=True)

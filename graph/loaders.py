@@ -20,7 +20,8 @@ from typing import Any, TypeVar, cast
 
 from aiodataloader import DataLoader, dispatch_queue
 from aiodataloader import Loader as Queued
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, any_, bindparam, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 K = TypeVar("K", bound=Hashable)
@@ -93,6 +94,9 @@ class SessionLoader(DataLoader[K, V]):
     ) -> None:
         super().__init__()
         self.session_factory = session_factory
+        # Loaders only read, one statement per batch: a connection in autocommit mode sends just that statement,
+        # with no BEGIN and ROLLBACK around it.
+        self.engine = session_factory.kw["bind"].execution_options(isolation_level="AUTOCOMMIT")
         # Without a scheduler (a loader made on its own), aiodataloader's own dispatch applies.
         self.scheduler = scheduler
         if scheduler is not None:
@@ -111,9 +115,17 @@ class SessionLoader(DataLoader[K, V]):
         self._queue.append(Queued(key=key, future=future))
         self.scheduler.key_queued(self, first=len(self._queue) == 1)
 
+    async def fetch_rows(self, statement: Select[Any]) -> Sequence[Any]:
+        async with self.engine.connect() as connection:
+            return (await connection.execute(statement)).all()
+
     async def fetch_all(self, statement: Select[Any]) -> Sequence[Any]:
-        async with self.session_factory() as session:
-            return (await session.scalars(statement)).all()
+        # Read-only rows: the entity's table columns as Core rows (attribute access like the entity), so no ORM
+        # instance, identity map entry or instrumentation is built per row.
+        entity = statement.column_descriptions[0]["entity"]
+        core = statement.with_only_columns(*entity.__table__.columns)
+        async with self.engine.connect() as connection:
+            return (await connection.execute(core)).all()
 
 
 class RowByIdLoader(SessionLoader[uuid.UUID, V | None]):
@@ -122,9 +134,15 @@ class RowByIdLoader(SessionLoader[uuid.UUID, V | None]):
     model: Any
 
     async def batch_load_fn(self, keys: Sequence[uuid.UUID]) -> list[V | None]:
-        rows = await self.fetch_all(select(self.model).where(self.model.id.in_(keys)))
+        rows = await self.fetch_all(select(self.model).where(any_key(self.model.id, keys)))
         by_id = {row.id: row for row in rows}
         return [by_id.get(key) for key in keys]
+
+
+def any_key(column: Any, keys: Sequence[Any]) -> ColumnElement[bool]:
+    """`column = ANY(:keys)` with the keys as one array parameter: unlike `IN (:k1, ..., :kn)` the SQL text is the
+    same for any number of keys, so SQLAlchemy's compiled cache and asyncpg's prepared statements are reused."""
+    return column == any_(bindparam(None, list(keys), type_=ARRAY(column.type)))
 
 
 def group_by(rows: Iterable[Any], key: str, keys: Sequence[Any]) -> list[list[Any]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     QueryDepthLimiter,
@@ -91,13 +92,18 @@ DOCUMENT_CACHE_SIZE = 256
 
 def build_schema(settings: Settings) -> Schema:
     """The schema with this deployment's limits (each app builds its own from its settings)."""
+    # The limiters' validation rules, made once: every QueryDepthLimiter/MaxAliasesLimiter instance makes new rule
+    # classes, and ValidationCache is keyed by the rules, so per-request limiters would make every lookup a miss.
+    limits = [
+        *QueryDepthLimiter(max_depth=settings.query_max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.query_max_aliases).validation_rules,
+    ]
     return Schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         extensions=[
-            lambda: QueryDepthLimiter(max_depth=settings.query_max_depth),
-            lambda: MaxAliasesLimiter(max_alias_count=settings.query_max_aliases),
+            lambda: AddValidationRules(limits),
             lambda: MaxTokensLimiter(max_token_count=settings.query_max_tokens),
             # Validation dominates the cost of small queries and of opening subscriptions. Bounded, so unique
             # documents cannot grow memory; keyed by the rules, so the depth/alias limits still apply. (Strawberry's

@@ -12,9 +12,9 @@ class OwnedMixin:
     """Owner (a user) and optional organization; both indexed because every list filters on them."""
 
     @declared_attr
-    def owner_id(cls) -> Mapped[uuid.UUID]:  # noqa: N805
+    def owner_id(cls) -> Mapped[uuid.UUID]:
         return mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
 
     @declared_attr
-    def organization_id(cls) -> Mapped[uuid.UUID | None]:  # noqa: N805
+    def organization_id(cls) -> Mapped[uuid.UUID | None]:
         return mapped_column(ForeignKey("organizations.id", ondelete="RESTRICT"), index=True)

@@ -23,7 +23,8 @@ from db.models import (
     ShotType,
     Subject,
 )
-from graph.loaders import SessionLoader, group_by
+from graph.loaders import SessionLoader, any_key, group_by
+from graph.media.keys import join_media_keys
 
 TargetT = TypeVar("TargetT")
 
@@ -35,20 +36,23 @@ class LinkedRowsLoader(SessionLoader[uuid.UUID, list[TargetT]], Generic[TargetT]
     key_column: ClassVar[str]
     target: ClassVar[Any]
     target_column: ClassVar[str]
+    # label -> the target's media id column: the storage key comes along (graph/media/keys.py).
+    media_keys: ClassVar[dict[str, str]] = {}
 
     async def batch_load_fn(self, keys: Sequence[uuid.UUID]) -> list[list[TargetT]]:
         key = getattr(self.link, self.key_column)
-        statement = (
-            select(key, self.target)
-            .join(self.target, self.target.id == getattr(self.link, self.target_column))
-            .where(key.in_(keys))
-            .order_by(key, self.link.position)
+        statement = join_media_keys(
+            select(key.label("link_key"), *self.target.__table__.columns)
+            .select_from(self.link)
+            .join(self.target, self.target.id == getattr(self.link, self.target_column)),
+            {label: getattr(self.target, column) for label, column in self.media_keys.items()},
         )
-        async with self.session_factory() as session:
-            pairs = (await session.execute(statement)).all()
+        statement = statement.where(any_key(key, keys)).order_by(key, self.link.position)
+        async with self.engine.connect() as connection:
+            rows = (await connection.execute(statement)).all()
         grouped: dict[uuid.UUID, list[TargetT]] = defaultdict(list)
-        for owner_key, row in pairs:
-            grouped[owner_key].append(row)
+        for row in rows:
+            grouped[row.link_key].append(row)
         return [grouped.get(k, []) for k in keys]
 
 
@@ -64,6 +68,7 @@ class SubjectsByGuidelineIdLoader(LinkedRowsLoader[Subject]):
     key_column = "guideline_id"
     target = Subject
     target_column = "subject_id"
+    media_keys = {"cover_key": "cover_image_media_id", "portrait_key": "portrait_image_media_id"}
 
 
 class PosePresetsByGuidelineIdLoader(LinkedRowsLoader[PosePreset]):
@@ -71,6 +76,7 @@ class PosePresetsByGuidelineIdLoader(LinkedRowsLoader[PosePreset]):
     key_column = "guideline_id"
     target = PosePreset
     target_column = "pose_preset_id"
+    media_keys = {"pose_image_key": "pose_image_media_id"}
 
 
 class ShotTypesByShotTypeRuleIdLoader(LinkedRowsLoader[ShotType]):
@@ -84,7 +90,7 @@ class ShotTypeRulesByGuidelineIdLoader(SessionLoader[uuid.UUID, list[GuidelineSh
     async def batch_load_fn(self, keys: Sequence[uuid.UUID]) -> list[list[GuidelineShotTypeRule]]:
         rows = await self.fetch_all(
             select(GuidelineShotTypeRule)
-            .where(GuidelineShotTypeRule.guideline_id.in_(keys))
+            .where(any_key(GuidelineShotTypeRule.guideline_id, keys))
             .order_by(GuidelineShotTypeRule.position, GuidelineShotTypeRule.id)
         )
         return group_by(rows, "guideline_id", keys)

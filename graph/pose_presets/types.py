@@ -7,6 +7,7 @@ import strawberry
 
 from db.models import PosePreset as PosePresetRow
 from graph.context import Info
+from graph.media.keys import UNKNOWN, key_of, url_of
 from graph.media.loaders import MediaResourceByIdLoader
 from graph.media.types import MediaResource
 from graph.shot_types.loaders import ShotTypeByIdLoader
@@ -26,6 +27,7 @@ class PosePreset:
     updated_at: datetime
     deleted_at: datetime | None
     pose_image_media_id: strawberry.Private[uuid.UUID | None]
+    pose_image_key: strawberry.Private[str | None] = UNKNOWN
 
     @strawberry.field(description="The shot type; null once it is deleted or no longer visible to you.")
     async def shot_type(self, info: Info) -> ShotType | None:
@@ -42,7 +44,12 @@ class PosePreset:
         return MediaResource.maybe(row)
 
     @strawberry.field(description="URL of the stored pose image.")
-    async def pose_image_url(self, info: Info) -> str | None:
+    def pose_image_url(self, info: Info) -> str | None:
+        if self.pose_image_key is not UNKNOWN:
+            return url_of(info, self.pose_image_key)
+        return self._pose_image_url(info)  # type: ignore[return-value] # a coroutine, awaited by graphql-core
+
+    async def _pose_image_url(self, info: Info) -> str | None:
         media = await self.pose_image_media(info)
         return media.url(info) if media is not None else None
 
@@ -59,6 +66,7 @@ class PosePreset:
             updated_at=row.updated_at,
             deleted_at=row.deleted_at,
             pose_image_media_id=row.pose_image_media_id,
+            pose_image_key=key_of(row, "pose_image_key"),
         )
 
 

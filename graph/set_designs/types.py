@@ -10,6 +10,7 @@ from db.models import SetDesign as SetDesignRow
 from db.models import SetReferenceImage as SetReferenceImageRow
 from db.models import SetSubjectPortrait as SetSubjectPortraitRow
 from graph.context import Info
+from graph.media.keys import UNKNOWN, key_of, url_of
 from graph.media.loaders import MediaResourceByIdLoader
 from graph.media.types import MediaResource
 from graph.set_designs.loaders import (
@@ -39,14 +40,17 @@ class SetBaseImage:
     created_at: datetime
     updated_at: datetime
     image_media_id: strawberry.Private[uuid.UUID | None]
+    image_key: strawberry.Private[str | None] = UNKNOWN
 
     @strawberry.field(description="The stored image.")
     async def image_media(self, info: Info) -> MediaResource | None:
         return await _media(info, self.image_media_id)
 
     @strawberry.field(description="URL of the stored image.")
-    async def image_url(self, info: Info) -> str | None:
-        return await _url(info, self.image_media_id)
+    def image_url(self, info: Info) -> str | None:
+        if self.image_key is not UNKNOWN:
+            return url_of(info, self.image_key)
+        return _url(info, self.image_media_id)  # type: ignore[return-value] # a coroutine, awaited by graphql-core
 
     @classmethod
     def of(cls, row: SetBaseImageRow) -> SetBaseImage:
@@ -58,6 +62,7 @@ class SetBaseImage:
             created_at=row.created_at,
             updated_at=row.updated_at,
             image_media_id=row.image_media_id,
+            image_key=key_of(row, "image_key"),
         )
 
 
@@ -69,14 +74,17 @@ class SetReferenceImage:
     created_at: datetime
     updated_at: datetime
     image_media_id: strawberry.Private[uuid.UUID | None]
+    image_key: strawberry.Private[str | None] = UNKNOWN
 
     @strawberry.field(description="The stored image.")
     async def image_media(self, info: Info) -> MediaResource | None:
         return await _media(info, self.image_media_id)
 
     @strawberry.field(description="URL of the stored image.")
-    async def image_url(self, info: Info) -> str | None:
-        return await _url(info, self.image_media_id)
+    def image_url(self, info: Info) -> str | None:
+        if self.image_key is not UNKNOWN:
+            return url_of(info, self.image_key)
+        return _url(info, self.image_media_id)  # type: ignore[return-value] # a coroutine, awaited by graphql-core
 
     @classmethod
     def of(cls, row: SetReferenceImageRow) -> SetReferenceImage:
@@ -87,6 +95,7 @@ class SetReferenceImage:
             created_at=row.created_at,
             updated_at=row.updated_at,
             image_media_id=row.image_media_id,
+            image_key=key_of(row, "image_key"),
         )
 
 
@@ -97,14 +106,17 @@ class SubjectPortrait:
     created_at: datetime
     updated_at: datetime
     image_media_id: strawberry.Private[uuid.UUID | None]
+    image_key: strawberry.Private[str | None] = UNKNOWN
 
     @strawberry.field(description="The stored image.")
     async def image_media(self, info: Info) -> MediaResource | None:
         return await _media(info, self.image_media_id)
 
     @strawberry.field(description="URL of the stored image.")
-    async def image_url(self, info: Info) -> str | None:
-        return await _url(info, self.image_media_id)
+    def image_url(self, info: Info) -> str | None:
+        if self.image_key is not UNKNOWN:
+            return url_of(info, self.image_key)
+        return _url(info, self.image_media_id)  # type: ignore[return-value] # a coroutine, awaited by graphql-core
 
     @classmethod
     def of(cls, row: SetSubjectPortraitRow) -> SubjectPortrait:
@@ -114,6 +126,7 @@ class SubjectPortrait:
             created_at=row.created_at,
             updated_at=row.updated_at,
             image_media_id=row.image_media_id,
+            image_key=key_of(row, "image_key"),
         )
 
 

@@ -13,6 +13,7 @@ from db.models import SubjectMeasurements as SubjectMeasurementsRow
 from db.models.enums import BodyType, EyeColor, Gender, HairColor, SubjectAgeClass, SubjectType
 from graph.context import Info
 from graph.lora.types import LoraInfo
+from graph.media.keys import UNKNOWN, key_of, url_of
 from graph.media.loaders import MediaResourceByIdLoader
 from graph.media.types import MediaResource
 from graph.shot_types.loaders import ShotTypeByIdLoader
@@ -35,6 +36,11 @@ async def _media(info: Info, media_id: uuid.UUID | None) -> MediaResource | None
     return MediaResource.maybe(await info.context.loaders.get(MediaResourceByIdLoader).load(media_id))
 
 
+async def _media_url(info: Info, media_id: uuid.UUID | None) -> str | None:
+    media = await _media(info, media_id)
+    return media.url(info) if media is not None else None
+
+
 async def _media_list(info: Info, media_ids: list[uuid.UUID]) -> list[MediaResource]:
     rows = await info.context.loaders.get(MediaResourceByIdLoader).load_many(media_ids)
     return [MediaResource.of(row) for row in rows if row is not None]
@@ -44,16 +50,30 @@ async def _media_list(info: Info, media_ids: list[uuid.UUID]) -> list[MediaResou
 class BaseImage:
     shot_type_id: uuid.UUID
     media_id: strawberry.Private[uuid.UUID]
+    image_key: strawberry.Private[str | None] = UNKNOWN
+    label: strawberry.Private[str] = UNKNOWN
 
     @strawberry.field(description="URL of the stored image.")
-    async def image_url(self, info: Info) -> str:
+    def image_url(self, info: Info) -> str:
+        if self.image_key is not UNKNOWN:
+            if self.image_key is None:
+                raise NotFoundError("Base image")
+            return url_of(info, self.image_key)  # type: ignore[return-value]
+        return self._image_url(info)  # type: ignore[return-value] # a coroutine, awaited by graphql-core
+
+    async def _image_url(self, info: Info) -> str:
         media = await _media(info, self.media_id)
         if media is None:  # only if the image vanished while this answer was being built
             raise NotFoundError("Base image")
         return media.url(info)
 
     @strawberry.field(description="The shot type's name.")
-    async def shot_type_label(self, info: Info) -> str:
+    def shot_type_label(self, info: Info) -> str:
+        if self.label is not UNKNOWN:
+            return self.label  # type: ignore[no-any-return]
+        return self._shot_type_label(info)  # type: ignore[return-value] # a coroutine, awaited by graphql-core
+
+    async def _shot_type_label(self, info: Info) -> str:
         row = await info.context.loaders.get(ShotTypeByIdLoader).load(self.shot_type_id)
         if row is None:
             raise NotFoundError("Shot type")
@@ -68,7 +88,12 @@ class BaseImage:
 
     @classmethod
     def of(cls, row: SubjectBaseImageRow) -> BaseImage:
-        return cls(shot_type_id=row.shot_type_id, media_id=row.media_id)
+        return cls(
+            shot_type_id=row.shot_type_id,
+            media_id=row.media_id,
+            image_key=key_of(row, "image_key"),
+            label=key_of(row, "shot_type_name"),
+        )
 
 
 @strawberry.type
@@ -128,16 +153,20 @@ class Subject:
     organization_id: uuid.UUID | None
     cover_image_media_id: strawberry.Private[uuid.UUID | None]
     portrait_image_media_id: strawberry.Private[uuid.UUID | None]
+    cover_key: strawberry.Private[str | None] = UNKNOWN
+    portrait_key: strawberry.Private[str | None] = UNKNOWN
 
     @strawberry.field(description="URL of the stored cover image.")
-    async def cover_image_url(self, info: Info) -> str | None:
-        media = await _media(info, self.cover_image_media_id)
-        return media.url(info) if media is not None else None
+    def cover_image_url(self, info: Info) -> str | None:
+        if self.cover_key is not UNKNOWN:
+            return url_of(info, self.cover_key)
+        return _media_url(info, self.cover_image_media_id)  # type: ignore[return-value] # awaited by graphql-core
 
     @strawberry.field(description="URL of the stored portrait image.")
-    async def portrait_image_url(self, info: Info) -> str | None:
-        media = await _media(info, self.portrait_image_media_id)
-        return media.url(info) if media is not None else None
+    def portrait_image_url(self, info: Info) -> str | None:
+        if self.portrait_key is not UNKNOWN:
+            return url_of(info, self.portrait_key)
+        return _media_url(info, self.portrait_image_media_id)  # type: ignore[return-value] # awaited by graphql-core
 
     @strawberry.field(description="URLs of the data (training) images, in their order.")
     async def data_image_urls(self, info: Info) -> list[str]:
@@ -221,6 +250,8 @@ def _columns(row: SubjectRow) -> dict[str, Any]:
         "organization_id": row.organization_id,
         "cover_image_media_id": row.cover_image_media_id,
         "portrait_image_media_id": row.portrait_image_media_id,
+        "cover_key": key_of(row, "cover_key"),
+        "portrait_key": key_of(row, "portrait_key"),
     }
 
 
