@@ -17,6 +17,7 @@ import pytest
 import uvicorn
 from alembic import command
 from alembic.config import Config
+from pydantic import SecretStr
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
@@ -96,7 +97,7 @@ def settings(
         redis_url=servers.redis_url,
         redis_prefix=f"studio-test-{uuid.uuid4().hex[:8]}",
         storage_dir=tmp_path_factory.mktemp("storage"),
-        secret_key="test-secret-key-for-this-session-only",
+        secret_key=SecretStr("test-secret-key-for-this-session-only"),
         first_superuser_password=None,
         login_attempts_per_minute=5,
         # Only the local stand-in for remote hosts is reachable, and only because the tests trust it.

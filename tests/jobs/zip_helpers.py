@@ -94,6 +94,9 @@ Member = tuple[str | zipfile.ZipInfo, bytes]
 def build_zip(members: Iterable[Member], *, compression: int = zipfile.ZIP_DEFLATED) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=compression) as archive:
+        # A random comment makes every built ZIP unique: stored uploads are shared by content, and a test must not
+        # find (or miss) a file because an earlier test uploaded the same bytes.
+        archive.comment = uuid.uuid4().hex.encode()
         for name, data in members:
             archive.writestr(name, data)
     return buffer.getvalue()
