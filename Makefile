@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 # Touched after a successful install: reinstalls only when pyproject.toml changes (or .venv is deleted).
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install run test lint schema bench
+.PHONY: install run test lint schema bench bench-jobs
 
 install: $(INSTALLED)
 
@@ -30,5 +30,10 @@ lint: install
 schema: install
 	$(VENV)/bin/strawberry export-schema graph.schema:schema --output schema.graphql
 
+# The read-path benchmark, then the job benchmarks (bench/README.md).
 bench: install
 	$(PY) -m bench
+	$(PY) -m bench.jobs
+
+bench-jobs: install
+	$(PY) -m bench.jobs
