@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,7 +27,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.archive import Archive, ArchiveEntry, ArchiveError, EntryError, open_archive
+from core.images import ImageInfo, InvalidImageError, inspect_image
 from core.settings import Settings
+from core.storage import StagedFile
 from db.base import utcnow
 from db.models import ShotType, Subject
 from db.models.enums import TaskStatus
@@ -41,7 +44,7 @@ from services.upload_tasks import (
     INGEST_JOB,
     NOT_AN_IMAGE,
     Counts,
-    add_portfolio_image,
+    add_portfolio_images,
     announce_task,
     archive_budget,
     fail_task,
@@ -59,6 +62,8 @@ logger = logging.getLogger("jobs.zip_ingest")
 
 JOB_NAME = INGEST_JOB
 PROGRESS_EVERY = 20
+# Images decoded at the same time by one job (Pillow releases the GIL while decoding).
+INSPECT_AT_ONCE = max(2, os.cpu_count() or 1)
 # arq's own timeout comes this much after the job's deadline, which leaves time to record the failure.
 STOP_GRACE_SECONDS = 2
 # core/archive.py's reason for folder entries: folders are not items of the task.
@@ -82,6 +87,14 @@ class JobFailure(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    entry: ArchiveEntry
+    shot_type: ShotType | None
+    staged: StagedFile
+    info: ImageInfo
 
 
 @dataclass(frozen=True)
@@ -224,38 +237,90 @@ class _Run:
         """Apply some entries and record the progress, in one transaction; False when the task was ended by
         someone else meanwhile (the reaper), which stops this attempt."""
         freed: list[str] = []
-        async with self.resources.session_factory() as session, session.begin():
-            task = await lock_task(session, self.task_id)
-            if task is None or task.status is not TaskStatus.PROCESSING:
-                return False
-            # Locked like addSubjectBaseImage does, so the two never race on one (subject, shot type).
-            subject = await session.scalar(
-                select(Subject).where(Subject.id == self.subject_id, Subject.deleted_at.is_(None)).with_for_update()
-            )
-            if subject is None:
-                raise JobFailure(SUBJECT_GONE)
-            media = MediaService(session, self.resources, owner)
-            outcomes = [await self._apply(session, media, archive, shot_types, entry, freed) for entry in batch]
-            for outcome in outcomes:
-                self._count(outcome)
-            if any(outcome.outcome != "skipped" for outcome in outcomes):
-                # Base and portfolio images are part of the subject: changing them is a change of the subject.
-                subject.updated_at = utcnow()
-            self.counts.write_to(task)
+        # Decoding dominates; done here, before the transaction and INSPECT_AT_ONCE at a time, it uses every core
+        # and overlaps the next entry's unpacking, instead of one entry after another inside the transaction.
+        prepared = await self._prepare(archive, shot_types, batch)
+        try:
+            async with self.resources.session_factory() as session, session.begin():
+                task = await lock_task(session, self.task_id)
+                if task is None or task.status is not TaskStatus.PROCESSING:
+                    return False
+                # Locked like addSubjectBaseImage does, so the two never race on one (subject, shot type).
+                subject = await session.scalar(
+                    select(Subject).where(Subject.id == self.subject_id, Subject.deleted_at.is_(None)).with_for_update()
+                )
+                if subject is None:
+                    raise JobFailure(SUBJECT_GONE)
+                media = MediaService(session, self.resources, owner)
+                portfolio: list[uuid.UUID] = []
+                outcomes = [await self._apply(session, media, item, freed, portfolio) for item in prepared]
+                assert self.subject_id is not None
+                # One membership query, one position query and one insert for the whole batch.
+                await add_portfolio_images(session, self.subject_id, portfolio)
+                for outcome in outcomes:
+                    self._count(outcome)
+                if any(outcome.outcome != "skipped" for outcome in outcomes):
+                    # Base and portfolio images are part of the subject: changing them is a change of the subject.
+                    subject.updated_at = utcnow()
+                self.counts.write_to(task)
+        finally:
+            for item in prepared:
+                if isinstance(item, _Prepared):
+                    item.staged.discard()  # consumed by from_staged; this is for an abandoned batch
         self.outcomes.extend(outcomes)
         await delete_files(self.resources.session_factory, self.resources.storage, freed)
         await announce_task(self.resources, self.task_id)
         return True
 
-    async def _apply(
-        self,
-        session: AsyncSession,
-        media: MediaService,
-        archive: Archive,
-        shot_types: dict[str, ShotType],
-        entry: ArchiveEntry,
-        freed: list[str],
-    ) -> Outcome:
+    async def _prepare(
+        self, archive: Archive, shot_types: dict[str, ShotType], batch: list[ArchiveEntry]
+    ) -> list[_Prepared | Outcome]:
+        """Each entry staged (one after another: the archive keeps a running total) and inspected (several at
+        once, in threads), or the reason it is skipped."""
+        gate = asyncio.Semaphore(INSPECT_AT_ONCE)
+        max_pixels = self.resources.settings.image_max_pixels
+
+        async def inspect(entry: ArchiveEntry, shot_type: ShotType | None, staged: StagedFile) -> _Prepared | Outcome:
+            async with gate:
+                try:
+                    info = await asyncio.to_thread(inspect_image, staged.path, max_pixels=max_pixels)
+                except InvalidImageError as exc:
+                    staged.discard()
+                    return skipped(entry, exc.message)
+            return _Prepared(entry, shot_type, staged, info)
+
+        pending: list[asyncio.Future[_Prepared | Outcome]] = []
+        loop = asyncio.get_running_loop()
+        try:
+            for entry in batch:
+                checked = self._check(shot_types, entry)
+                if isinstance(checked, Outcome):
+                    done: asyncio.Future[_Prepared | Outcome] = loop.create_future()
+                    done.set_result(checked)
+                    pending.append(done)
+                    continue
+                max_bytes = self.resources.settings.media_max_bytes
+                try:
+                    staged = await asyncio.to_thread(
+                        stage_entry, self.resources.storage, archive, entry, max_bytes=max_bytes
+                    )
+                except EntryError as exc:
+                    failed: asyncio.Future[_Prepared | Outcome] = loop.create_future()
+                    failed.set_result(skipped(entry, exc.message))
+                    pending.append(failed)
+                    continue
+                pending.append(asyncio.ensure_future(inspect(entry, checked, staged)))
+            return list(await asyncio.gather(*pending))
+        except BaseException:
+            for future in pending:
+                future.cancel()
+            results = await asyncio.gather(*pending, return_exceptions=True)
+            for result in results:
+                if isinstance(result, _Prepared):
+                    result.staged.discard()
+            raise
+
+    def _check(self, shot_types: dict[str, ShotType], entry: ArchiveEntry) -> ShotType | Outcome | None:
         if entry.problem is not None:
             return skipped(entry, entry.problem)
         if entry.extension not in IMAGE_EXTENSIONS:
@@ -264,18 +329,26 @@ class _Run:
         shot_type = None if portfolio else shot_types.get(entry.stem.lower())
         if not portfolio and shot_type is None:
             return skipped(entry, f'no shot type named "{entry.stem}"')
-        max_bytes = self.resources.settings.media_max_bytes
+        return shot_type
+
+    async def _apply(
+        self,
+        session: AsyncSession,
+        media: MediaService,
+        item: _Prepared | Outcome,
+        freed: list[str],
+        portfolio: list[uuid.UUID],
+    ) -> Outcome:
+        if isinstance(item, Outcome):
+            return item
+        entry, shot_type, staged = item.entry, item.shot_type, item.staged
         try:
-            staged = await asyncio.to_thread(stage_entry, self.resources.storage, archive, entry, max_bytes=max_bytes)
-        except EntryError as exc:
-            return skipped(entry, exc.message)
-        try:
-            row = await media.from_staged(staged, field=FIELD)
+            row = await media.from_staged(staged, field=FIELD, info=item.info)
         except BadUserInputError as exc:
             return skipped(entry, exc.fields.get(FIELD, exc.message))
         assert self.subject_id is not None
         if shot_type is None:
-            await add_portfolio_image(session, self.subject_id, row.id)
+            portfolio.append(row.id)
             return Outcome(entry.name, "portfolio")
         freed.extend(await set_base_image(session, self.resources, self.subject_id, shot_type.id, row.id))
         return Outcome(entry.name, "base_image", shot_type_id=shot_type.id)

@@ -71,10 +71,13 @@ class MediaService:
             raise PayloadTooLargeError(f"The file is larger than {format_size(max_bytes)}") from exc
         return await self.from_staged(staged, field=field)
 
-    async def from_staged(self, staged: StagedFile, *, field: str) -> MediaResource:
-        """Inspect, store and record a staged file (the staged copy is always consumed)."""
+    async def from_staged(self, staged: StagedFile, *, field: str, info: ImageInfo | None = None) -> MediaResource:
+        """Inspect, store and record a staged file (the staged copy is always consumed). `info`: what
+        `inspect_image` answered for this very file, when the caller inspected it already (a job inspecting
+        several files at once, ahead of its transaction)."""
         try:
-            info = await asyncio.to_thread(inspect_image, staged.path, max_pixels=self.settings.image_max_pixels)
+            if info is None:
+                info = await asyncio.to_thread(inspect_image, staged.path, max_pixels=self.settings.image_max_pixels)
             # Held until this transaction ends, so a concurrent release of the same content (media_gc) cannot
             # delete the file between its commit here and the commit of the row that names it.
             await lock_storage_key(self.session, content_key(staged.sha256, info.extension))

@@ -279,20 +279,28 @@ async def set_base_image(
     return await release_media(session, resources.storage, [previous])
 
 
-async def add_portfolio_image(session: AsyncSession, subject_id: uuid.UUID, media_id: uuid.UUID) -> bool:
-    """Append the media to the subject's portfolio unless it is already there; answers whether it was added."""
-    present = await session.scalar(
-        select(
-            exists().where(SubjectPortfolioImage.subject_id == subject_id, SubjectPortfolioImage.media_id == media_id)
+async def add_portfolio_images(session: AsyncSession, subject_id: uuid.UUID, media_ids: list[uuid.UUID]) -> None:
+    """Append, in order, those media not in the subject's portfolio yet: one query for membership, one for the
+    last position and one insert, however many there are (a ZIP job applies a batch of entries at once)."""
+    wanted = list(dict.fromkeys(media_ids))
+    if not wanted:
+        return
+    present = set(
+        await session.scalars(
+            select(SubjectPortfolioImage.media_id).where(
+                SubjectPortfolioImage.subject_id == subject_id, SubjectPortfolioImage.media_id.in_(wanted)
+            )
         )
     )
-    if present:
-        return False
+    new = [media_id for media_id in wanted if media_id not in present]
+    if not new:
+        return
     last = await session.scalar(
         select(func.max(SubjectPortfolioImage.position)).where(SubjectPortfolioImage.subject_id == subject_id)
     )
-    session.add(
-        SubjectPortfolioImage(subject_id=subject_id, media_id=media_id, position=0 if last is None else last + 1)
+    first = 0 if last is None else last + 1
+    session.add_all(
+        SubjectPortfolioImage(subject_id=subject_id, media_id=media_id, position=first + index)
+        for index, media_id in enumerate(new)
     )
     await session.flush()
-    return True
