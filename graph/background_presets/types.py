@@ -10,7 +10,7 @@ from db.models import BackgroundPresetFraming as FramingRow
 from db.models.enums import BackgroundFixStrategy, ShotTypeFraming
 from graph.background_presets.loaders import BackgroundPresetFramingsByPresetIdLoader
 from graph.context import Info
-from graph.media.loaders import MediaResourceByIdLoader
+from graph.media.keys import load_media
 from graph.media.types import MediaResource
 
 
@@ -24,10 +24,7 @@ class BackgroundPresetFraming:
 
     @strawberry.field(description="The stored image.")
     async def image_media(self, info: Info) -> MediaResource | None:
-        if self.image_media_id is None:
-            return None
-        row = await info.context.loaders.get(MediaResourceByIdLoader).load(self.image_media_id)
-        return MediaResource.maybe(row)
+        return await load_media(info, self.image_media_id)
 
     @strawberry.field(description="URL of the stored image.")
     async def image_url(self, info: Info) -> str | None:

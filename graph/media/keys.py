@@ -4,14 +4,17 @@ the key fall back to the media loader."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import uuid
+from collections.abc import Awaitable, Mapping
 from typing import Any
 
 from sqlalchemy import Select
 from sqlalchemy.orm import aliased
 
-from db.models import MediaResource
+from db.models import MediaResource as MediaRow
 from graph.context import Info
+from graph.media.loaders import MediaResourceByIdLoader
+from graph.media.types import MediaResource
 
 
 class _Unknown:
@@ -35,6 +38,26 @@ def url_of(info: Info, key: str | None) -> str | None:
 def join_media_keys(statement: Select[Any], columns: Mapping[str, Any]) -> Select[Any]:
     """`statement` plus, for each label -> media id column, that media's storage key (outer join)."""
     for label, media_id in columns.items():
-        media = aliased(MediaResource)
+        media = aliased(MediaRow)
         statement = statement.outerjoin(media, media.id == media_id).add_columns(media.storage_key.label(label))
     return statement
+
+
+async def load_media(info: Info, media_id: uuid.UUID | None) -> MediaResource | None:
+    """The media resource behind an id, through the request's loader."""
+    if media_id is None:
+        return None
+    return MediaResource.maybe(await info.context.loaders.get(MediaResourceByIdLoader).load(media_id))
+
+
+async def _loaded_url(info: Info, media_id: uuid.UUID | None) -> str | None:
+    media = await load_media(info, media_id)
+    return media.url(info) if media is not None else None
+
+
+def media_url(info: Info, key: Any, media_id: uuid.UUID | None) -> str | Awaitable[str | None] | None:
+    """A URL field's answer: at once when the row came with its storage key (`join_media_keys`), else an
+    awaitable through the media loader (graphql-core awaits what a resolver returns)."""
+    if key is not UNKNOWN:
+        return url_of(info, key)
+    return _loaded_url(info, media_id)

@@ -7,8 +7,7 @@ import strawberry
 
 from db.models import PosePreset as PosePresetRow
 from graph.context import Info
-from graph.media.keys import UNKNOWN, key_of, url_of
-from graph.media.loaders import MediaResourceByIdLoader
+from graph.media.keys import UNKNOWN, key_of, load_media, media_url
 from graph.media.types import MediaResource
 from graph.shot_types.loaders import ShotTypeByIdLoader
 from graph.shot_types.types import ShotType
@@ -38,20 +37,11 @@ class PosePreset:
 
     @strawberry.field(description="The stored pose image.")
     async def pose_image_media(self, info: Info) -> MediaResource | None:
-        if self.pose_image_media_id is None:
-            return None
-        row = await info.context.loaders.get(MediaResourceByIdLoader).load(self.pose_image_media_id)
-        return MediaResource.maybe(row)
+        return await load_media(info, self.pose_image_media_id)
 
     @strawberry.field(description="URL of the stored pose image.")
     def pose_image_url(self, info: Info) -> str | None:
-        if self.pose_image_key is not UNKNOWN:
-            return url_of(info, self.pose_image_key)
-        return self._pose_image_url(info)  # type: ignore[return-value] # a coroutine, awaited by graphql-core
-
-    async def _pose_image_url(self, info: Info) -> str | None:
-        media = await self.pose_image_media(info)
-        return media.url(info) if media is not None else None
+        return media_url(info, self.pose_image_key, self.pose_image_media_id)  # type: ignore[return-value]
 
     @classmethod
     def of(cls, row: PosePresetRow) -> PosePreset:

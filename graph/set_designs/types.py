@@ -10,25 +10,13 @@ from db.models import SetDesign as SetDesignRow
 from db.models import SetReferenceImage as SetReferenceImageRow
 from db.models import SetSubjectPortrait as SetSubjectPortraitRow
 from graph.context import Info
-from graph.media.keys import UNKNOWN, key_of, url_of
-from graph.media.loaders import MediaResourceByIdLoader
+from graph.media.keys import UNKNOWN, key_of, load_media, media_url
 from graph.media.types import MediaResource
 from graph.set_designs.loaders import (
     SetBaseImagesBySetDesignIdLoader,
     SetReferenceImagesBySetDesignIdLoader,
     SetSubjectPortraitsBySetDesignIdLoader,
 )
-
-
-async def _media(info: Info, media_id: uuid.UUID | None) -> MediaResource | None:
-    if media_id is None:
-        return None
-    return MediaResource.maybe(await info.context.loaders.get(MediaResourceByIdLoader).load(media_id))
-
-
-async def _url(info: Info, media_id: uuid.UUID | None) -> str | None:
-    media = await _media(info, media_id)
-    return media.url(info) if media is not None else None
 
 
 @strawberry.type(description="A base image of one subject for one shot type in a set.")
@@ -44,13 +32,11 @@ class SetBaseImage:
 
     @strawberry.field(description="The stored image.")
     async def image_media(self, info: Info) -> MediaResource | None:
-        return await _media(info, self.image_media_id)
+        return await load_media(info, self.image_media_id)
 
     @strawberry.field(description="URL of the stored image.")
     def image_url(self, info: Info) -> str | None:
-        if self.image_key is not UNKNOWN:
-            return url_of(info, self.image_key)
-        return _url(info, self.image_media_id)  # type: ignore[return-value] # a coroutine, awaited by graphql-core
+        return media_url(info, self.image_key, self.image_media_id)  # type: ignore[return-value] # may be awaitable
 
     @classmethod
     def of(cls, row: SetBaseImageRow) -> SetBaseImage:
@@ -78,13 +64,11 @@ class SetReferenceImage:
 
     @strawberry.field(description="The stored image.")
     async def image_media(self, info: Info) -> MediaResource | None:
-        return await _media(info, self.image_media_id)
+        return await load_media(info, self.image_media_id)
 
     @strawberry.field(description="URL of the stored image.")
     def image_url(self, info: Info) -> str | None:
-        if self.image_key is not UNKNOWN:
-            return url_of(info, self.image_key)
-        return _url(info, self.image_media_id)  # type: ignore[return-value] # a coroutine, awaited by graphql-core
+        return media_url(info, self.image_key, self.image_media_id)  # type: ignore[return-value] # may be awaitable
 
     @classmethod
     def of(cls, row: SetReferenceImageRow) -> SetReferenceImage:
@@ -110,13 +94,11 @@ class SubjectPortrait:
 
     @strawberry.field(description="The stored image.")
     async def image_media(self, info: Info) -> MediaResource | None:
-        return await _media(info, self.image_media_id)
+        return await load_media(info, self.image_media_id)
 
     @strawberry.field(description="URL of the stored image.")
     def image_url(self, info: Info) -> str | None:
-        if self.image_key is not UNKNOWN:
-            return url_of(info, self.image_key)
-        return _url(info, self.image_media_id)  # type: ignore[return-value] # a coroutine, awaited by graphql-core
+        return media_url(info, self.image_key, self.image_media_id)  # type: ignore[return-value] # may be awaitable
 
     @classmethod
     def of(cls, row: SetSubjectPortraitRow) -> SubjectPortrait:

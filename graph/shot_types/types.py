@@ -8,7 +8,7 @@ import strawberry
 from db.models import ShotType as ShotTypeRow
 from db.models.enums import DefaultShotTypes, ShotTypeFraming, ViewAngle
 from graph.context import Info
-from graph.media.loaders import MediaResourceByIdLoader
+from graph.media.keys import load_media
 from graph.media.types import MediaResource
 
 
@@ -36,10 +36,7 @@ class ShotType:
 
     @strawberry.field(description="The stored reference image.")
     async def reference_image(self, info: Info) -> MediaResource | None:
-        if self.reference_image_media_id is None:
-            return None
-        row = await info.context.loaders.get(MediaResourceByIdLoader).load(self.reference_image_media_id)
-        return MediaResource.maybe(row)
+        return await load_media(info, self.reference_image_media_id)
 
     @strawberry.field(description="URL of the stored reference image.")
     async def reference_image_url(self, info: Info) -> str | None:

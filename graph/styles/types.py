@@ -10,6 +10,7 @@ from db.models import Style as StyleRow
 from db.models.enums import StyleCategory
 from graph.context import Info
 from graph.lora.types import LoraInfo
+from graph.media.keys import load_media
 from graph.media.loaders import MediaResourceByIdLoader
 from graph.media.types import MediaResource
 from graph.styles.loaders import StyleDataImagesByStyleIdLoader
@@ -45,10 +46,7 @@ class Style:
 
     @strawberry.field(description="The stored cover image.")
     async def cover_image_media(self, info: Info) -> MediaResource | None:
-        if self.cover_image_media_id is None:
-            return None
-        row = await info.context.loaders.get(MediaResourceByIdLoader).load(self.cover_image_media_id)
-        return MediaResource.maybe(row)
+        return await load_media(info, self.cover_image_media_id)
 
     @strawberry.field(description="URL of the stored cover image.")
     async def cover_image_url(self, info: Info) -> str | None:

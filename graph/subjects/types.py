@@ -13,7 +13,7 @@ from db.models import SubjectMeasurements as SubjectMeasurementsRow
 from db.models.enums import BodyType, EyeColor, Gender, HairColor, SubjectAgeClass, SubjectType
 from graph.context import Info
 from graph.lora.types import LoraInfo
-from graph.media.keys import UNKNOWN, key_of, url_of
+from graph.media.keys import UNKNOWN, key_of, load_media, media_url, url_of
 from graph.media.loaders import MediaResourceByIdLoader
 from graph.media.types import MediaResource
 from graph.shot_types.loaders import ShotTypeByIdLoader
@@ -28,17 +28,6 @@ from services.errors import NotFoundError
 from services.visibility import can_read
 
 _PATH_SEPARATORS = re.compile(r"[\\/]")
-
-
-async def _media(info: Info, media_id: uuid.UUID | None) -> MediaResource | None:
-    if media_id is None:
-        return None
-    return MediaResource.maybe(await info.context.loaders.get(MediaResourceByIdLoader).load(media_id))
-
-
-async def _media_url(info: Info, media_id: uuid.UUID | None) -> str | None:
-    media = await _media(info, media_id)
-    return media.url(info) if media is not None else None
 
 
 async def _media_list(info: Info, media_ids: list[uuid.UUID]) -> list[MediaResource]:
@@ -62,7 +51,7 @@ class BaseImage:
         return self._image_url(info)  # type: ignore[return-value] # a coroutine, awaited by graphql-core
 
     async def _image_url(self, info: Info) -> str:
-        media = await _media(info, self.media_id)
+        media = await load_media(info, self.media_id)
         if media is None:  # only if the image vanished while this answer was being built
             raise NotFoundError("Base image")
         return media.url(info)
@@ -158,15 +147,11 @@ class Subject:
 
     @strawberry.field(description="URL of the stored cover image.")
     def cover_image_url(self, info: Info) -> str | None:
-        if self.cover_key is not UNKNOWN:
-            return url_of(info, self.cover_key)
-        return _media_url(info, self.cover_image_media_id)  # type: ignore[return-value] # awaited by graphql-core
+        return media_url(info, self.cover_key, self.cover_image_media_id)  # type: ignore[return-value]
 
     @strawberry.field(description="URL of the stored portrait image.")
     def portrait_image_url(self, info: Info) -> str | None:
-        if self.portrait_key is not UNKNOWN:
-            return url_of(info, self.portrait_key)
-        return _media_url(info, self.portrait_image_media_id)  # type: ignore[return-value] # awaited by graphql-core
+        return media_url(info, self.portrait_key, self.portrait_image_media_id)  # type: ignore[return-value]
 
     @strawberry.field(description="URLs of the data (training) images, in their order.")
     async def data_image_urls(self, info: Info) -> list[str]:
@@ -174,11 +159,11 @@ class Subject:
 
     @strawberry.field(description="The stored cover image.")
     async def cover_image_media(self, info: Info) -> MediaResource | None:
-        return await _media(info, self.cover_image_media_id)
+        return await load_media(info, self.cover_image_media_id)
 
     @strawberry.field(description="The stored portrait image.")
     async def portrait_image_media(self, info: Info) -> MediaResource | None:
-        return await _media(info, self.portrait_image_media_id)
+        return await load_media(info, self.portrait_image_media_id)
 
     @strawberry.field(description="The data (training) images, in their order.")
     async def data_images_media(self, info: Info) -> list[MediaResource]:
