@@ -18,6 +18,7 @@ from core.settings import Settings
 from graph.background_presets.mutations import Mutation as BackgroundPresetMutation
 from graph.background_presets.queries import Query as BackgroundPresetQuery
 from graph.errors import ErrorCodes
+from graph.execution import BreadthFirstExecutionContext
 from graph.guidelines.mutations import Mutation as GuidelinesMutation
 from graph.guidelines.queries import Query as GuidelinesQuery
 from graph.lora.mutations import Mutation as LoraMutation
@@ -102,6 +103,8 @@ def build_schema(settings: Settings) -> Schema:
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
+        # Strawberry annotates graphql-core 3.2's class; its own default derives from the same base as this one.
+        execution_context_class=BreadthFirstExecutionContext,  # type: ignore[arg-type]
         extensions=[
             lambda: AddValidationRules(limits),
             lambda: MaxTokensLimiter(max_token_count=settings.query_max_tokens),

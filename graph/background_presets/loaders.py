@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-import uuid
-from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from db.models import BackgroundPreset, BackgroundPresetFraming
-from graph.loaders import RowByIdLoader, SessionLoader, group_by
+from graph.loaders import GroupedRowsLoader, RowByIdLoader, columns, in_batch
 
 
 class BackgroundPresetByIdLoader(RowByIdLoader[BackgroundPreset]):
@@ -15,13 +14,15 @@ class BackgroundPresetByIdLoader(RowByIdLoader[BackgroundPreset]):
     model = BackgroundPreset
 
 
-class BackgroundPresetFramingsByPresetIdLoader(SessionLoader[uuid.UUID, list[BackgroundPresetFraming]]):
+class BackgroundPresetFramingsByPresetIdLoader(GroupedRowsLoader[BackgroundPresetFraming]):
     """Each preset's framings in the order they were given."""
 
-    async def batch_load_fn(self, keys: Sequence[uuid.UUID]) -> list[list[BackgroundPresetFraming]]:
-        rows = await self.fetch_all(
-            select(BackgroundPresetFraming)
-            .where(BackgroundPresetFraming.preset_id.in_(keys))
+    group_key = "preset_id"
+
+    @classmethod
+    def statement(cls) -> Select[Any]:
+        return (
+            select(*columns(BackgroundPresetFraming))
+            .where(in_batch(BackgroundPresetFraming.preset_id))
             .order_by(BackgroundPresetFraming.position, BackgroundPresetFraming.created_at, BackgroundPresetFraming.id)
         )
-        return group_by(rows, "preset_id", keys)

@@ -6,12 +6,9 @@ so that a restored object comes back without anything being re-linked.
 
 from __future__ import annotations
 
-import uuid
-from collections import defaultdict
-from collections.abc import Sequence
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from db.models import (
     GuidelinePosePreset,
@@ -23,13 +20,13 @@ from db.models import (
     ShotType,
     Subject,
 )
-from graph.loaders import SessionLoader, any_key, group_by
+from graph.loaders import GroupedRowsLoader, columns, in_batch
 from graph.media.keys import join_media_keys
 
 TargetT = TypeVar("TargetT")
 
 
-class LinkedRowsLoader(SessionLoader[uuid.UUID, list[TargetT]], Generic[TargetT]):
+class LinkedRowsLoader(GroupedRowsLoader[TargetT]):
     """Rows of `target` linked to each key through the association table `link`, by `link.position`."""
 
     link: ClassVar[Any]
@@ -38,22 +35,21 @@ class LinkedRowsLoader(SessionLoader[uuid.UUID, list[TargetT]], Generic[TargetT]
     target_column: ClassVar[str]
     # label -> the target's media id column: the storage key comes along (graph/media/keys.py).
     media_keys: ClassVar[dict[str, str]] = {}
+    group_key = "link_key"
 
-    async def batch_load_fn(self, keys: Sequence[uuid.UUID]) -> list[list[TargetT]]:
-        key = getattr(self.link, self.key_column)
-        statement = join_media_keys(
-            select(key.label("link_key"), *self.target.__table__.columns)
-            .select_from(self.link)
-            .join(self.target, self.target.id == getattr(self.link, self.target_column)),
-            {label: getattr(self.target, column) for label, column in self.media_keys.items()},
+    @classmethod
+    def statement(cls) -> Select[Any]:
+        key = getattr(cls.link, cls.key_column)
+        return (
+            join_media_keys(
+                select(key.label("link_key"), *columns(cls.target))
+                .select_from(cls.link)
+                .join(cls.target, cls.target.id == getattr(cls.link, cls.target_column)),
+                {label: getattr(cls.target, column) for label, column in cls.media_keys.items()},
+            )
+            .where(in_batch(key))
+            .order_by(key, cls.link.position)
         )
-        statement = statement.where(any_key(key, keys)).order_by(key, self.link.position)
-        async with self.engine.connect() as connection:
-            rows = (await connection.execute(statement)).all()
-        grouped: dict[uuid.UUID, list[TargetT]] = defaultdict(list)
-        for row in rows:
-            grouped[row.link_key].append(row)
-        return [grouped.get(k, []) for k in keys]
 
 
 class ShotTypesByGuidelineIdLoader(LinkedRowsLoader[ShotType]):
@@ -86,11 +82,13 @@ class ShotTypesByShotTypeRuleIdLoader(LinkedRowsLoader[ShotType]):
     target_column = "shot_type_id"
 
 
-class ShotTypeRulesByGuidelineIdLoader(SessionLoader[uuid.UUID, list[GuidelineShotTypeRule]]):
-    async def batch_load_fn(self, keys: Sequence[uuid.UUID]) -> list[list[GuidelineShotTypeRule]]:
-        rows = await self.fetch_all(
-            select(GuidelineShotTypeRule)
-            .where(any_key(GuidelineShotTypeRule.guideline_id, keys))
+class ShotTypeRulesByGuidelineIdLoader(GroupedRowsLoader[GuidelineShotTypeRule]):
+    group_key = "guideline_id"
+
+    @classmethod
+    def statement(cls) -> Select[Any]:
+        return (
+            select(*columns(GuidelineShotTypeRule))
+            .where(in_batch(GuidelineShotTypeRule.guideline_id))
             .order_by(GuidelineShotTypeRule.position, GuidelineShotTypeRule.id)
         )
-        return group_by(rows, "guideline_id", keys)

@@ -1,21 +1,22 @@
 from __future__ import annotations
 
-import uuid
-from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from db.models import StyleDataImage
-from graph.loaders import SessionLoader, any_key, group_by
+from graph.loaders import GroupedRowsLoader, columns, in_batch
 
 
-class StyleDataImagesByStyleIdLoader(SessionLoader[uuid.UUID, list[StyleDataImage]]):
+class StyleDataImagesByStyleIdLoader(GroupedRowsLoader[StyleDataImage]):
     """Each style's data images in the order they were given."""
 
-    async def batch_load_fn(self, keys: Sequence[uuid.UUID]) -> list[list[StyleDataImage]]:
-        rows = await self.fetch_all(
-            select(StyleDataImage)
-            .where(any_key(StyleDataImage.style_id, keys))
+    group_key = "style_id"
+
+    @classmethod
+    def statement(cls) -> Select[Any]:
+        return (
+            select(*columns(StyleDataImage))
+            .where(in_batch(StyleDataImage.style_id))
             .order_by(StyleDataImage.position, StyleDataImage.created_at, StyleDataImage.id)
         )
-        return group_by(rows, "style_id", keys)

@@ -4,51 +4,61 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from db.models import ShotType, SubjectBaseImage, SubjectDataImage, SubjectMeasurements, SubjectPortfolioImage
-from graph.loaders import SessionLoader, any_key, group_by
+from graph.loaders import GroupedRowsLoader, SessionLoader, columns, in_batch
 from graph.media.keys import join_media_keys
 
 
-class SubjectBaseImagesBySubjectIdLoader(SessionLoader[uuid.UUID, list[SubjectBaseImage]]):
-    async def batch_load_fn(self, keys: Sequence[uuid.UUID]) -> list[list[SubjectBaseImage]]:
-        rows = await self.fetch_rows(
+class SubjectBaseImagesBySubjectIdLoader(GroupedRowsLoader[SubjectBaseImage]):
+    group_key = "subject_id"
+
+    @classmethod
+    def statement(cls) -> Select[Any]:
+        return (
             join_media_keys(
-                select(*SubjectBaseImage.__table__.columns, ShotType.name.label("shot_type_name")).join(
+                select(*columns(SubjectBaseImage), ShotType.name.label("shot_type_name")).join(
                     ShotType, ShotType.id == SubjectBaseImage.shot_type_id
                 ),
                 {"image_key": SubjectBaseImage.media_id},
             )
-            .where(any_key(SubjectBaseImage.subject_id, keys))
+            .where(in_batch(SubjectBaseImage.subject_id))
             .order_by(SubjectBaseImage.created_at, SubjectBaseImage.id)
         )
-        return group_by(rows, "subject_id", keys)
 
 
 class SubjectMeasurementsBySubjectIdLoader(SessionLoader[uuid.UUID, SubjectMeasurements | None]):
+    @classmethod
+    def statement(cls) -> Select[Any]:
+        return select(*columns(SubjectMeasurements)).where(in_batch(SubjectMeasurements.subject_id))
+
     async def batch_load_fn(self, keys: Sequence[uuid.UUID]) -> list[SubjectMeasurements | None]:
-        rows = await self.fetch_all(select(SubjectMeasurements).where(any_key(SubjectMeasurements.subject_id, keys)))
-        by_subject = {row.subject_id: row for row in rows}
+        by_subject = {row.subject_id: row for row in await self.rows(keys)}
         return [by_subject.get(key) for key in keys]
 
 
-class SubjectDataImagesBySubjectIdLoader(SessionLoader[uuid.UUID, list[SubjectDataImage]]):
-    async def batch_load_fn(self, keys: Sequence[uuid.UUID]) -> list[list[SubjectDataImage]]:
-        rows = await self.fetch_all(
-            select(SubjectDataImage)
-            .where(any_key(SubjectDataImage.subject_id, keys))
+class SubjectDataImagesBySubjectIdLoader(GroupedRowsLoader[SubjectDataImage]):
+    group_key = "subject_id"
+
+    @classmethod
+    def statement(cls) -> Select[Any]:
+        return (
+            select(*columns(SubjectDataImage))
+            .where(in_batch(SubjectDataImage.subject_id))
             .order_by(SubjectDataImage.position, SubjectDataImage.id)
         )
-        return group_by(rows, "subject_id", keys)
 
 
-class SubjectPortfolioImagesBySubjectIdLoader(SessionLoader[uuid.UUID, list[SubjectPortfolioImage]]):
-    async def batch_load_fn(self, keys: Sequence[uuid.UUID]) -> list[list[SubjectPortfolioImage]]:
-        rows = await self.fetch_all(
-            select(SubjectPortfolioImage)
-            .where(any_key(SubjectPortfolioImage.subject_id, keys))
+class SubjectPortfolioImagesBySubjectIdLoader(GroupedRowsLoader[SubjectPortfolioImage]):
+    group_key = "subject_id"
+
+    @classmethod
+    def statement(cls) -> Select[Any]:
+        return (
+            select(*columns(SubjectPortfolioImage))
+            .where(in_batch(SubjectPortfolioImage.subject_id))
             .order_by(SubjectPortfolioImage.position, SubjectPortfolioImage.id)
         )
-        return group_by(rows, "subject_id", keys)

@@ -1,23 +1,24 @@
 from __future__ import annotations
 
-import uuid
-from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from db.models import Organization, OrganizationMembership
-from graph.loaders import RowByIdLoader, SessionLoader, group_by
+from graph.loaders import GroupedRowsLoader, RowByIdLoader, columns, in_batch
 
 
 class OrganizationByIdLoader(RowByIdLoader[Organization]):
     model = Organization
 
 
-class MembershipsByUserIdLoader(SessionLoader[uuid.UUID, list[OrganizationMembership]]):
-    async def batch_load_fn(self, keys: Sequence[uuid.UUID]) -> list[list[OrganizationMembership]]:
-        rows = await self.fetch_all(
-            select(OrganizationMembership)
-            .where(OrganizationMembership.user_id.in_(keys))
+class MembershipsByUserIdLoader(GroupedRowsLoader[OrganizationMembership]):
+    group_key = "user_id"
+
+    @classmethod
+    def statement(cls) -> Select[Any]:
+        return (
+            select(*columns(OrganizationMembership))
+            .where(in_batch(OrganizationMembership.user_id))
             .order_by(OrganizationMembership.created_at)
         )
-        return group_by(rows, "user_id", keys)

@@ -1,0 +1,320 @@
+"""The execution context the schema runs with: graphql-core's, answering objects a level at a time.
+
+graphql-core completes a list depth first, object by object: each object's fields get a `Path`, a
+`GraphQLResolveInfo`, a trip through `complete_value`'s type dispatch, and each awaiting field an asyncio Task.
+For the nested guidelines page (about 1,650 objects and 8,500 fields, 1,450 of them waiting on dataloaders) that
+machinery cost several times the work itself. Here an object, or a list of objects, is completed breadth first:
+for all the objects of one selection at once, plain fields are read and coerced directly (plans.py), resolvers are
+called for every object and their awaitables run side by side without Tasks (concurrently.py), and the children of
+all those objects form the next level.
+
+Only clean answers come from this path. The first time anything goes wrong in it (a resolver raises, a null in a
+non-null field, a value a scalar refuses), that value is completed again by graphql-core itself, and so is the
+rest of the request: errors, their paths and null propagation are exactly graphql-core's. Reads have no side
+effects and dataloaders cache, so doing it again costs time, not correctness. Selections with shapes the plans do
+not cover (unions, interfaces, nested lists) are graphql-core's from the start.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from graphql import GraphQLObjectType, GraphQLOutputType, GraphQLResolveInfo
+from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
+from graphql.execution.values import get_argument_values
+from graphql.pyutils import AwaitableOrValue, Path, Undefined
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from graph.execution.concurrently import Failed, settle_all
+from graph.execution.plans import FieldPlan, FieldType, SelectionPlan, Shape, field_type_of, plan_selection
+
+
+class _NotClean(Exception):
+    """This value needs graphql-core's own completion."""
+
+
+class BreadthFirstExecutionContext(StrawberryGraphQLCoreExecutionContext):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Schema extensions that hook `resolve` must see every resolver call: then everything is graphql-core's.
+        manager = self.middleware_manager
+        self._plain_fields = manager is None or not manager.middlewares
+        self._levels = self._plain_fields
+        # Keyed like graphql-core's subfield cache: a grouped field set is memoised per selection, so one plan
+        # serves every object of it. The set is kept alive beside its plan so that its id is not reused.
+        self._plans: dict[tuple[GraphQLObjectType, int], tuple[GroupedFieldSet, SelectionPlan]] = {}
+
+    # --- plans -------------------------------------------------------------------------------------------------
+
+    def _plan(self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet) -> SelectionPlan:
+        key = (parent_type, id(grouped_field_set))
+        cached = self._plans.get(key)
+        if cached is not None:
+            return cached[1]
+        plan = plan_selection(parent_type, grouped_field_set, self.schema)
+        self._plans[key] = (grouped_field_set, plan)
+        return plan
+
+    def _selection(self, object_type: GraphQLObjectType, details: FieldDetailsList) -> SelectionPlan:
+        return self._plan(object_type, self.collect_subfields(object_type, details)[0])
+
+    def _batchable(self, object_type: GraphQLObjectType, details: FieldDetailsList) -> bool:
+        selection = self._selection(object_type, details)
+        if selection.batchable_below is None:
+            selection.batchable_below = selection.batchable and all(
+                self._batchable(field.type.object_type, field.details)
+                for field in selection.fields
+                if field.type is not None and field.type.object_type is not None
+            )
+        return selection.batchable_below
+
+    def _arguments(self, field: FieldPlan) -> dict[str, Any]:
+        if field.args is None:
+            first = field.details[0]
+            field.args = (
+                get_argument_values(
+                    field.field_def,
+                    first.node,
+                    self.variable_values,
+                    first.fragment_variable_values,
+                    self.hide_suggestions,
+                )
+                if field.field_def.args or first.node.arguments
+                else {}
+            )
+        return field.args
+
+    # --- graphql-core's path, with plain fields read directly ---------------------------------------------------
+
+    def execute_fields(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: GroupedFieldSet,
+        position_context: Any,
+    ) -> AwaitableOrValue[dict[str, Any]]:
+        plan = self._plan(parent_type, grouped_field_set) if self._plain_fields else None
+        if plan is None or not plan.any_plain_leaf:
+            return super().execute_fields(parent_type, source_value, path, grouped_field_set, position_context)
+        results: dict[str, Any] = {}
+        rest: GroupedFieldSet = {}
+        for field in plan.fields:
+            if field.plain_leaf:
+                try:
+                    results[field.response_name] = _plain_leaf(field, source_value)
+                    continue
+                except Exception:  # noqa: S110 - graphql-core's path reads it again and reports it, located
+                    pass
+            results[field.response_name] = None  # keeps the selection's order; the value comes below
+            rest[field.response_name] = field.details
+        if not rest:
+            return results
+        completed = super().execute_fields(parent_type, source_value, path, rest, position_context)
+        if self.is_awaitable(completed):
+
+            async def merged() -> dict[str, Any]:
+                results.update(await completed)  # type: ignore[misc]
+                return results
+
+            return merged()
+        results.update(completed)  # type: ignore[arg-type]
+        return results
+
+    # --- a level at a time ---------------------------------------------------------------------------------------
+
+    def complete_value(
+        self,
+        return_type: GraphQLOutputType,
+        field_details_list: FieldDetailsList,
+        info: GraphQLResolveInfo,
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> AwaitableOrValue[Any]:
+        if self._levels and result is not None and not isinstance(result, Exception):
+            field_type = field_type_of(return_type)
+            if (
+                field_type is not None
+                and field_type.object_type is not None
+                and self._batchable(field_type.object_type, field_details_list)
+            ):
+                return self._complete_by_level(return_type, field_type, field_details_list, info, path, result)
+        return super().complete_value(return_type, field_details_list, info, path, result, position_context)
+
+    async def _complete_by_level(
+        self,
+        return_type: GraphQLOutputType,
+        field_type: FieldType,
+        field_details_list: FieldDetailsList,
+        info: GraphQLResolveInfo,
+        path: Path,
+        result: Any,
+    ) -> Any:
+        try:
+            return (await self._complete_values(field_type, field_details_list, None, [result], [path]))[0]
+        except Exception:  # whatever it was, graphql-core's completion below reports it
+            self._levels = False
+        completed = super().complete_value(return_type, field_details_list, info, path, result, None)
+        return await completed if self.is_awaitable(completed) else completed
+
+    async def _complete_values(
+        self,
+        field_type: FieldType,
+        details: FieldDetailsList,
+        coerce: Callable[[Any], Any] | None,
+        values: list[Any],
+        paths: list[Path],
+    ) -> list[Any]:
+        """Each of one field's values (one per parent object, at `paths`) completed as its type says."""
+        shape, non_null, item_non_null = field_type.shape, field_type.non_null, field_type.item_non_null
+        if shape is Shape.LEAF or shape is Shape.LEAF_LIST:
+            assert coerce is not None
+            if shape is Shape.LEAF:
+                return [_leaf(coerce, value, non_null) for value in values]
+            return [
+                None
+                if _checked_none(value, non_null)
+                else [_leaf(coerce, item, item_non_null) for item in _listed(value)]
+                for value in values
+            ]
+        object_type = field_type.object_type
+        assert object_type is not None
+        completed: list[Any] = [None] * len(values)
+        objects: list[Any] = []
+        object_paths: list[Path] = []
+        if shape is Shape.OBJECT:
+            slots: list[int] = []
+            for index, value in enumerate(values):
+                if not _checked_none(value, non_null):
+                    slots.append(index)
+                    objects.append(value)
+                    object_paths.append(paths[index])
+            answers = await self._objects(object_type, details, objects, object_paths)
+            for index, answer in zip(slots, answers, strict=True):
+                completed[index] = answer
+            return completed
+        # Object lists: the items of every list form one level; each list takes its items' answers back in order.
+        lengths: list[int | None] = []
+        for value, path in zip(values, paths, strict=True):
+            if _checked_none(value, non_null):
+                lengths.append(None)
+                continue
+            items = _listed(value)
+            for position, item in enumerate(items):
+                if item is None:
+                    raise _NotClean  # null items are rare enough to leave to graphql-core
+                objects.append(item)
+                object_paths.append(path.add_key(position))
+            lengths.append(len(items))
+        answers = await self._objects(object_type, details, objects, object_paths)
+        start = 0
+        for index, length in enumerate(lengths):
+            if length is not None:
+                completed[index] = answers[start : start + length]
+                start += length
+        return completed
+
+    async def _objects(
+        self, object_type: GraphQLObjectType, details: FieldDetailsList, sources: list[Any], paths: list[Path]
+    ) -> list[dict[str, Any]]:
+        """The selection answered for every object in `sources` (none of them null), in order."""
+        if not sources:
+            return []
+        selection = self._selection(object_type, details)
+        answers: list[dict[str, Any]] = [{} for _ in sources]
+        type_name = object_type.name
+        # Every field that is not a plain leaf: its resolvers are all called now, so that every key this level
+        # asks of a loader is queued before anything waits; each field then goes on to its own next level as soon
+        # as its values are in, side by side with the others (a resolver awaiting two loads one after the other
+        # must not hold back its siblings' next level, or a loader both use would answer in two batches).
+        deeper: list[FieldPlan] = []
+        levels: list[Awaitable[list[Any]]] = []
+        for field in selection.fields:
+            name = field.response_name
+            if field.plain_leaf:
+                for answer, source in zip(answers, sources, strict=True):
+                    answer[name] = _plain_leaf(field, source)
+                continue
+            for answer in answers:
+                answer[name] = None  # keeps the selection's order; the value comes once completed
+            field_paths = [path.add_key(name, type_name) for path in paths]
+            if field.attribute is not None:
+                read, attribute = field.attribute.read, field.attribute.name
+                values, awaiting = [read(source, attribute) for source in sources], list[int]()
+            else:
+                values, awaiting = self._resolve(field, object_type, sources, field_paths)
+            deeper.append(field)
+            levels.append(self._field_level(field, values, awaiting, field_paths))
+        completed_fields = await settle_all(levels) if len(levels) > 1 else [await level for level in levels]
+        for field, completed in zip(deeper, completed_fields, strict=True):
+            if isinstance(completed, Failed):
+                raise _NotClean from completed.error
+            name = field.response_name
+            for answer, value in zip(answers, completed, strict=True):
+                answer[name] = value
+        return answers
+
+    async def _field_level(
+        self, field: FieldPlan, values: list[Any], awaiting: list[int], field_paths: list[Path]
+    ) -> list[Any]:
+        """One field's values, once its awaitables (at the `awaiting` indexes) are in, completed."""
+        if awaiting:
+            outcomes = await settle_all([values[index] for index in awaiting])
+            for index, outcome in zip(awaiting, outcomes, strict=True):
+                if isinstance(outcome, Failed):
+                    raise _NotClean from outcome.error
+                values[index] = outcome
+        assert field.type is not None
+        return await self._complete_values(field.type, field.details, field.coerce, values, field_paths)
+
+    def _resolve(
+        self, field: FieldPlan, object_type: GraphQLObjectType, sources: list[Any], field_paths: list[Path]
+    ) -> tuple[list[Any], list[int]]:
+        """The field's resolver called for each source: the values, and the indexes of those to be awaited."""
+        field_def, nodes = field.field_def, field.nodes
+        build_info, is_awaitable = self.build_resolve_info, self.is_awaitable
+        if field.direct is not None:
+            resolve, args = field.direct, {}
+        else:
+            resolve, args = field_def.resolve or self.field_resolver, self._arguments(field)
+        values: list[Any] = []
+        awaiting: list[int] = []
+        for source, field_path in zip(sources, field_paths, strict=True):
+            value = resolve(source, build_info(field_def, nodes, object_type, field_path), **args)
+            if is_awaitable(value):
+                awaiting.append(len(values))
+            values.append(value)
+        return values, awaiting
+
+
+def _plain_leaf(field: FieldPlan, source: Any) -> Any:
+    attribute = field.attribute
+    assert attribute is not None and field.coerce is not None and field.type is not None
+    return _leaf(field.coerce, attribute.read(source, attribute.name), field.type.non_null)
+
+
+def _leaf(coerce: Callable[[Any], Any], value: Any, non_null: bool) -> Any:
+    if value is None:
+        if non_null:
+            raise _NotClean
+        return None
+    coerced = coerce(value)
+    if coerced is None or coerced is Undefined:
+        raise _NotClean
+    return coerced
+
+
+def _checked_none(value: Any, non_null: bool) -> bool:
+    if value is None:
+        if non_null:
+            raise _NotClean
+        return True
+    return False
+
+
+def _listed(value: Any) -> list[Any] | tuple[Any, ...]:
+    if not isinstance(value, (list, tuple)):
+        raise _NotClean  # other iterables (and errors for non-iterables) are graphql-core's
+    return value
