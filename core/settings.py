@@ -22,6 +22,10 @@ class Settings(BaseSettings):
     environment: Literal["development", "test", "production"] = "development"
 
     database_url: str | None = None
+    # Connections each process may keep open. Every loader batch takes one for its statement, and a busy API runs
+    # dozens of batches at once: a smaller pool kept opening and closing connections under load (TLS attempt,
+    # start-up, prepared statements lost each time).
+    database_pool_size: int = Field(default=30, ge=1)
     redis_url: str | None = None
     # Prefix for every Redis key and channel this process uses, so test runs and deployments sharing one Redis
     # never see each other's queues or progress messages.

@@ -5,11 +5,11 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 
-def create_engine(database_url: str, *, pool_size: int = 10) -> AsyncEngine:
+def create_engine(database_url: str, *, pool_size: int = 10, max_overflow: int | None = None) -> AsyncEngine:
     return create_async_engine(
         database_url,
         pool_size=pool_size,
-        max_overflow=pool_size,
+        max_overflow=pool_size if max_overflow is None else max_overflow,
         # No ping per checkout: it costs a round trip (BEGIN, ping, ROLLBACK) on every loader batch. A connection
         # the server dropped fails one statement, after which SQLAlchemy invalidates the whole pool; recycling
         # keeps connections younger than typical server and proxy idle timeouts.

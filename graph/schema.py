@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
@@ -9,6 +11,7 @@ from strawberry.extensions import (
     MaxAliasesLimiter,
     MaxTokensLimiter,
     QueryDepthLimiter,
+    SchemaExtension,
     ValidationCache,
 )
 from strawberry.tools import merge_types
@@ -17,6 +20,7 @@ from strawberry.types import ExecutionContext
 from core.settings import Settings
 from graph.background_presets.mutations import Mutation as BackgroundPresetMutation
 from graph.background_presets.queries import Query as BackgroundPresetQuery
+from graph.context import Context
 from graph.errors import ErrorCodes
 from graph.execution import BreadthFirstExecutionContext
 from graph.guidelines.mutations import Mutation as GuidelinesMutation
@@ -81,6 +85,18 @@ Mutation = merge_types(
 Subscription = merge_types("Subscription", (JobSubscription,))
 
 
+class ReleaseLoaders(SchemaExtension):
+    """Drops the request's dataloader caches once its operation has been answered (graph/loaders.py)."""
+
+    def on_operation(self) -> Iterator[None]:
+        try:
+            yield
+        finally:
+            context = self.execution_context.context
+            if isinstance(context, Context):
+                context.loaders.release()
+
+
 class Schema(strawberry.Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         # Strawberry logs every error with its traceback, expected ones included; ErrorCodes logs exactly the
@@ -113,6 +129,7 @@ def build_schema(settings: Settings) -> Schema:
             # ParserCache is left out: it raises parse errors outside the operation, where they lose their code.)
             lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
             ErrorCodes,
+            ReleaseLoaders,
         ],
     )
 

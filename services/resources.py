@@ -26,7 +26,9 @@ class Resources:
     def open(cls, settings: Settings) -> Resources:
         if not settings.database_url or not settings.redis_url:
             raise RuntimeError("DATABASE_URL and REDIS_URL must be set (`make run` sets them for you)")
-        engine = create_engine(settings.database_url)
+        # No overflow: connections past the pool are closed again when returned, and under steady load that meant
+        # connecting over and over. A batch that finds the pool empty waits for a connection instead.
+        engine = create_engine(settings.database_url, pool_size=settings.database_pool_size, max_overflow=0)
         return cls(
             settings=settings,
             engine=engine,

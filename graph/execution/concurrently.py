@@ -33,11 +33,11 @@ async def settle_all(awaitables: Sequence[Awaitable[Any]]) -> list[Any]:
         for index, awaitable in enumerate(awaitables):
             _step(index, awaitable.__await__(), None, None, results, waiting)
         while waiting:
-            futures = {future for _, _, future in waiting if future is not None}
-            if len(futures) < len(waiting):
+            futures = {future for _, _, future in waiting}  # several may wait on one future (a cached load)
+            if None in futures:
                 await asyncio.sleep(0)  # a bare `yield` asks for one turn of the loop
             else:
-                await asyncio.wait(futures, return_when=asyncio.FIRST_COMPLETED)
+                await asyncio.wait(futures, return_when=asyncio.FIRST_COMPLETED)  # type: ignore[type-var]
             still_waiting, waiting = waiting, []
             for index, iterator, future in still_waiting:
                 if future is None:
