@@ -35,6 +35,10 @@ class Context:
         """A new short-lived session; use it in `async with` and never share it between resolvers."""
         return self.resources.session_factory()
 
+    def read_session(self) -> AsyncSession:
+        """Like `session()`, for reading only: its statements run without a transaction around them."""
+        return self.resources.read_session_factory()
+
     def require_caller(self) -> Caller:
         if self.caller is None:
             raise UnauthenticatedError(self.auth_problem or "Authentication required")
@@ -58,7 +62,7 @@ class Context:
         if user_id is None:
             self.auth_problem = "Invalid or expired token"
             return
-        async with self.session() as session:
+        async with self.read_session() as session:
             self.caller = await load_caller(session, user_id)
         if self.caller is None:
             self.auth_problem = "Invalid or expired token"

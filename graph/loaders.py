@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-import weakref
 from collections import defaultdict, namedtuple
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from typing import Any, TypeVar, cast
@@ -23,7 +22,9 @@ from aiodataloader import DataLoader, dispatch_queue
 from aiodataloader import Loader as Queued
 from sqlalchemy import ColumnElement, Select, any_, bindparam, select
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from db.engine import read_engine
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -149,19 +150,6 @@ class SessionLoader(DataLoader[K, V]):
 
 _statements: dict[type[Any], Select[Any]] = {}  # loader class -> its built statement
 _records: dict[type[Any], Callable[[Iterable[Any]], Any]] = {}  # loader class -> makes the named tuple of a row
-_read_engines: weakref.WeakKeyDictionary[AsyncEngine, AsyncEngine] = weakref.WeakKeyDictionary()
-
-
-def read_engine(engine: AsyncEngine) -> AsyncEngine:
-    """The engine in autocommit mode, made once per engine. Loaders only read, one statement per batch: an
-    autocommit connection sends just that statement, with no BEGIN and ROLLBACK around it. (One per loader, as
-    before, cost an option engine per loader and request, whose event listeners form reference cycles.)"""
-    autocommit = _read_engines.get(engine)
-    if autocommit is None:
-        autocommit = _read_engines[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
-    return autocommit
-
-
 KEYS = "batch_keys"
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.settings import Settings
 from core.storage import Storage
-from db.engine import create_engine, create_session_factory
+from db.engine import create_engine, create_session_factory, read_engine
 
 
 @dataclass
@@ -19,6 +19,8 @@ class Resources:
     settings: Settings
     engine: AsyncEngine
     session_factory: async_sessionmaker[AsyncSession]
+    # Sessions for reads only (autocommit: no transaction round trips); writes use session_factory.
+    read_session_factory: async_sessionmaker[AsyncSession]
     redis: Redis
     storage: Storage
 
@@ -33,6 +35,7 @@ class Resources:
             settings=settings,
             engine=engine,
             session_factory=create_session_factory(engine),
+            read_session_factory=create_session_factory(read_engine(engine)),
             redis=Redis.from_url(settings.redis_url),
             storage=Storage(settings.storage_dir),
         )

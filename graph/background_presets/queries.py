@@ -32,7 +32,7 @@ class Query:
         caller = info.context.require_caller()
         check_page(skip, limit)
         filters: list[ColumnElement[bool]] = crud.owner_filters(caller, BackgroundPresetRow, owner_id)
-        async with info.context.session() as session:
+        async with info.context.read_session() as session:
             rows, count = await crud.list_visible(
                 session,
                 caller,
@@ -50,7 +50,7 @@ class Query:
         self, info: Info, id: uuid.UUID, organization_id: uuid.UUID | None = None
     ) -> BackgroundPreset:
         caller = info.context.require_caller()
-        async with info.context.session() as session:
+        async with info.context.read_session() as session:
             row = await crud.get_visible(
                 session, caller, BackgroundPresetRow, id, WHAT, organization_id=organization_id
             )

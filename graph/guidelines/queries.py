@@ -37,7 +37,7 @@ class Query:
             if not caller.is_superuser:
                 raise ForbiddenError("Only superusers may filter by ownerId")
             filters.append(GuidelinesRow.owner_id == owner_id)
-        async with info.context.session() as session:
+        async with info.context.read_session() as session:
             rows, count = await crud.list_visible(
                 session,
                 caller,
@@ -55,6 +55,6 @@ class Query:
         self, info: Info, id: uuid.UUID, organization_id: uuid.UUID | None = None
     ) -> ShootingGuidelines:
         caller = info.context.require_caller()
-        async with info.context.session() as session:
+        async with info.context.read_session() as session:
             row = await crud.get_visible(session, caller, GuidelinesRow, id, WHAT, organization_id=organization_id)
         return ShootingGuidelines.of(row)

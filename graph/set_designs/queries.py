@@ -39,7 +39,7 @@ class Query:
         if search:
             pattern = crud.like_pattern(search)
             filters.append(or_(SetDesignRow.name.ilike(pattern), SetDesignRow.description.ilike(pattern)))
-        async with info.context.session() as session:
+        async with info.context.read_session() as session:
             rows, count = await crud.list_visible(
                 session,
                 caller,
@@ -55,6 +55,6 @@ class Query:
     @strawberry.field
     async def set_design(self, info: Info, id: uuid.UUID, organization_id: uuid.UUID | None = None) -> SetDesign:
         caller = info.context.require_caller()
-        async with info.context.session() as session:
+        async with info.context.read_session() as session:
             row = await crud.get_visible(session, caller, SetDesignRow, id, WHAT, organization_id=organization_id)
         return SetDesign.of(row)

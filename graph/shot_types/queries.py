@@ -58,7 +58,7 @@ class Query:
                     ShotTypeRow.prompt.ilike(pattern),
                 )
             )
-        async with info.context.session() as session:
+        async with info.context.read_session() as session:
             rows, count = await crud.list_visible(
                 session,
                 caller,
@@ -75,13 +75,13 @@ class Query:
     @strawberry.field
     async def shot_type(self, info: Info, id: uuid.UUID, organization_id: uuid.UUID | None = None) -> ShotType:
         caller = info.context.require_caller()
-        async with info.context.session() as session:
+        async with info.context.read_session() as session:
             row = await crud.get_visible(session, caller, ShotTypeRow, id, WHAT, organization_id=organization_id)
         return ShotType.of(row)
 
     @strawberry.field(description="The shot type with this name (case-insensitive) that you can see.")
     async def shot_type_by_name(self, info: Info, name: str, organization_id: uuid.UUID | None = None) -> ShotType:
         caller = info.context.require_caller()
-        async with info.context.session() as session:
+        async with info.context.read_session() as session:
             row = await shot_type_by_name(session, caller, name, organization_id=organization_id)
         return ShotType.of(row)

@@ -48,7 +48,7 @@ class Query:
             search=search,
             style_category=style_category,
         )
-        async with info.context.session() as session:
+        async with info.context.read_session() as session:
             rows, count = await crud.list_visible(
                 session,
                 caller,
@@ -63,14 +63,14 @@ class Query:
     @strawberry.field(description="A style you can see (archived ones included).")
     async def style(self, info: Info, id: uuid.UUID, organization_id: uuid.UUID | None = None) -> Style:
         caller = info.context.require_caller()
-        async with info.context.session() as session:
+        async with info.context.read_session() as session:
             row = await crud.get_visible(session, caller, StyleRow, id, WHAT, organization_id=organization_id)
         return Style.of(row)
 
     @strawberry.field(description="The style with this slug, visible as for `style`.")
     async def style_by_slug(self, info: Info, slug: str, organization_id: uuid.UUID | None = None) -> Style:
         caller = info.context.require_caller()
-        async with info.context.session() as session:
+        async with info.context.read_session() as session:
             row = await style_by_slug(session, caller, slug, organization_id=organization_id)
         return Style.of(row)
 
@@ -85,7 +85,7 @@ class Query:
     ) -> StylesAdmin:
         caller = info.context.require_superuser()
         check_page(skip, limit)
-        async with info.context.session() as session:
+        async with info.context.read_session() as session:
             rows, count = await crud.list_visible(
                 session, caller, StyleRow, organization_id=organization_id, skip=skip, limit=limit
             )
@@ -94,6 +94,6 @@ class Query:
     @strawberry.field(description="Any style by id, with admin fields (superusers only).")
     async def admin_style(self, info: Info, id: uuid.UUID) -> StyleAdmin:
         caller = info.context.require_superuser()
-        async with info.context.session() as session:
+        async with info.context.read_session() as session:
             row = await crud.get_visible(session, caller, StyleRow, id, WHAT)
         return StyleAdmin.of(row)

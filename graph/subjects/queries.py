@@ -44,7 +44,7 @@ class Query:
             filters.append(SubjectRow.body_type == body_type)
         if only_with_base_images:
             filters.append(exists().where(SubjectBaseImage.subject_id == SubjectRow.id))
-        async with info.context.session() as session:
+        async with info.context.read_session() as session:
             rows, count = await crud.list_visible(
                 session,
                 caller,
@@ -60,7 +60,7 @@ class Query:
     @strawberry.field
     async def subject(self, info: Info, id: uuid.UUID, organization_id: uuid.UUID | None = None) -> Subject:
         caller = info.context.require_caller()
-        async with info.context.session() as session:
+        async with info.context.read_session() as session:
             row = await crud.get_visible(session, caller, SubjectRow, id, WHAT, organization_id=organization_id)
         return Subject.of(row)
 
@@ -73,7 +73,7 @@ class Query:
         shot_type_id: uuid.UUID | None = None,
     ) -> BaseImages:
         caller = info.context.require_caller()
-        async with info.context.session() as session:
+        async with info.context.read_session() as session:
             rows = await list_base_images(
                 session, caller, id, organization_id=organization_id, shot_type_id=shot_type_id
             )

@@ -37,7 +37,7 @@ _TASK_FINAL = frozenset({TaskStatus.COMPLETED, TaskStatus.FAILED})
 
 async def _check(info: Info, read: Callable[[AsyncSession], Awaitable[Any]]) -> None:
     """Raise the refusal (NOT_FOUND) now, before the resolver hands back its stream."""
-    async with info.context.session() as session:
+    async with info.context.read_session() as session:
         await read(session)
 
 

@@ -58,7 +58,7 @@ async def watch_row(
 
     async def look() -> RowT:
         # A fresh session each time: a long-lived one would answer from its identity map.
-        async with context.session() as session:
+        async with context.read_session() as session:
             return await read(session)
 
     def fresh(row: RowT) -> OutT:

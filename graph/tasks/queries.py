@@ -14,7 +14,7 @@ class Query:
     @strawberry.field(description="An upload task: yours, or one of a subject you can see (superusers see all).")
     async def subject_upload_task(self, info: Info, task_id: uuid.UUID) -> SubjectBaseImagesUploadTask:
         caller = info.context.require_caller()
-        async with info.context.session() as session:
+        async with info.context.read_session() as session:
             row = await get_task(session, caller, task_id)
         return SubjectBaseImagesUploadTask.of(row)
 
@@ -23,6 +23,6 @@ class Query:
         self, info: Info, subject_id: uuid.UUID, organization_id: uuid.UUID | None = None
     ) -> SubjectBaseImagesUploadTask:
         caller = info.context.require_caller()
-        async with info.context.session() as session:
+        async with info.context.read_session() as session:
             row = await latest_task(session, caller, subject_id, organization_id=organization_id)
         return SubjectBaseImagesUploadTask.of(row)

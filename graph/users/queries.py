@@ -23,6 +23,6 @@ class Query:
     async def users(self, info: Info, skip: int = 0, limit: int = 100) -> Users:
         info.context.require_superuser()
         check_page(skip, limit)
-        async with info.context.session() as session:
+        async with info.context.read_session() as session:
             rows, count = await users.list_users(session, skip=skip, limit=limit)
         return Users(data=[User.of(row) for row in rows], count=count)
