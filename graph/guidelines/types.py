@@ -20,9 +20,9 @@ from graph.background_presets.types import BackgroundPreset
 from graph.context import Info
 from graph.guidelines.loaders import (
     PosePresetsByGuidelineIdLoader,
+    ShotTypeIdsByGuidelineIdLoader,
+    ShotTypeIdsByShotTypeRuleIdLoader,
     ShotTypeRulesByGuidelineIdLoader,
-    ShotTypesByGuidelineIdLoader,
-    ShotTypesByShotTypeRuleIdLoader,
     SubjectsByGuidelineIdLoader,
 )
 from graph.pose_presets.types import PosePreset
@@ -30,7 +30,7 @@ from graph.resolution_presets.loaders import ResolutionPresetByIdLoader
 from graph.resolution_presets.types import ResolutionPreset
 from graph.set_designs.loaders import SetDesignByIdLoader
 from graph.set_designs.types import SetDesign
-from graph.shot_types.types import ShotType
+from graph.shot_types.types import ShotType, shot_types_by_id
 from graph.subjects.types import Subject
 from services.visibility import can_read
 
@@ -56,8 +56,8 @@ class GuidelinesShotTypeRuleGroup:
 
     @strawberry.field(description="The group's shot types you can see, in the order given.")
     async def shot_types(self, info: Info) -> list[ShotType]:
-        rows = await info.context.loaders.get(ShotTypesByShotTypeRuleIdLoader).load(self.id)
-        return _readable(info, rows, ShotType.of)
+        ids = await info.context.loaders.get(ShotTypeIdsByShotTypeRuleIdLoader).load(self.id)
+        return await shot_types_by_id(info, ids)
 
     @classmethod
     def of(cls, row: RuleRow) -> GuidelinesShotTypeRuleGroup:
@@ -86,8 +86,8 @@ class ShootingGuidelines:
 
     @strawberry.field(description="The linked shot types you can see, in the order given.")
     async def shot_types(self, info: Info) -> list[ShotType]:
-        rows = await info.context.loaders.get(ShotTypesByGuidelineIdLoader).load(self.id)
-        return _readable(info, rows, ShotType.of)
+        ids = await info.context.loaders.get(ShotTypeIdsByGuidelineIdLoader).load(self.id)
+        return await shot_types_by_id(info, ids)
 
     @strawberry.field(description="The linked subjects you can see, in the order given.")
     async def subjects(self, info: Info) -> list[Subject]:

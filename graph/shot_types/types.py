@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 
 import strawberry
@@ -10,6 +11,8 @@ from db.models.enums import DefaultShotTypes, ShotTypeFraming, ViewAngle
 from graph.context import Info
 from graph.media.keys import load_media
 from graph.media.types import MediaResource
+from graph.shot_types.loaders import ShotTypeByIdLoader
+from services.visibility import can_read
 
 
 @strawberry.type(description="A kind of shot (view angle and framing) with its prompt and reference image.")
@@ -72,3 +75,10 @@ class ShotType:
 class ShotTypes:
     data: list[ShotType]
     count: int = strawberry.field(description="Total matching the filters, not the page size.")
+
+
+async def shot_types_by_id(info: Info, ids: Sequence[uuid.UUID]) -> list[ShotType]:
+    """The shot types behind `ids` that the caller can see, in that order (gone or hidden ones left out)."""
+    rows = await info.context.loaders.get(ShotTypeByIdLoader).load_many(ids)
+    caller = info.context.require_caller()
+    return [ShotType.of(row) for row in rows if row is not None and can_read(caller, row)]
