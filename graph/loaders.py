@@ -116,6 +116,12 @@ class SessionLoader(DataLoader[K, V]):
         # every row and future they cached, a reference cycle left for the cyclic garbage collector.
         cls.batch_load_fn = tracked  # type: ignore[assignment,misc]
 
+    async def load_many(self, keys: Iterable[K]) -> list[V]:  # type: ignore[override]
+        """Every key queued at once, then awaited in turn: the same batches as aiodataloader's gather, without a
+        callback and a scheduled call per key (once the first answer is in, its batch has answered the rest)."""
+        futures = [self.load(key) for key in keys]
+        return [await future for future in futures]
+
     def do_resolve_reject(self, key: K, future: asyncio.Future[V]) -> None:
         if self.scheduler is None:
             super().do_resolve_reject(key, future)
