@@ -151,7 +151,7 @@ class SessionLoader(DataLoader[K, V]):
             if make_record is None:
                 record = namedtuple(f"{loader_class.__name__}Row", result.keys())  # type: ignore[misc]
                 make_record = _records[loader_class] = record._make
-            return list(map(make_record, result))
+            return list(map(make_record, result.all()))
 
 
 _statements: dict[type[Any], Select[Any]] = {}  # loader class -> its built statement

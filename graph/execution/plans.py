@@ -9,6 +9,7 @@ Strawberry's wrapper.
 
 from __future__ import annotations
 
+import builtins
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -65,6 +66,10 @@ def field_type_of(output_type: GraphQLOutputType) -> FieldType | None:
     if isinstance(inner, GraphQLObjectType) and inner.is_type_of is None:
         return FieldType(Shape.OBJECT_LIST if is_list else Shape.OBJECT, non_null, item_non_null, None, inner)
     return None
+
+
+# graphql-core's output coercion of these built-in scalars returns values of this type as they are.
+_UNCHANGED: dict[str, type] = {"String": str, "ID": str, "Boolean": bool}
 
 
 def coercion(leaf_type: GraphQLLeafType) -> Callable[[Any], Any]:
@@ -144,6 +149,9 @@ class FieldPlan:
     attribute: Attribute | None  # None: the field's resolver answers
     direct: Resolver | None  # the resolver without Strawberry's wrapper, where that is the same
     coerce: Callable[[Any], Any] | None  # leaf and leaf-list fields
+    # The Python type whose values the leaf type answers unchanged (str for String and ID, bool for Boolean):
+    # those skip the coercion call.
+    unchanged: builtins.type | None
     # The resolver's arguments: the same for every object of the selection, so coerced once (None: not yet).
     args: dict[str, Any] | None = None
 
@@ -177,9 +185,13 @@ def plan_selection(
             continue
         field_type = field_type_of(field_def.type)
         batchable = batchable and field_type is not None
-        coerce = coercion(field_type.leaf) if field_type is not None and field_type.leaf is not None else None
+        leaf = field_type.leaf if field_type is not None else None
+        coerce = coercion(leaf) if leaf is not None else None
+        unchanged = _UNCHANGED.get(leaf.name) if leaf is not None else None
         attribute = attribute_of(field_def, node)
         direct = None if attribute is not None else direct_resolver(field_def, node, schema)
         nodes = [field_details.node for field_details in details]
-        fields.append(FieldPlan(response_name, details, nodes, field_def, field_type, attribute, direct, coerce))
+        fields.append(
+            FieldPlan(response_name, details, nodes, field_def, field_type, attribute, direct, coerce, unchanged)
+        )
     return SelectionPlan(fields, any(plan.plain_leaf for plan in fields), batchable)
