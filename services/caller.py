@@ -38,13 +38,15 @@ class Caller:
 
 
 async def load_caller(session: AsyncSession, user_id: uuid.UUID) -> Caller | None:
-    """The active user with their memberships, or None (unknown or deactivated user)."""
-    user = await session.get(User, user_id)
-    if user is None or not user.is_active:
-        return None
-    rows = await session.execute(
-        select(OrganizationMembership.organization_id, OrganizationMembership.role).where(
-            OrganizationMembership.user_id == user_id
+    """The active user with their memberships, or None (unknown or deactivated user). One statement: every
+    authenticated request starts with it."""
+    rows = (
+        await session.execute(
+            select(User, OrganizationMembership.organization_id, OrganizationMembership.role)
+            .outerjoin(OrganizationMembership, OrganizationMembership.user_id == User.id)
+            .where(User.id == user_id)
         )
-    )
-    return Caller(user=user, roles={org_id: role for org_id, role in rows.all()})
+    ).all()
+    if not rows or not rows[0][0].is_active:
+        return None
+    return Caller(user=rows[0][0], roles={org_id: role for _, org_id, role in rows if org_id is not None})

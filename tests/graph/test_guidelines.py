@@ -381,6 +381,9 @@ async def test_list_pages_and_counts(gql: GraphQLClient, accounts: Accounts) -> 
     assert listed["count"] == 3 and [row["name"] for row in listed["data"]] == sorted(names)
     page = (await gql.data(LIST, {"skip": 1, "limit": 1}, as_=owner))["guidelines"]
     assert page["count"] == 3 and [row["name"] for row in page["data"]] == ["Bravo"]
+    # A page past the end is empty and still tells the total.
+    past = (await gql.data(LIST, {"skip": 5, "limit": 2}, as_=owner))["guidelines"]
+    assert past == {"count": 3, "data": []}
     error = await gql.error(LIST, {"limit": 0}, as_=owner)
     assert error_code(error) == "BAD_USER_INPUT" and "limit" in error["extensions"]["fields"]
 
