@@ -17,7 +17,8 @@ not cover (unions, interfaces, nested lists) are graphql-core's from the start.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import inspect
+from collections.abc import Callable, Coroutine, Iterable
 from typing import Any
 
 from graphql import GraphQLObjectType, GraphQLOutputType, GraphQLResolveInfo
@@ -230,22 +231,29 @@ class BreadthFirstExecutionContext(StrawberryGraphQLCoreExecutionContext):
         # as its values are in, side by side with the others (a resolver awaiting two loads one after the other
         # must not hold back its siblings' next level, or a loader both use would answer in two batches).
         deeper: list[FieldPlan] = []
-        levels: list[Awaitable[list[Any]]] = []
-        for field in selection.fields:
-            name = field.response_name
-            if field.plain_leaf:
-                _plain_leaves(field, sources, answers)
-                continue
-            for answer in answers:
-                answer[name] = None  # keeps the selection's order; the value comes once completed
-            field_paths = [Path(path, name, type_name) for path in paths]
-            if field.attribute is not None:
-                read, attribute = field.attribute.read, field.attribute.name
-                values, awaiting = [read(source, attribute) for source in sources], list[int]()
-            else:
-                values, awaiting = self._resolve(field, object_type, sources, field_paths)
-            deeper.append(field)
-            levels.append(self._field_level(field, values, awaiting, field_paths))
+        levels: list[Coroutine[Any, Any, list[Any]]] = []
+        unstarted: list[Any] = []  # the resolvers' awaitables, until the levels below take them over
+        try:
+            for field in selection.fields:
+                name = field.response_name
+                if field.plain_leaf:
+                    _plain_leaves(field, sources, answers)
+                    continue
+                for answer in answers:
+                    answer[name] = None  # keeps the selection's order; the value comes once completed
+                field_paths = [Path(path, name, type_name) for path in paths]
+                if field.attribute is not None:
+                    read, attribute = field.attribute.read, field.attribute.name
+                    values, awaiting = [read(source, attribute) for source in sources], list[int]()
+                else:
+                    values, awaiting = self._resolve(field, object_type, sources, field_paths)
+                    unstarted.extend(values[index] for index in awaiting)
+                deeper.append(field)
+                levels.append(self._field_level(field, values, awaiting, field_paths))
+        except BaseException:
+            _close(unstarted)
+            _close(levels)
+            raise
         completed_fields = await settle_all(levels) if len(levels) > 1 else [await level for level in levels]
         for field, completed in zip(deeper, completed_fields, strict=True):
             if isinstance(completed, Failed):
@@ -280,12 +288,24 @@ class BreadthFirstExecutionContext(StrawberryGraphQLCoreExecutionContext):
             resolve, args = field_def.resolve or self.field_resolver, self._arguments(field)
         values: list[Any] = []
         awaiting: list[int] = []
-        for source, field_path in zip(sources, field_paths, strict=True):
-            value = resolve(source, build_info(field_def, nodes, object_type, field_path), **args)
-            if is_awaitable(value):
-                awaiting.append(len(values))
-            values.append(value)
+        try:
+            for source, field_path in zip(sources, field_paths, strict=True):
+                value = resolve(source, build_info(field_def, nodes, object_type, field_path), **args)
+                if is_awaitable(value):
+                    awaiting.append(len(values))
+                values.append(value)
+        except BaseException:
+            _close(values[index] for index in awaiting)
+            raise
         return values, awaiting
+
+
+def _close(awaitables: Iterable[Any]) -> None:
+    """Close coroutines that will never run (an error stopped their level first): without it each would warn
+    that it was never awaited."""
+    for awaitable in awaitables:
+        if inspect.iscoroutine(awaitable):
+            awaitable.close()
 
 
 def _plain_leaves(field: FieldPlan, sources: list[Any], answers: list[dict[str, Any]]) -> None:

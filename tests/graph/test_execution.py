@@ -27,6 +27,7 @@ class Colour(enum.Enum):
 class BatchCounter:
     def __init__(self) -> None:
         self.batches: list[list[int]] = []
+        self.calls: list[int] = []  # ranks whose `tags` resolver ran
 
 
 @strawberry.type
@@ -47,6 +48,7 @@ class Item:
 
     @strawberry.field
     async def tags(self, info: strawberry.Info) -> list[Tag]:
+        info.context["calls"].append(self.rank)
         return await info.context["tags"].load(self.rank)
 
     @strawberry.field
@@ -136,7 +138,8 @@ async def both(document: str, variables: dict[str, Any] | None = None) -> tuple[
     answers = []
     counter = BatchCounter()
     for schema, batches in ((BREADTH_FIRST, counter), (GRAPHQL_CORE, BatchCounter())):
-        result = await schema.execute(document, variable_values=variables, context_value={"tags": tag_loader(batches)})
+        context = {"tags": tag_loader(batches), "calls": batches.calls}
+        result = await schema.execute(document, variable_values=variables, context_value=context)
         errors = sorted(
             ({"message": error.message, "path": error.path} for error in result.errors or []),
             key=lambda error: str(error["path"]),
@@ -179,6 +182,14 @@ async def test_all_objects_of_a_level_ask_their_loader_together() -> None:
     # Plain aiodataloader here (no BatchScheduler): a level's keys still go out in one batch, never one per object.
     assert {key for batch in counter.batches for key in batch} == {*range(6), *children}
     assert len(counter.batches) <= 2 and set(range(6)) <= set(counter.batches[0])
+    # A clean answer comes from the breadth-first path alone: each resolver ran once (a fallback runs them again).
+    assert sorted(counter.calls) == sorted([*range(6), *children])
+
+
+async def test_a_failing_level_is_answered_again_by_graphql_core() -> None:
+    breadth_first, graphql_core, _ = await both("{ items(count: 3, broken: 1) { tags { label } strict } }")
+    # `strict` is non-null and so are the items: the error nulls the whole list, and the answer with it.
+    assert breadth_first == graphql_core and breadth_first["data"] is None
 
 
 async def test_settle_all_keeps_order_and_failures_in_place() -> None:
