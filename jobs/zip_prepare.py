@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from types import TracebackType
 from typing import TypeVar
@@ -76,6 +77,11 @@ class Preparation:
         self._gate = asyncio.Semaphore(limits.inspect_at_once)
         self._inspections: set[asyncio.Task[None]] = set()
         self._feeder: asyncio.Task[None] | None = None
+        # Threads of their own rather than the loop's shared pool: only these few ever decode, so only their
+        # malloc arenas keep decoded images' freed memory around (the worker's peak stays that of
+        # `inspect_at_once` images, whatever else runs in threads meanwhile).
+        self._stager = ThreadPoolExecutor(1, thread_name_prefix="zip-stage")
+        self._inspectors = ThreadPoolExecutor(limits.inspect_at_once, thread_name_prefix="zip-inspect")
 
     async def __aenter__(self) -> Preparation:
         self._feeder = asyncio.create_task(self._feed())
@@ -103,6 +109,9 @@ class Preparation:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        # Abandoned threads (a stopped job) finish their entry in the background and undo it (`_in_thread`).
+        self._stager.shutdown(wait=False)
+        self._inspectors.shutdown(wait=False)
         for future in self._results[self._handed_out :]:
             if not future.done():
                 future.cancel()
@@ -124,7 +133,7 @@ class Preparation:
                 stage_entry, self._storage, self._archive, entry, max_bytes=self._limits.max_bytes
             )
             try:
-                staged = await _in_thread(stage, undo=StagedFile.discard)
+                staged = await _in_thread(self._stager, stage, undo=StagedFile.discard)
             except EntryError as exc:
                 result.set_result(Refused(entry, exc.message))
                 continue
@@ -151,7 +160,7 @@ class Preparation:
     ) -> None:
         try:
             inspect = functools.partial(inspect_image, staged.path, max_pixels=self._limits.max_pixels)
-            info = await _in_thread(inspect)
+            info = await _in_thread(self._inspectors, inspect)
         except InvalidImageError as exc:
             staged.discard()
             result.set_result(Refused(entry, exc.message))
@@ -167,10 +176,13 @@ class Preparation:
             self._gate.release()
 
 
-async def _in_thread(function: Callable[[], T], *, undo: Callable[[T], None] | None = None) -> T:
-    """`asyncio.to_thread(function)`. A thread cannot be stopped: when the caller is cancelled, the thread runs on
-    and `undo` is applied to its result whenever it ends (a staged file is removed), its error retrieved."""
-    task = asyncio.ensure_future(asyncio.to_thread(function))
+async def _in_thread(
+    executor: ThreadPoolExecutor, function: Callable[[], T], *, undo: Callable[[T], None] | None = None
+) -> T:
+    """`function()` in one of the executor's threads. A thread cannot be stopped: when the caller is cancelled,
+    the thread runs on and `undo` is applied to its result whenever it ends (a staged file is removed), its error
+    retrieved."""
+    task = asyncio.get_running_loop().run_in_executor(executor, function)
     try:
         return await asyncio.shield(task)
     except asyncio.CancelledError:
