@@ -10,7 +10,8 @@ the first entry and converges on the same rows, because a media row is per (owne
 row per (subject, shot type) that setting to the same media leaves alone, and a portfolio image is only added
 when that media is not in the portfolio yet. Counters and resultData are recomputed by each attempt.
 
-Progress is committed to the task row every PROGRESS_EVERY entries and at the end, then announced.
+Entries are staged and inspected ahead of time, in threads (jobs/zip_prepare.py); each transaction records
+PROGRESS_EVERY of them with a few statements and commits the progress with them, which is then announced.
 """
 
 from __future__ import annotations
@@ -60,8 +61,10 @@ logger = logging.getLogger("jobs.zip_ingest")
 
 JOB_NAME = INGEST_JOB
 PROGRESS_EVERY = 20
-# Images decoded at the same time by one job (Pillow releases the GIL while decoding).
-INSPECT_AT_ONCE = max(2, os.cpu_count() or 1)
+# Images decoded at the same time by one job (Pillow releases the GIL while decoding): one more than the cores,
+# so a core does not idle while a thread waits for the GIL (the palette of the dominant colour holds it) or
+# the event loop; each costs one decoded image of memory.
+INSPECT_AT_ONCE = (os.cpu_count() or 1) + 1
 # Entries prepared ahead of the batch being recorded: the next batch, and the one after, so decoding never
 # waits for a batch's last image or its transaction.
 LOOKAHEAD = 2 * PROGRESS_EVERY
