@@ -1,10 +1,11 @@
 """Preparing a ZIP job's entries ahead of its transactions (jobs/zip_ingest.py).
 
-Each entry is staged out of the archive (one after another: the archive keeps a running total of what it
-inflated) and its image inspected (identify, verify, full decode, dominant colour; several at once, in threads:
-Pillow and zlib release the GIL), in archive order, by a feeder that runs ahead of the batch being recorded by
-at most `lookahead` entries. Decoding dominates the job, so it goes on while a batch's transaction runs and
-across the batches' boundaries, which keeps every core busy; the transactions only record.
+Each entry is staged out of the archive (inflated, hashed, written under tmp/) and its image inspected
+(identify, verify, full decode, dominant colour) in one go, in one of `inspect_at_once` threads (zlib, hashing
+and Pillow's decoders release the GIL), several entries at once. A feeder hands entries to the threads in
+archive order, at most `lookahead` ahead of the batch being recorded; results are taken in archive order.
+Decoding dominates the job, so it goes on while a batch's transaction runs and across the batches' boundaries,
+and no single thread (a lone stager) sets the pace when the cores are shared with other processes.
 
 Bounded: at most `lookahead` entries (staged files on disk, plus their `ImageInfo`) wait ahead of the batch being
 recorded, and at most `inspect_at_once` images are decoded in memory at a time.
@@ -75,13 +76,13 @@ class Preparation:
         self._handed_out = 0
         self._room = asyncio.Semaphore(limits.lookahead)
         self._gate = asyncio.Semaphore(limits.inspect_at_once)
-        self._inspections: set[asyncio.Task[None]] = set()
+        self._preparing: set[asyncio.Task[None]] = set()
         self._feeder: asyncio.Task[None] | None = None
+        self._stopped = False
         # Threads of their own rather than the loop's shared pool: only these few ever decode, so only their
         # malloc arenas keep decoded images' freed memory around (the worker's peak stays that of
         # `inspect_at_once` images, whatever else runs in threads meanwhile).
-        self._stager = ThreadPoolExecutor(1, thread_name_prefix="zip-stage")
-        self._inspectors = ThreadPoolExecutor(limits.inspect_at_once, thread_name_prefix="zip-inspect")
+        self._threads = ThreadPoolExecutor(limits.inspect_at_once, thread_name_prefix="zip-prepare")
 
     async def __aenter__(self) -> Preparation:
         self._feeder = asyncio.create_task(self._feed())
@@ -94,10 +95,11 @@ class Preparation:
 
     async def take(self, count: int) -> list[Prepared | Refused]:
         """The next `count` entries in archive order, once each is ready. The caller owns the staged files of
-        what it gets. Raises what stopped the feeder (`ArchiveError`: the budget is spent) at the entry where it
-        happened, so the entries before it are taken (and recorded) first."""
+        what it gets. Raises what stopped the preparation (`ArchiveError`: the budget is spent) at the entry that
+        met it, so the entries before it are taken (and recorded) first."""
         futures = self._results[self._handed_out : self._handed_out + count]
-        results = [await future for future in futures]
+        # Shielded: a cancelled job must not cancel an entry's result, which `close` discards once it is in.
+        results = [await asyncio.shield(future) for future in futures]
         self._handed_out += len(futures)
         for _ in futures:
             self._room.release()
@@ -105,13 +107,12 @@ class Preparation:
 
     async def close(self) -> None:
         """Stop preparing and discard what was prepared but not handed out (a job stopped or failed early)."""
-        tasks = [task for task in (self._feeder, *self._inspections) if task is not None]
+        tasks = [task for task in (self._feeder, *self._preparing) if task is not None]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         # Abandoned threads (a stopped job) finish their entry in the background and undo it (`_in_thread`).
-        self._stager.shutdown(wait=False)
-        self._inspectors.shutdown(wait=False)
+        self._threads.shutdown(wait=False)
         for future in self._results[self._handed_out :]:
             if not future.done():
                 future.cancel()
@@ -120,60 +121,63 @@ class Preparation:
                 if isinstance(result, Prepared):
                     result.staged.discard()
 
-    # --- the feeder --------------------------------------------------------------------------------------------
-
     async def _feed(self) -> None:
         for entry, result in zip(self._entries, self._results, strict=True):
             await self._room.acquire()
+            if self._stopped:
+                # Nothing after an entry that stopped the preparation is read; the job stops at that entry.
+                return
             checked = self._check(entry)
             if isinstance(checked, Refused):
                 result.set_result(checked)
                 continue
-            stage = functools.partial(
-                stage_entry, self._storage, self._archive, entry, max_bytes=self._limits.max_bytes
-            )
-            try:
-                staged = await _in_thread(self._stager, stage, undo=StagedFile.discard)
-            except EntryError as exc:
-                result.set_result(Refused(entry, exc.message))
-                continue
-            except Exception as exc:
-                # ArchiveError (the budget is spent) or something unexpected: nothing after this entry is read,
-                # and the job meets the error when it takes this entry.
-                result.set_exception(exc)
-                return
-            try:
-                await self._gate.acquire()
-            except BaseException:
-                staged.discard()
-                raise
-            task = asyncio.create_task(self._inspect(entry, checked, staged, result))
-            self._inspections.add(task)
-            task.add_done_callback(self._inspections.discard)
+            await self._gate.acquire()
+            task = asyncio.create_task(self._prepare(entry, checked, result))
+            self._preparing.add(task)
+            task.add_done_callback(self._preparing.discard)
 
-    async def _inspect(
-        self,
-        entry: ArchiveEntry,
-        shot_type: ShotType | None,
-        staged: StagedFile,
-        result: asyncio.Future[Prepared | Refused],
+    async def _prepare(
+        self, entry: ArchiveEntry, shot_type: ShotType | None, result: asyncio.Future[Prepared | Refused]
     ) -> None:
+        work = functools.partial(_stage_and_inspect, self._storage, self._archive, entry, self._limits)
         try:
-            inspect = functools.partial(inspect_image, staged.path, max_pixels=self._limits.max_pixels)
-            info = await _in_thread(self._inspectors, inspect)
-        except InvalidImageError as exc:
-            staged.discard()
-            result.set_result(Refused(entry, exc.message))
+            staged, info = await _in_thread(self._threads, work, undo=_discard)
+        except (EntryError, InvalidImageError) as exc:
+            _settle(result, Refused(entry, exc.message))
         except Exception as exc:
-            staged.discard()
-            result.set_exception(exc)
-        except BaseException:
-            staged.discard()
-            raise
+            # ArchiveError (the budget is spent) or something unexpected: the job meets it at this entry.
+            self._stopped = True
+            if not result.done():
+                result.set_exception(exc)
         else:
-            result.set_result(Prepared(entry, shot_type, staged, info))
+            if not _settle(result, Prepared(entry, shot_type, staged, info)):
+                staged.discard()
         finally:
             self._gate.release()
+
+
+def _settle(result: asyncio.Future[Prepared | Refused], value: Prepared | Refused) -> bool:
+    """Give an entry its result; False when `close` cancelled it meanwhile (nobody takes it any more)."""
+    if result.done():
+        return False
+    result.set_result(value)
+    return True
+
+
+def _stage_and_inspect(
+    storage: Storage, archive: Archive, entry: ArchiveEntry, limits: Limits
+) -> tuple[StagedFile, ImageInfo]:
+    """In a worker thread: the entry staged and inspected, or `EntryError`/`InvalidImageError` (nothing kept)."""
+    staged = stage_entry(storage, archive, entry, max_bytes=limits.max_bytes)
+    try:
+        return staged, inspect_image(staged.path, max_pixels=limits.max_pixels)
+    except BaseException:
+        staged.discard()
+        raise
+
+
+def _discard(prepared: tuple[StagedFile, ImageInfo]) -> None:
+    prepared[0].discard()
 
 
 async def _in_thread(

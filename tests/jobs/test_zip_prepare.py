@@ -4,6 +4,7 @@ an archive budget met mid-way, and nothing left staged when a job stops early.""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -77,9 +78,11 @@ async def test_the_budget_stops_the_feeder_where_it_is_spent(tmp_path: Path) -> 
     storage = Storage(tmp_path / "storage")
     budget = ArchiveBudget(max_total_uncompressed=sum(sizes[:4]) + 1)
 
+    # One entry at a time: with several, the entry that meets the budget is any of those being inflated.
+    one_at_a_time = dataclasses.replace(LIMITS, inspect_at_once=1)
     with open_archive(path, ArchiveBudget(max_total_uncompressed=sum(sizes))) as archive:
         archive.budget = budget  # the declared sizes passed; the running total is what stops it
-        async with Preparation(storage, archive, archive.entries, portfolio_only, LIMITS) as preparation:
+        async with Preparation(storage, archive, archive.entries, portfolio_only, one_at_a_time) as preparation:
             first = await preparation.take(4)
             with pytest.raises(ArchiveError):
                 await preparation.take(2)
