@@ -125,7 +125,7 @@ class Preparation:
         for entry, result in zip(self._entries, self._results, strict=True):
             await self._room.acquire()
             if self._stopped:
-                # Nothing after an entry that stopped the preparation is read; the job stops at that entry.
+                # No entry after one that stopped the preparation is started; the job stops at that entry.
                 return
             checked = self._check(entry)
             if isinstance(checked, Refused):
