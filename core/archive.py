@@ -30,6 +30,7 @@ import os
 import re
 import stat
 import struct
+import threading
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -169,7 +170,8 @@ def zip_names(path: Path, *, max_entries: int) -> list[str]:
 class Archive:
     """An open archive: its `entries`, and readers that keep a running total of decompressed bytes.
 
-    Meant for one thread at a time (a job runs its whole loop in one worker thread).
+    Several threads may read different entries at once (a job inflates a few entries in parallel): zipfile reads
+    the shared file under its own lock, and the running total is kept under ours.
     """
 
     def __init__(self, zip_file: zipfile.ZipFile, entries: list[ArchiveEntry], budget: ArchiveBudget) -> None:
@@ -177,6 +179,7 @@ class Archive:
         self.entries = entries
         self.budget = budget
         self._total_read = 0
+        self._lock = threading.Lock()
 
     @property
     def total_read(self) -> int:
@@ -202,7 +205,8 @@ class Archive:
             else min(max_bytes, self.budget.max_entry_uncompressed)
         )
         try:
-            source = self._zip_file.open(infos[entry.index])
+            with self._lock:  # ZipFile.open counts its open readers without a lock of its own
+                source = self._zip_file.open(infos[entry.index])
         except (zipfile.BadZipFile, NotImplementedError, RuntimeError, ValueError) as error:
             # Local header missing or disagreeing with the central directory, unknown features, encryption.
             raise CorruptEntryError("corrupt entry header") from error
@@ -224,8 +228,10 @@ class Archive:
         return sink.getvalue()
 
     def _add_read(self, size: int) -> None:
-        self._total_read += size
-        if self._total_read > self.budget.max_total_uncompressed:
+        with self._lock:
+            self._total_read += size
+            total = self._total_read
+        if total > self.budget.max_total_uncompressed:
             raise ArchiveError(f"the archive unpacks to more than {format_size(self.budget.max_total_uncompressed)}")
 
 
@@ -268,7 +274,8 @@ class _EntryStream(io.RawIOBase):
 
     def close(self) -> None:
         if not self.closed:
-            self._source.close()
+            with self._archive._lock:  # zipfile's count of open readers goes down here, also without a lock
+                self._source.close()
         super().close()
 
 

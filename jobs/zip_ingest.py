@@ -10,12 +10,14 @@ the first entry and converges on the same rows, because a media row is per (owne
 row per (subject, shot type) that setting to the same media leaves alone, and a portfolio image is only added
 when that media is not in the portfolio yet. Counters and resultData are recomputed by each attempt.
 
-Progress is committed to the task row every PROGRESS_EVERY entries and at the end, then announced.
+Entries are staged and inspected ahead of time, in threads (jobs/zip_prepare.py); each transaction records
+PROGRESS_EVERY of them with a few statements and commits the progress with them, which is then announced.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import uuid
@@ -26,15 +28,13 @@ from arq.worker import Function, func
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.archive import Archive, ArchiveEntry, ArchiveError, EntryError, open_archive
-from core.images import ImageInfo, InvalidImageError, inspect_image
+from core.archive import Archive, ArchiveEntry, ArchiveError, open_archive
 from core.settings import Settings
-from core.storage import StagedFile
 from db.base import utcnow
 from db.models import ShotType, Subject
 from db.models.enums import TaskStatus
+from jobs.zip_prepare import Limits, Preparation, Prepared, Refused
 from services.caller import Caller, load_caller
-from services.errors import BadUserInputError
 from services.media import MediaService
 from services.media_gc import delete_files
 from services.resources import Resources
@@ -55,15 +55,19 @@ from services.upload_tasks import (
     release_archive,
     set_base_image,
     shot_types_by_name,
-    stage_entry,
 )
 
 logger = logging.getLogger("jobs.zip_ingest")
 
 JOB_NAME = INGEST_JOB
 PROGRESS_EVERY = 20
-# Images decoded at the same time by one job (Pillow releases the GIL while decoding).
-INSPECT_AT_ONCE = max(2, os.cpu_count() or 1)
+# Images decoded at the same time by one job (Pillow releases the GIL while decoding): one more than the cores,
+# so a core does not idle while a thread waits for the GIL (the palette of the dominant colour holds it) or
+# the event loop; each costs one decoded image of memory.
+INSPECT_AT_ONCE = (os.cpu_count() or 1) + 1
+# Entries prepared ahead of the batch being recorded: the next batch, and the one after, so decoding never
+# waits for a batch's last image or its transaction.
+LOOKAHEAD = 2 * PROGRESS_EVERY
 # arq's own timeout comes this much after the job's deadline, which leaves time to record the failure.
 STOP_GRACE_SECONDS = 2
 # core/archive.py's reason for folder entries: folders are not items of the task.
@@ -90,14 +94,6 @@ class JobFailure(Exception):
 
 
 @dataclass(frozen=True)
-class _Prepared:
-    entry: ArchiveEntry
-    shot_type: ShotType | None
-    staged: StagedFile
-    info: ImageInfo
-
-
-@dataclass(frozen=True)
 class Outcome:
     name: str
     outcome: str  # base_image | portfolio | skipped
@@ -115,6 +111,19 @@ class Outcome:
 
 def skipped(entry: ArchiveEntry, reason: str) -> Outcome:
     return Outcome(entry.name, "skipped", reason=reason)
+
+
+def _check(shot_types: dict[str, ShotType], entry: ArchiveEntry) -> ShotType | Refused | None:
+    """What an entry becomes before anything is read: its shot type, None for a portfolio image, or refused."""
+    if entry.problem is not None:
+        return Refused(entry, entry.problem)
+    if entry.extension not in IMAGE_EXTENSIONS:
+        return Refused(entry, NOT_AN_IMAGE)
+    portfolio = is_portfolio(entry)
+    shot_type = None if portfolio else shot_types.get(entry.stem.lower())
+    if not portfolio and shot_type is None:
+        return Refused(entry, f'no shot type named "{entry.stem}"')
+    return shot_type
 
 
 async def ingest_base_images_zip(ctx: dict[str, Any], task_id: str) -> str:
@@ -204,10 +213,18 @@ class _Run:
         shot_types = await self._shot_types(owner, items)
         if not await self._write_progress():
             return "stopped"
-        for start in range(0, len(items), PROGRESS_EVERY):
-            batch = items[start : start + PROGRESS_EVERY]
-            if not await self._apply_batch(owner, archive, shot_types, batch):
-                return "stopped"
+        settings = self.resources.settings
+        limits = Limits(
+            max_bytes=settings.media_max_bytes,
+            max_pixels=settings.image_max_pixels,
+            lookahead=LOOKAHEAD,
+            inspect_at_once=INSPECT_AT_ONCE,
+        )
+        check = functools.partial(_check, shot_types)
+        async with Preparation(self.resources.storage, archive, items, check, limits) as preparation:
+            for _ in range(0, len(items), PROGRESS_EVERY):
+                if not await self._apply_batch(owner, await preparation.take(PROGRESS_EVERY)):
+                    return "stopped"
         return await self._complete()
 
     async def _shot_types(self, owner: Caller, items: list[ArchiveEntry]) -> dict[str, ShotType]:
@@ -231,15 +248,11 @@ class _Run:
         await announce_task(self.resources, self.task_id)
         return True
 
-    async def _apply_batch(
-        self, owner: Caller, archive: Archive, shot_types: dict[str, ShotType], batch: list[ArchiveEntry]
-    ) -> bool:
-        """Apply some entries and record the progress, in one transaction; False when the task was ended by
-        someone else meanwhile (the reaper), which stops this attempt."""
+    async def _apply_batch(self, owner: Caller, batch: list[Prepared | Refused]) -> bool:
+        """Record some prepared entries and the progress, in one transaction; False when the task was ended by
+        someone else meanwhile (the reaper), which stops this attempt. The staged files are consumed."""
         freed: list[str] = []
-        # Decoding dominates; done here, before the transaction and INSPECT_AT_ONCE at a time, it uses every core
-        # and overlaps the next entry's unpacking, instead of one entry after another inside the transaction.
-        prepared = await self._prepare(archive, shot_types, batch)
+        prepared = [item for item in batch if isinstance(item, Prepared)]
         try:
             async with self.resources.session_factory() as session, session.begin():
                 task = await lock_task(session, self.task_id)
@@ -251,12 +264,7 @@ class _Run:
                 )
                 if subject is None:
                     raise JobFailure(SUBJECT_GONE)
-                media = MediaService(session, self.resources, owner)
-                portfolio: list[uuid.UUID] = []
-                outcomes = [await self._apply(session, media, item, freed, portfolio) for item in prepared]
-                assert self.subject_id is not None
-                # One membership query, one position query and one insert for the whole batch.
-                await add_portfolio_images(session, self.subject_id, portfolio)
+                outcomes = await self._record(session, owner, batch, prepared, freed)
                 for outcome in outcomes:
                     self._count(outcome)
                 if any(outcome.outcome != "skipped" for outcome in outcomes):
@@ -265,93 +273,41 @@ class _Run:
                 self.counts.write_to(task)
         finally:
             for item in prepared:
-                if isinstance(item, _Prepared):
-                    item.staged.discard()  # consumed by from_staged; this is for an abandoned batch
+                item.staged.discard()  # consumed by from_inspected; this is for an abandoned batch
         self.outcomes.extend(outcomes)
         await delete_files(self.resources.session_factory, self.resources.storage, freed)
         await announce_task(self.resources, self.task_id)
         return True
 
-    async def _prepare(
-        self, archive: Archive, shot_types: dict[str, ShotType], batch: list[ArchiveEntry]
-    ) -> list[_Prepared | Outcome]:
-        """Each entry staged (one after another: the archive keeps a running total) and inspected (several at
-        once, in threads), or the reason it is skipped."""
-        gate = asyncio.Semaphore(INSPECT_AT_ONCE)
-        max_pixels = self.resources.settings.image_max_pixels
-
-        async def inspect(entry: ArchiveEntry, shot_type: ShotType | None, staged: StagedFile) -> _Prepared | Outcome:
-            async with gate:
-                try:
-                    info = await asyncio.to_thread(inspect_image, staged.path, max_pixels=max_pixels)
-                except InvalidImageError as exc:
-                    staged.discard()
-                    return skipped(entry, exc.message)
-            return _Prepared(entry, shot_type, staged, info)
-
-        pending: list[asyncio.Future[_Prepared | Outcome]] = []
-        loop = asyncio.get_running_loop()
-        try:
-            for entry in batch:
-                checked = self._check(shot_types, entry)
-                if isinstance(checked, Outcome):
-                    done: asyncio.Future[_Prepared | Outcome] = loop.create_future()
-                    done.set_result(checked)
-                    pending.append(done)
-                    continue
-                max_bytes = self.resources.settings.media_max_bytes
-                try:
-                    staged = await asyncio.to_thread(
-                        stage_entry, self.resources.storage, archive, entry, max_bytes=max_bytes
-                    )
-                except EntryError as exc:
-                    failed: asyncio.Future[_Prepared | Outcome] = loop.create_future()
-                    failed.set_result(skipped(entry, exc.message))
-                    pending.append(failed)
-                    continue
-                pending.append(asyncio.ensure_future(inspect(entry, checked, staged)))
-            return list(await asyncio.gather(*pending))
-        except BaseException:
-            for future in pending:
-                future.cancel()
-            results = await asyncio.gather(*pending, return_exceptions=True)
-            for result in results:
-                if isinstance(result, _Prepared):
-                    result.staged.discard()
-            raise
-
-    def _check(self, shot_types: dict[str, ShotType], entry: ArchiveEntry) -> ShotType | Outcome | None:
-        if entry.problem is not None:
-            return skipped(entry, entry.problem)
-        if entry.extension not in IMAGE_EXTENSIONS:
-            return skipped(entry, NOT_AN_IMAGE)
-        portfolio = is_portfolio(entry)
-        shot_type = None if portfolio else shot_types.get(entry.stem.lower())
-        if not portfolio and shot_type is None:
-            return skipped(entry, f'no shot type named "{entry.stem}"')
-        return shot_type
-
-    async def _apply(
+    async def _record(
         self,
         session: AsyncSession,
-        media: MediaService,
-        item: _Prepared | Outcome,
+        owner: Caller,
+        batch: list[Prepared | Refused],
+        prepared: list[Prepared],
         freed: list[str],
-        portfolio: list[uuid.UUID],
-    ) -> Outcome:
-        if isinstance(item, Outcome):
-            return item
-        entry, shot_type, staged = item.entry, item.shot_type, item.staged
-        try:
-            row = await media.from_staged(staged, field=FIELD, info=item.info)
-        except BadUserInputError as exc:
-            return skipped(entry, exc.fields.get(FIELD, exc.message))
+    ) -> list[Outcome]:
+        """The batch's media rows in a few statements, then its portfolio and base images, in archive order."""
         assert self.subject_id is not None
-        if shot_type is None:
-            portfolio.append(row.id)
-            return Outcome(entry.name, "portfolio")
-        freed.extend(await set_base_image(session, self.resources, self.subject_id, shot_type.id, row.id))
-        return Outcome(entry.name, "base_image", shot_type_id=shot_type.id)
+        media = MediaService(session, self.resources, owner)
+        rows = await media.from_inspected([(item.staged, item.info) for item in prepared])
+        media_of = {id(item): row.id for item, row in zip(prepared, rows, strict=True)}
+        # Portfolio links first (one membership query, one position query, one insert): a base image replaced
+        # further down then never releases media that this batch also put in the portfolio.
+        portfolio = [media_of[id(item)] for item in prepared if item.shot_type is None]
+        await add_portfolio_images(session, self.subject_id, portfolio)
+        outcomes: list[Outcome] = []
+        for item in batch:
+            if isinstance(item, Refused):
+                outcomes.append(skipped(item.entry, item.reason))
+            elif item.shot_type is None:
+                outcomes.append(Outcome(item.entry.name, "portfolio"))
+            else:
+                shot_type_id = item.shot_type.id
+                media_id = media_of[id(item)]
+                freed.extend(await set_base_image(session, self.resources, self.subject_id, shot_type_id, media_id))
+                outcomes.append(Outcome(item.entry.name, "base_image", shot_type_id=shot_type_id))
+        return outcomes
 
     def _count(self, outcome: Outcome) -> None:
         self.counts.processed += 1

@@ -12,7 +12,7 @@ import base64
 import binascii
 import re
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -25,7 +25,7 @@ from db.models import MediaResource
 from db.models.enums import MediaResourceType
 from services.caller import Caller
 from services.errors import BadUserInputError, NotFoundError, PayloadTooLargeError
-from services.media_gc import lock_storage_key
+from services.media_gc import lock_storage_keys
 from services.resources import Resources
 
 _DATA_URI = re.compile(r"^data:(?P<mime>[\w.+-]+/[\w.+-]+)?(?:;[\w-]+=[\w.-]+)*;base64,(?P<data>.*)$", re.DOTALL)
@@ -73,20 +73,39 @@ class MediaService:
 
     async def from_staged(self, staged: StagedFile, *, field: str, info: ImageInfo | None = None) -> MediaResource:
         """Inspect, store and record a staged file (the staged copy is always consumed). `info`: what
-        `inspect_image` answered for this very file, when the caller inspected it already (a job inspecting
-        several files at once, ahead of its transaction)."""
-        try:
-            if info is None:
+        `inspect_image` answered for this very file, when the caller inspected it already."""
+        if info is None:
+            try:
                 info = await asyncio.to_thread(inspect_image, staged.path, max_pixels=self.settings.image_max_pixels)
+            except BaseException as exc:
+                staged.discard()
+                if isinstance(exc, InvalidImageError):
+                    raise BadUserInputError({field: exc.message}) from exc
+                raise
+        (media,) = await self.from_inspected([(staged, info)])
+        return media
+
+    async def from_inspected(self, files: Sequence[tuple[StagedFile, ImageInfo]]) -> list[MediaResource]:
+        """Store and record staged files that `inspect_image` accepted (each with its answer), in order; the
+        staged copies are always consumed. One statement locks every content, one looks the caller's rows up
+        and one inserts the missing ones, however many files there are (a ZIP job records a batch at once)."""
+        if not files:
+            return []
+        try:
+            keys = [content_key(staged.sha256, info.extension) for staged, info in files]
             # Held until this transaction ends, so a concurrent release of the same content (media_gc) cannot
-            # delete the file between its commit here and the commit of the row that names it.
-            await lock_storage_key(self.session, content_key(staged.sha256, info.extension))
-            key = await asyncio.to_thread(self.storage.commit, staged, extension=info.extension)
-        except InvalidImageError as exc:
-            raise BadUserInputError({field: exc.message}) from exc
+            # delete a file between its commit here and the commit of the row that names it.
+            await lock_storage_keys(self.session, keys)
+            await asyncio.to_thread(self._commit_all, files)
         finally:
-            staged.discard()
-        return await self._record(key, staged, info)
+            for staged, _ in files:
+                staged.discard()
+        return await self._record(keys, files)
+
+    def _commit_all(self, files: Sequence[tuple[StagedFile, ImageInfo]]) -> None:
+        # One thread hop for the whole batch: each commit is a stat and a rename.
+        for staged, info in files:
+            self.storage.commit(staged, extension=info.extension)
 
     def url_of(self, media: MediaResource) -> str:
         return self.storage.url_for(media.storage_key, self.settings.public_base_url)
@@ -161,17 +180,32 @@ class MediaService:
             return media.owner_id is None
         return self.caller.is_superuser or media.owner_id in (None, self.caller.id)
 
-    async def _record(self, key: str, staged: StagedFile, info: ImageInfo) -> MediaResource:
+    async def _record(self, keys: list[str], files: Sequence[tuple[StagedFile, ImageInfo]]) -> list[MediaResource]:
+        """The caller's row for each key (its oldest one when there are several), made when missing; the same
+        content twice in `files` is one row."""
         owner_id = self.caller.id if self.caller is not None else None
-        existing = await self.session.scalar(
+        rows: dict[str, MediaResource] = {}
+        existing = await self.session.scalars(
             select(MediaResource)
-            .where(MediaResource.storage_key == key, MediaResource.owner_id == owner_id)
+            .where(MediaResource.storage_key.in_(set(keys)), MediaResource.owner_id == owner_id)
             .order_by(MediaResource.created_at)
-            .limit(1)
         )
-        if existing is not None:
-            return existing
-        media = MediaResource(
+        for row in existing:
+            rows.setdefault(row.storage_key, row)
+        new: list[MediaResource] = []
+        for key, (staged, info) in zip(keys, files, strict=True):
+            if key not in rows:
+                rows[key] = self._new_row(owner_id, key, staged, info)
+                new.append(rows[key])
+        if new:
+            self.session.add_all(new)
+            # One flush: the ORM sends the rows in one multi-row INSERT.
+            await self.session.flush()
+        return [rows[key] for key in keys]
+
+    @staticmethod
+    def _new_row(owner_id: uuid.UUID | None, key: str, staged: StagedFile, info: ImageInfo) -> MediaResource:
+        return MediaResource(
             owner_id=owner_id,
             storage_key=key,
             content_hash=staged.sha256,
@@ -186,9 +220,6 @@ class MediaService:
             dominant_color=info.dominant_color,
             color_profile=info.color_profile,
         )
-        self.session.add(media)
-        await self.session.flush()
-        return media
 
     async def _copy_record(self, source: MediaResource) -> MediaResource:
         media = MediaResource(

@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Collection, Iterable
 from functools import cache
 
-from sqlalchemy import Column, exists, false, func, or_, select, union_all
+from sqlalchemy import Column, exists, false, func, or_, select, text, union_all
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.storage import Storage
@@ -82,9 +82,23 @@ async def release_media(session: AsyncSession, storage: Storage, media_ids: Iter
     return sorted(key for key in keys - still_used if storage.exists(key))
 
 
+_LOCK_KEYS = text("SELECT pg_advisory_xact_lock(hashtextextended(key, 0)) FROM unnest(CAST(:keys AS text[])) AS key")
+
+
 async def lock_storage_key(session: AsyncSession, key: str) -> None:
     """Serialise, until the session's transaction ends, everyone recording or deleting this stored file."""
     await session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
+
+
+async def lock_storage_keys(session: AsyncSession, keys: Iterable[str]) -> None:
+    """`lock_storage_key` for several files in one statement, in a fixed (sorted) order, so two transactions
+    locking overlapping sets cannot each hold a key the other waits for."""
+    wanted = sorted(set(keys))
+    if len(wanted) == 1:
+        await lock_storage_key(session, wanted[0])
+    elif wanted:
+        # A function scan yields the array's elements in order, and the locks are taken as the rows come.
+        await session.execute(_LOCK_KEYS, {"keys": wanted})
 
 
 async def delete_files(
