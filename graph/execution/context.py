@@ -30,6 +30,8 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from graph.execution.concurrently import Failed, settle_all
 from graph.execution.plans import FieldPlan, FieldType, SelectionPlan, Shape, field_type_of, plan_selection
 
+new_tuple = tuple.__new__
+
 
 class _NotClean(Exception):
     """This value needs graphql-core's own completion."""
@@ -207,7 +209,7 @@ class BreadthFirstExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 if item is None:
                     raise _NotClean  # null items are rare enough to leave to graphql-core
                 objects.append(item)
-                object_paths.append(Path(path, position, None))
+                object_paths.append(new_tuple(Path, (path, position, None)))
             lengths.append(len(items))
         answers = await self._objects(object_type, details, objects, object_paths)
         start = 0
@@ -241,7 +243,8 @@ class BreadthFirstExecutionContext(StrawberryGraphQLCoreExecutionContext):
                     continue
                 for answer in answers:
                     answer[name] = None  # keeps the selection's order; the value comes once completed
-                field_paths = [Path(path, name, type_name) for path in paths]
+                # tuple.__new__: Path is a NamedTuple, whose generated __new__ costs a Python call per path.
+                field_paths = [new_tuple(Path, (path, name, type_name)) for path in paths]
                 if field.attribute is not None:
                     read, attribute = field.attribute.read, field.attribute.name
                     values, awaiting = [read(source, attribute) for source in sources], list[int]()

@@ -79,6 +79,7 @@ class ShotTypes:
 
 async def shot_types_by_id(info: Info, ids: Sequence[uuid.UUID]) -> list[ShotType]:
     """The shot types behind `ids` that the caller can see, in that order (gone or hidden ones left out)."""
-    rows = await info.context.loaders.get(ShotTypeByIdLoader).load_many(ids)
+    loader = info.context.loaders.get(ShotTypeByIdLoader)
+    rows = await loader.load_many(ids)
     caller = info.context.require_caller()
-    return [ShotType.of(row) for row in rows if row is not None and can_read(caller, row)]
+    return [loader.presented(row, ShotType.of) for row in rows if row is not None and can_read(caller, row)]
