@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import strawberry
-from graphql import GraphQLError
+from graphql import DocumentNode, GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
     MaxAliasesLimiter,
@@ -97,6 +97,30 @@ class ReleaseLoaders(SchemaExtension):
                 context.loaders.release()
 
 
+class ParsedDocuments(SchemaExtension):
+    """Documents that parsed, kept by their text (at most DOCUMENT_CACHE_SIZE, oldest dropped first): a client
+    sends the same few documents over and over, and parsing one costs more than answering a small query. Only
+    successes are kept, and a miss is parsed by Strawberry itself, so syntax errors and the token limit are
+    reported as before. (Strawberry's ParserCache parses inside this hook, where a syntax error escapes the
+    operation and loses its code.) One store per schema: the token limit is the schema's."""
+
+    def __init__(self, store: dict[str, DocumentNode]) -> None:
+        super().__init__()
+        self.store = store
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        text = context.query
+        cached = self.store.get(text) if text and context.graphql_document is None else None
+        if cached is not None:
+            context.graphql_document = cached
+        yield
+        if cached is None and text and context.graphql_document is not None:
+            if len(self.store) >= DOCUMENT_CACHE_SIZE:
+                del self.store[next(iter(self.store))]
+            self.store[text] = context.graphql_document
+
+
 class Schema(strawberry.Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         # Strawberry logs every error with its traceback, expected ones included; ErrorCodes logs exactly the
@@ -111,6 +135,7 @@ def build_schema(settings: Settings) -> Schema:
     """The schema with this deployment's limits (each app builds its own from its settings)."""
     # The limiters' validation rules, made once: every QueryDepthLimiter/MaxAliasesLimiter instance makes new rule
     # classes, and ValidationCache is keyed by the rules, so per-request limiters would make every lookup a miss.
+    parsed: dict[str, DocumentNode] = {}
     limits = [
         *QueryDepthLimiter(max_depth=settings.query_max_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=settings.query_max_aliases).validation_rules,
@@ -124,9 +149,9 @@ def build_schema(settings: Settings) -> Schema:
         extensions=[
             lambda: AddValidationRules(limits),
             lambda: MaxTokensLimiter(max_token_count=settings.query_max_tokens),
+            lambda: ParsedDocuments(parsed),
             # Validation dominates the cost of small queries and of opening subscriptions. Bounded, so unique
-            # documents cannot grow memory; keyed by the rules, so the depth/alias limits still apply. (Strawberry's
-            # ParserCache is left out: it raises parse errors outside the operation, where they lose their code.)
+            # documents cannot grow memory; keyed by the rules, so the depth/alias limits still apply.
             lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
             ErrorCodes,
             ReleaseLoaders,
