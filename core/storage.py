@@ -11,6 +11,7 @@ changes: it can be cached forever and replaced by nothing but itself.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import io
 import mimetypes
@@ -39,6 +40,14 @@ _NAMESPACE = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
 _EXTENSION = re.compile(r"[a-z0-9]{1,16}")
 # The only shape commit() produces; URLs and the endpoint accept nothing else.
 _CONTENT_KEY = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}/([0-9a-f]{2})/\1[0-9a-f]{62}\.[a-z0-9]{1,16}")
+
+
+@functools.lru_cache(maxsize=4096)
+def _media_url(key: str, public_base_url: str) -> str:
+    # Cached: a page answers hundreds of URLs, often for the same few images, and checking each key is most of it.
+    if not _CONTENT_KEY.fullmatch(key) or not key.startswith(f"{MEDIA_NAMESPACE}/"):
+        raise ValueError(f"not a servable media key: {key!r}")
+    return public_base_url.rstrip("/") + "/media/" + key.removeprefix(f"{MEDIA_NAMESPACE}/")
 
 
 class StorageError(Exception):
@@ -232,10 +241,7 @@ class Storage:
 
     def url_for(self, key: str, public_base_url: str = "") -> str:
         """The URL `/media` serves a media key at: site-relative, or absolute under `public_base_url`."""
-        if not _CONTENT_KEY.fullmatch(key) or not key.startswith(f"{MEDIA_NAMESPACE}/"):
-            raise ValueError(f"not a servable media key: {key!r}")
-        path = "/media/" + key.removeprefix(f"{MEDIA_NAMESPACE}/")
-        return public_base_url.rstrip("/") + path
+        return _media_url(key, public_base_url)
 
     def key_from_url(self, url: str, public_base_url: str = "") -> str | None:
         """The media key behind one of our own media URLs (relative, or absolute under our base), else None."""
