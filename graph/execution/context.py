@@ -17,6 +17,7 @@ not cover (unions, interfaces, nested lists) are graphql-core's from the start.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 from collections.abc import Callable, Coroutine, Iterable
 from typing import Any
@@ -105,11 +106,10 @@ class BreadthFirstExecutionContext(StrawberryGraphQLCoreExecutionContext):
         rest: GroupedFieldSet = {}
         for field in plan.fields:
             if field.plain_leaf:
-                try:
-                    results[field.response_name] = _plain_leaf(field, source_value)
+                # Anything unusual goes to graphql-core's path below, which reads it again and reports it, located.
+                with contextlib.suppress(Exception):
+                    _plain_leaves(field, [source_value], [results])
                     continue
-                except Exception:  # noqa: S110 - graphql-core's path reads it again and reports it, located
-                    pass
             results[field.response_name] = None  # keeps the selection's order; the value comes below
             rest[field.response_name] = field.details
         if not rest:
@@ -143,7 +143,9 @@ class BreadthFirstExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 and field_type.object_type is not None
                 and self._batchable(field_type.object_type, field_details_list)
             ):
-                return self._complete_by_level(return_type, field_type, field_details_list, info, path, result)
+                return self._complete_by_level(
+                    return_type, field_type, field_details_list, info, path, result, position_context
+                )
         return super().complete_value(return_type, field_details_list, info, path, result, position_context)
 
     async def _complete_by_level(
@@ -154,12 +156,13 @@ class BreadthFirstExecutionContext(StrawberryGraphQLCoreExecutionContext):
         info: GraphQLResolveInfo,
         path: Path,
         result: Any,
+        position_context: Any,
     ) -> Any:
         try:
             return (await self._complete_values(field_type, field_details_list, None, [result], [path]))[0]
         except Exception:  # whatever it was, graphql-core's completion below reports it
             self._levels = False
-        completed = super().complete_value(return_type, field_details_list, info, path, result, None)
+        completed = super().complete_value(return_type, field_details_list, info, path, result, position_context)
         return await completed if self.is_awaitable(completed) else completed
 
     async def _complete_values(
@@ -329,12 +332,6 @@ def _plain_leaves(field: FieldPlan, sources: list[Any], answers: list[dict[str, 
             if coerced is None or coerced is Undefined:
                 raise _NotClean
             answer[name] = coerced
-
-
-def _plain_leaf(field: FieldPlan, source: Any) -> Any:
-    attribute = field.attribute
-    assert attribute is not None and field.coerce is not None and field.type is not None
-    return _leaf(field.coerce, attribute.read(source, attribute.name), field.type.non_null)
 
 
 def _leaf(coerce: Callable[[Any], Any], value: Any, non_null: bool) -> Any:
