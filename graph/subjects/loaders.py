@@ -46,7 +46,7 @@ class SubjectDataImagesBySubjectIdLoader(GroupedRowsLoader[SubjectDataImage]):
     @classmethod
     def statement(cls) -> Select[Any]:
         return (
-            select(*columns(SubjectDataImage))
+            join_media_keys(select(*columns(SubjectDataImage)), {"image_key": SubjectDataImage.media_id})
             .where(in_batch(SubjectDataImage.subject_id))
             .order_by(SubjectDataImage.position, SubjectDataImage.id)
         )

@@ -155,7 +155,9 @@ class Subject:
 
     @strawberry.field(description="URLs of the data (training) images, in their order.")
     async def data_image_urls(self, info: Info) -> list[str]:
-        return [media.url(info) for media in await self.data_images_media(info)]
+        # The loader brings each image's storage key along: no media look-up.
+        rows = await info.context.loaders.get(SubjectDataImagesBySubjectIdLoader).load(self.id)
+        return [url for row in rows if (url := url_of(info, key_of(row, "image_key"))) is not None]
 
     @strawberry.field(description="The stored cover image.")
     async def cover_image_media(self, info: Info) -> MediaResource | None:
