@@ -12,6 +12,7 @@ it one batch per loader and level, always.
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import uuid
 from collections import defaultdict, namedtuple
@@ -130,10 +131,14 @@ class SessionLoader(DataLoader[K, V]):
         self._queue.append(Queued(key=key, future=future))
         self.scheduler.key_queued(self, first=len(self._queue) == 1)
 
+
+class StatementLoader(SessionLoader[K, V], abc.ABC):
+    """A loader whose batches run one SELECT of its own (`statement`), built once per class."""
+
     @classmethod
+    @abc.abstractmethod
     def statement(cls) -> Select[Any]:
         """The batch's SELECT, filtered with `in_batch(column)`: the keys are bound when it runs."""
-        raise NotImplementedError
 
     async def rows(self, keys: Sequence[K]) -> Sequence[Any]:
         """`statement()`'s rows for these keys, as named tuples: attribute access like an entity's, but no ORM
@@ -172,7 +177,7 @@ def columns(model: Any) -> list[Any]:
     return list(model.__table__.columns)
 
 
-class RowByIdLoader(SessionLoader[uuid.UUID, V | None]):
+class RowByIdLoader(StatementLoader[uuid.UUID, V | None]):
     """Rows of `model` by primary key, in key order, None for a miss. Visibility is the caller's job."""
 
     model: Any
@@ -199,7 +204,7 @@ class RowByIdLoader(SessionLoader[uuid.UUID, V | None]):
         return cast(OutT, made)
 
 
-class GroupedRowsLoader(SessionLoader[uuid.UUID, list[V]]):
+class GroupedRowsLoader(StatementLoader[uuid.UUID, list[V]]):
     """Each key's rows (the statement orders them), grouped by the row attribute `group_key`."""
 
     group_key: str

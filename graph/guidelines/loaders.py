@@ -21,7 +21,7 @@ from db.models import (
     PosePreset,
     Subject,
 )
-from graph.loaders import GroupedRowsLoader, SessionLoader, columns, group_by, in_batch
+from graph.loaders import GroupedRowsLoader, StatementLoader, columns, group_by, in_batch
 from graph.media.keys import join_media_keys
 
 TargetT = TypeVar("TargetT")
@@ -53,7 +53,7 @@ class LinkedRowsLoader(GroupedRowsLoader[TargetT]):
         )
 
 
-class LinkedIdsLoader(SessionLoader[uuid.UUID, list[uuid.UUID]]):
+class LinkedIdsLoader(StatementLoader[uuid.UUID, list[uuid.UUID]]):
     """Ids of the rows linked to each key through `link`, by `link.position`. For targets that many parents
     share, the rows themselves then come from the target's by-id loader, once per request: a guidelines page of 50
     links its shot types ~550 times, to ~50 distinct rows."""

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Select, select
 
 from db.models import ShotType, SubjectBaseImage, SubjectDataImage, SubjectMeasurements, SubjectPortfolioImage
-from graph.loaders import GroupedRowsLoader, SessionLoader, columns, in_batch
+from graph.loaders import GroupedRowsLoader, StatementLoader, columns, in_batch
 from graph.media.keys import join_media_keys
 
 
@@ -30,7 +30,7 @@ class SubjectBaseImagesBySubjectIdLoader(GroupedRowsLoader[SubjectBaseImage]):
         )
 
 
-class SubjectMeasurementsBySubjectIdLoader(SessionLoader[uuid.UUID, SubjectMeasurements | None]):
+class SubjectMeasurementsBySubjectIdLoader(StatementLoader[uuid.UUID, SubjectMeasurements | None]):
     @classmethod
     def statement(cls) -> Select[Any]:
         return select(*columns(SubjectMeasurements)).where(in_batch(SubjectMeasurements.subject_id))
