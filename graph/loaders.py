@@ -15,7 +15,7 @@ from __future__ import annotations
 import abc
 import asyncio
 import uuid
-from collections import defaultdict, namedtuple
+from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from typing import Any, TypeVar, cast
 
@@ -25,6 +25,7 @@ from sqlalchemy import ColumnElement, Select, any_, bindparam, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from db.direct_select import DirectSelect
 from db.engine import read_engine
 
 K = TypeVar("K", bound=Hashable)
@@ -143,25 +144,20 @@ class StatementLoader(SessionLoader[K, V], abc.ABC):
     async def rows(self, keys: Sequence[K]) -> Sequence[Any]:
         """`statement()`'s rows for these keys, as named tuples: attribute access like an entity's, but no ORM
         instance or identity map entry per row, and each attribute read ~8 times cheaper than a SQLAlchemy Row's
-        (whose `__getattr__` is Python code; building a page's objects read ~20,000 of them)."""
+        (whose `__getattr__` is Python code; building a page's objects read ~20,000 of them). The statement runs
+        on the driver directly (db/direct_select.py)."""
         loader_class = type(self)
         # Built once per class: constructing a SELECT with its joins took longer than running it (~15% of a
-        # nested page's CPU). A built statement also keeps its cache key, so SQLAlchemy finds its compiled form
-        # without walking it again.
-        statement = _statements.get(loader_class)
-        if statement is None:
-            statement = _statements[loader_class] = loader_class.statement()
-        async with self.engine.connect() as connection:
-            result = await connection.execute(statement, {KEYS: list(keys)})
-            make_record = _records.get(loader_class)
-            if make_record is None:
-                record = namedtuple(f"{loader_class.__name__}Row", result.keys())  # type: ignore[misc]
-                make_record = _records[loader_class] = record._make
-            return list(map(make_record, result.all()))
+        # nested page's CPU), and compiling it again on every batch was most of what remained of SQLAlchemy's part.
+        select = _selects.get(loader_class)
+        if select is None:
+            select = _selects[loader_class] = DirectSelect(
+                loader_class.statement(), parameter=KEYS, row_name=f"{loader_class.__name__}Row"
+            )
+        return await select.rows(self.engine, list(keys))
 
 
-_statements: dict[type[Any], Select[Any]] = {}  # loader class -> its built statement
-_records: dict[type[Any], Callable[[Iterable[Any]], Any]] = {}  # loader class -> makes the named tuple of a row
+_selects: dict[type[Any], DirectSelect] = {}  # loader class -> its statement, compiled on first use
 KEYS = "batch_keys"
 
 

@@ -1,0 +1,104 @@
+"""A SELECT that is run over and over with one array parameter, executed on the asyncpg driver directly.
+
+The dataloaders run the same dozen statements for every request, each once per batch (graph/loaders.py). Through
+SQLAlchemy's Core execution every batch paid for the compiled-cache lookup, the greenlet bridge to the sync
+engine, bind processing, a `Row` per row and Python-level result processing: on a nested guidelines page of 12
+statements, more CPU than asyncpg's own decoding of the rows. Here the statement is compiled once per process,
+and each batch is one `fetch` on the pooled connection's asyncpg driver, whose records become named tuples.
+
+What SQLAlchemy adds to the values is kept: the result processors (here the non-native enums: strings to enum
+members) are SQLAlchemy's own, chosen for the column types the server reports for the statement, as SQLAlchemy
+chooses them. Its cursor events still fire, so statement counting, tracing and logging hooks see these
+statements like any other. Reads only: nothing here begins, commits or rolls back.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+from sqlalchemy import Connection, Select
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+Processor = Callable[[Any], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    sql: str
+    make_row: Callable[[Iterable[Any]], Any]  # a named tuple from a record's values
+    processors: tuple[tuple[int, Processor], ...]  # (column index, SQLAlchemy's result processor)
+
+
+class DirectSelect:
+    """`statement`, whose only bound parameter is `parameter`, run on the driver: `rows(engine, value)`."""
+
+    def __init__(self, statement: Select[Any], *, parameter: str, row_name: str) -> None:
+        self.statement = statement
+        self.parameter = parameter
+        self.row_name = row_name
+        self._compiled: _Compiled | None = None
+
+    async def rows(self, engine: AsyncEngine, value: Any) -> list[Any]:
+        """The statement's rows for `value`, as named tuples named after the result columns."""
+        async with engine.connect() as connection:
+            driver: asyncpg.Connection = (await connection.get_raw_connection()).driver_connection
+            compiled = self._compiled or await self._compile(connection.sync_connection.dialect, driver)
+            records = await _fetch(connection, driver, compiled.sql, (value,))
+        make_row, processors = compiled.make_row, compiled.processors
+        if not processors:
+            return list(map(make_row, records))
+        rows = []
+        for record in records:
+            values = list(record)
+            for index, process in processors:
+                values[index] = process(values[index])
+            rows.append(make_row(values))
+        return rows
+
+    async def _compile(self, dialect: Dialect, driver: asyncpg.Connection) -> _Compiled:
+        compiled_statement = self.statement.compile(dialect=dialect)
+        if list(compiled_statement.positiontup or ()) != [self.parameter]:
+            raise TypeError(
+                f"{self.row_name}: a direct SELECT binds only :{self.parameter}, not {compiled_statement.positiontup}"
+            )
+        sql = str(compiled_statement)
+        # The server's description of the result: the column names and, as SQLAlchemy's asyncpg cursor reports
+        # them, the type oids that its result processors are chosen by (a numeric's depends on it).
+        attributes = (await driver.prepare(sql)).get_attributes()
+        columns = list(self.statement.selected_columns)
+        if len(columns) != len(attributes):
+            raise TypeError(f"{self.row_name}: {len(attributes)} result columns for {len(columns)} selected")
+        processors = []
+        for index, (column, attribute) in enumerate(zip(columns, attributes, strict=True)):
+            process = column.type.dialect_impl(dialect).result_processor(dialect, attribute.type.oid)
+            if process is not None:
+                processors.append((index, process))
+        row = namedtuple(self.row_name, [attribute.name for attribute in attributes], rename=True)  # type: ignore[misc]
+        self._compiled = _Compiled(sql, row._make, tuple(processors))
+        return self._compiled
+
+
+async def _fetch(
+    connection: AsyncConnection, driver: asyncpg.Connection, sql: str, parameters: Sequence[Any]
+) -> list[asyncpg.Record]:
+    sync: Connection = connection.sync_connection
+    # The cursor events as SQLAlchemy's own execution sends them (listeners registered without retval=True are
+    # wrapped to hand the statement and parameters back unchanged), with no DB-API cursor or execution context.
+    for listener in sync.dispatch.before_cursor_execute:
+        sql, parameters = listener(sync, None, sql, parameters, None, False)
+    try:
+        records: list[asyncpg.Record] = await driver.fetch(sql, *parameters)
+    except BaseException as error:
+        # A statement the server refused, or a cancelled wait (asyncpg cancels the statement on the server), leaves
+        # the connection usable. One that lost its server (a restart, a terminated backend) is dropped from the
+        # pool now, rather than handed to another request to fail again.
+        if driver.is_closed():
+            await connection.invalidate(error if isinstance(error, Exception) else None)
+        raise
+    sync.dispatch.after_cursor_execute(sync, None, sql, parameters, None, False)
+    return records

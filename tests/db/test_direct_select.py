@@ -1,0 +1,168 @@
+"""The loaders' statements run on the asyncpg driver (db/direct_select.py): the same rows as SQLAlchemy's own
+execution, seen by SQLAlchemy's cursor events, and no connection left mid-protocol after a failure."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import asyncpg
+import pytest
+from sqlalchemy import ARRAY, Float, Integer, any_, bindparam, func, literal_column, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette.applications import Starlette
+
+import graph.schema  # noqa: F401  (imports every domain's loaders)
+from db.direct_select import DirectSelect
+from db.engine import read_engine
+from graph.loaders import KEYS, StatementLoader
+from tests.conftest import Accounts
+from tests.seed_rows import Seed, make_organization
+from tests.statements import count_statements
+
+
+def concrete_loaders(base: type[Any] = StatementLoader) -> Iterator[type[StatementLoader[Any, Any]]]:
+    for subclass in base.__subclasses__():
+        if not getattr(subclass, "__abstractmethods__", None) and "statement" in dir(subclass):
+            try:
+                subclass.statement()
+            except AttributeError:  # a generic base still missing its model or link (RowByIdLoader, ...)
+                pass
+            else:
+                yield subclass
+        yield from concrete_loaders(subclass)
+
+
+def ids_in(seed: Seed) -> list[uuid.UUID]:
+    """Every id the seed wrote, its rows' own and the ones they point to."""
+    return sorted(
+        {value for rows in seed.rows.values() for row in rows for value in row.values() if isinstance(value, uuid.UUID)}
+    )
+
+
+async def test_every_loader_reads_the_same_rows_as_sqlalchemy(
+    app: Starlette, accounts: Accounts, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    owner = await accounts.user()
+    organization_id = await make_organization(session_factory)
+    await accounts.add_to_organization(owner, organization_id)
+    seed = Seed(owner_id=owner.id, organization_id=organization_id)
+    seed.guideline()
+    seed.full_subject()
+    seed.style()
+    keys = [*ids_in(seed), owner.id, organization_id]
+    await seed.write(session_factory)
+    engine: AsyncEngine = app.state.resources.engine
+
+    loaders = list(concrete_loaders())
+    assert len(loaders) >= 20, [loader.__name__ for loader in loaders]
+    for loader_class in loaders:
+        statement = loader_class.statement()
+        async with engine.connect() as connection:
+            expected = (await connection.execute(statement, {KEYS: keys})).all()
+        with count_statements(app) as log:
+            rows = await DirectSelect(statement, parameter=KEYS, row_name="Row").rows(read_engine(engine), keys)
+
+        name = loader_class.__name__
+        assert expected, f"{name}: the seed has no rows for it, so the comparison would prove nothing"
+        assert [tuple(row) for row in rows] == [tuple(row) for row in expected], name
+        assert list(rows[0]._fields) == list(expected[0]._fields), name
+        # Values of the same types: enum members, not the strings the driver reads.
+        assert [list(map(type, row)) for row in rows] == [list(map(type, row)) for row in expected], name
+        assert log.count == 1, f"{name}: SQLAlchemy's cursor events saw {log.count} statements"
+
+
+async def test_an_empty_batch_answer_and_a_second_run_use_the_compiled_statement(app: Starlette) -> None:
+    engine = read_engine(app.state.resources.engine)
+    select_ids = DirectSelect(
+        select(literal_column("1").label("one")).where(
+            literal_column("1") == any_(bindparam("keys", type_=ARRAY(Integer)))
+        ),
+        parameter="keys",
+        row_name="One",
+    )
+    assert await select_ids.rows(engine, [2, 3]) == []
+    [row] = await select_ids.rows(engine, [1])
+    assert row.one == 1
+
+
+async def test_a_statement_with_other_parameters_is_refused(app: Starlette) -> None:
+    engine = read_engine(app.state.resources.engine)
+    statement = select(literal_column("1")).where(bindparam("keys") == bindparam("other"))
+    with pytest.raises(TypeError, match="binds only :keys"):
+        await DirectSelect(statement, parameter="keys", row_name="Row").rows(engine, 1)
+
+
+async def test_a_server_error_is_raised_and_the_connection_serves_on(app: Starlette) -> None:
+    engine = read_engine(app.state.resources.engine)
+    divide = DirectSelect(
+        select((literal_column("1") / bindparam("divisor", type_=Float)).label("share")),
+        parameter="divisor",
+        row_name="Share",
+    )
+    pool = engine.sync_engine.pool
+    for _ in range(3):
+        with pytest.raises(asyncpg.DivisionByZeroError):
+            await divide.rows(engine, 0.0)
+        [row] = await divide.rows(engine, 4.0)
+        assert row.share == 0.25
+    assert pool.checkedout() == 0
+
+
+def sleeping(seconds: float | None = None) -> DirectSelect:
+    """The backend's pid, after `pg_sleep(seconds)`."""
+    return DirectSelect(
+        select(func.pg_backend_pid().label("pid"), func.pg_sleep(bindparam("seconds", type_=Float)).label("slept")),
+        parameter="seconds",
+        row_name="Slept",
+    )
+
+
+async def sleeping_backends(engine: AsyncEngine) -> list[int]:
+    async with engine.connect() as connection:
+        result = await connection.execute(
+            text(
+                "SELECT pid FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%pg_sleep%'"
+                " AND pid <> pg_backend_pid()"
+            )
+        )
+        return list(result.scalars())
+
+
+async def test_a_cancelled_read_stops_its_statement_and_its_connection_serves_on(app: Starlette) -> None:
+    """A read cancelled mid-statement (its client went away): the server stops the statement, and the connection
+    goes back to the pool fit for the next request."""
+    engine = read_engine(app.state.resources.engine)
+    pool = engine.sync_engine.pool
+    reading = asyncio.create_task(sleeping().rows(engine, 30.0))
+    await asyncio.sleep(0.3)
+    assert len(await sleeping_backends(engine)) == 1
+    reading.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(reading, timeout=5)
+    assert pool.checkedout() == 0
+    for _ in range(50):
+        if not await sleeping_backends(engine):
+            break
+        await asyncio.sleep(0.1)
+    assert await sleeping_backends(engine) == []
+    for _ in range(pool.checkedin() + 1):  # every pooled connection in turn
+        [row] = await sleeping().rows(engine, 0.0)
+        assert row.slept is None
+
+
+async def test_a_connection_whose_server_went_away_is_dropped_not_reused(app: Starlette) -> None:
+    engine = read_engine(app.state.resources.engine)
+    pool = engine.sync_engine.pool
+    reading = asyncio.create_task(sleeping().rows(engine, 30.0))
+    await asyncio.sleep(0.3)
+    [pid] = await sleeping_backends(engine)
+    async with engine.connect() as connection:
+        await connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    with pytest.raises((asyncpg.PostgresError, asyncpg.InterfaceError)):
+        await asyncio.wait_for(reading, timeout=5)
+    # Every pooled connection serves a read: the one that lost its server was not put back to fail again.
+    served = [(await sleeping().rows(engine, 0.0))[0].pid for _ in range(pool.checkedin() + 1)]
+    assert pid not in served
