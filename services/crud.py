@@ -85,7 +85,7 @@ async def unseen_references(
 async def list_visible(
     session: AsyncSession,
     caller: Caller,
-    model: type[RowT],
+    model: type[Any],
     *,
     organization_id: uuid.UUID | None,
     include_public: bool = False,
@@ -93,8 +93,11 @@ async def list_visible(
     order_by: Sequence[Any] = (),
     skip: int,
     limit: int,
-) -> tuple[list[RowT], int]:
+) -> tuple[list[Any], int]:
     """One page of visible rows and the total count matching the same filters.
+
+    The rows are plain rows of the model's table columns, not ORM entities: a page is only read, and loading
+    entities (identity map, instance state, their release when the session closes) cost more than the query.
 
     One statement: the total comes with the page as a window count (each statement is a round trip, which on
     these machines costs more than the counting). Only a page past the end, which has no row to carry it, asks
@@ -103,7 +106,7 @@ async def list_visible(
     where = [list_filter(caller, entity, organization_id=organization_id, include_public=include_public), *filters]
     page = (
         await session.execute(
-            select(entity, func.count().over())
+            select(*entity.__table__.columns, func.count().over().label(_PAGE_TOTAL))
             .where(*where)
             .order_by(*order_by, entity.created_at.desc(), entity.id)
             .offset(skip)
@@ -111,11 +114,14 @@ async def list_visible(
         )
     ).all()
     if page:
-        return [row for row, _ in page], int(page[0][1])
+        return list(page), int(getattr(page[0], _PAGE_TOTAL))
     if skip == 0:
         return [], 0
     total = await session.scalar(select(func.count()).select_from(entity).where(*where))
     return [], int(total or 0)
+
+
+_PAGE_TOTAL = "page_total"  # the window count's label: no table here has a column of that name
 
 
 async def soft_delete(
