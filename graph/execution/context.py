@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable, Iterator
 from typing import Any
 
 from graphql import GraphQLObjectType, GraphQLOutputType, GraphQLResolveInfo
@@ -287,20 +287,24 @@ class BreadthFirstExecutionContext(StrawberryGraphQLCoreExecutionContext):
     ) -> tuple[list[Any], list[int]]:
         """The field's resolver called for each source: the values, and the indexes of those to be awaited."""
         is_awaitable = self.is_awaitable
+        first = self.build_resolve_info(field.field_def, field.nodes, object_type, field_paths[0])
+        calls: Iterator[Any]
         if field.direct is not None:
-            resolve, args = field.direct, {}
+            calls = map(field.direct.for_level(first), sources)  # one Info for the level (plans.DirectResolver)
         else:
             resolve, args = field.field_def.resolve or self.field_resolver, self._arguments(field)
-        # Every object's resolve info is the first one's but for its path: made as a tuple, not through the
-        # NamedTuple's generated __new__ and 15 arguments each time (1,450 resolver calls on a guidelines page).
-        first = self.build_resolve_info(field.field_def, field.nodes, object_type, field_paths[0])
-        info_class, at = type(first), first._fields.index("path")
-        before, after = first[:at], first[at + 1 :]
+            # Each object's resolve info is the first one's but for its path: made as a tuple, not through the
+            # NamedTuple's generated __new__ and 15 arguments each time.
+            info_class, at = type(first), first._fields.index("path")
+            before, after = first[:at], first[at + 1 :]
+            calls = (
+                resolve(source, new_tuple(info_class, (*before, field_path, *after)), **args)
+                for source, field_path in zip(sources, field_paths, strict=True)
+            )
         values: list[Any] = []
         awaiting: list[int] = []
         try:
-            for source, field_path in zip(sources, field_paths, strict=True):
-                value = resolve(source, new_tuple(info_class, (*before, field_path, *after)), **args)
+            for value in calls:
                 if is_awaitable(value):
                     awaiting.append(len(values))
                 values.append(value)

@@ -16,6 +16,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from graph.execution import BreadthFirstExecutionContext
 from graph.execution.concurrently import Failed, settle_all
+from graph.execution.plans import PathOfLevelError
 
 
 @strawberry.enum
@@ -28,6 +29,7 @@ class BatchCounter:
     def __init__(self) -> None:
         self.batches: list[list[int]] = []
         self.calls: list[int] = []  # ranks whose `tags` resolver ran
+        self.infos: list[strawberry.Info] = []  # what the `seen` resolver was given
 
 
 @strawberry.type
@@ -71,6 +73,15 @@ class Item:
     @strawberry.field
     def null_in_non_null(self) -> str:
         return None  # type: ignore[return-value]  # a resolver bug: graphql-core reports it
+
+    @strawberry.field
+    def where(self, info: strawberry.Info) -> str:
+        return "/".join(map(str, info.path.as_list()))
+
+    @strawberry.field
+    def seen(self, info: strawberry.Info) -> int:
+        info.context["infos"].append(info)
+        return self.rank
 
     @strawberry.field
     async def children(self, info: strawberry.Info) -> list[Item]:
@@ -138,7 +149,7 @@ async def both(document: str, variables: dict[str, Any] | None = None) -> tuple[
     answers = []
     counter = BatchCounter()
     for schema, batches in ((BREADTH_FIRST, counter), (GRAPHQL_CORE, BatchCounter())):
-        context = {"tags": tag_loader(batches), "calls": batches.calls}
+        context = {"tags": tag_loader(batches), "calls": batches.calls, "infos": batches.infos}
         result = await schema.execute(document, variable_values=variables, context_value=context)
         errors = sorted(
             ({"message": error.message, "path": error.path} for error in result.errors or []),
@@ -161,6 +172,7 @@ CASES = {
     "an error in a non-null field nulls its parent": "{ items(count: 4, broken: 1) { rank strict } }",
     "an error deeper down": "{ items(count: 3, broken: 2) { rank children { rank strict } } }",
     "null in a non-null field": "{ items(count: 2) { rank nullInNonNull } }",
+    "resolvers reading their path": "{ items(count: 3) { where children { rank where } } }",
 }
 
 
@@ -184,6 +196,18 @@ async def test_all_objects_of_a_level_ask_their_loader_together() -> None:
     assert len(counter.batches) <= 2 and set(range(6)) <= set(counter.batches[0])
     # A clean answer comes from the breadth-first path alone: each resolver ran once (a fallback runs them again).
     assert sorted(counter.calls) == sorted([*range(6), *children])
+
+
+async def test_the_objects_of_a_level_share_one_info_that_has_no_single_path() -> None:
+    counter = BatchCounter()
+    context = {"tags": tag_loader(counter), "calls": counter.calls, "infos": counter.infos}
+    result = await BREADTH_FIRST.execute("{ items(count: 4) { seen } }", context_value=context)
+    assert result.errors is None and [item["seen"] for item in result.data["items"]] == [0, 1, 2, 3]
+    assert len(counter.infos) == 4 and len({id(info) for info in counter.infos}) == 1
+    [info] = {id(info): info for info in counter.infos}.values()
+    assert info.context is context and info.field_name == "seen"
+    with pytest.raises(PathOfLevelError):
+        info.path  # noqa: B018  (each object has its own path: reading it sends the level to graphql-core)
 
 
 async def test_a_failing_level_is_answered_again_by_graphql_core() -> None:
