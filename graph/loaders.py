@@ -217,6 +217,13 @@ def group_by(rows: Iterable[Any], key: str, keys: Sequence[Any]) -> list[list[An
     return [grouped.get(k, []) for k in keys]
 
 
+async def load_each(loader: DataLoader[K, V], keys: Sequence[K | None]) -> list[V | None]:
+    """The loader's value for each key, None for a None key: every key asked for at once (a level resolver's
+    loads, graph/execution/levels.py)."""
+    values = iter(await loader.load_many([key for key in keys if key is not None]))
+    return [next(values) if key is not None else None for key in keys]
+
+
 class Loaders:
     """Creates each loader class once per request, on first use."""
 

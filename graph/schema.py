@@ -14,6 +14,7 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
@@ -131,8 +132,12 @@ class Schema(strawberry.Schema):
 DOCUMENT_CACHE_SIZE = 256
 
 
-def build_schema(settings: Settings) -> Schema:
-    """The schema with this deployment's limits (each app builds its own from its settings)."""
+def build_schema(
+    settings: Settings,
+    execution_context_class: type[StrawberryGraphQLCoreExecutionContext] = BreadthFirstExecutionContext,
+) -> Schema:
+    """The schema with this deployment's limits (each app builds its own from its settings). Tests pass
+    graphql-core's own execution context to compare answers with (graph/execution/)."""
     # The limiters' validation rules, made once: every QueryDepthLimiter/MaxAliasesLimiter instance makes new rule
     # classes, and ValidationCache is keyed by the rules, so per-request limiters would make every lookup a miss.
     parsed: dict[str, DocumentNode] = {}
@@ -145,7 +150,7 @@ def build_schema(settings: Settings) -> Schema:
         mutation=Mutation,
         subscription=Subscription,
         # Strawberry annotates graphql-core 3.2's class; its own default derives from the same base as this one.
-        execution_context_class=BreadthFirstExecutionContext,  # type: ignore[arg-type]
+        execution_context_class=execution_context_class,  # type: ignore[arg-type]
         extensions=[
             lambda: AddValidationRules(limits),
             lambda: MaxTokensLimiter(max_token_count=settings.query_max_tokens),

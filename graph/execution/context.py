@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
-from collections.abc import Callable, Coroutine, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator, Sequence
 from typing import Any
 
 from graphql import GraphQLObjectType, GraphQLOutputType, GraphQLResolveInfo
@@ -253,7 +253,10 @@ class BreadthFirstExecutionContext(StrawberryGraphQLCoreExecutionContext):
                     values, awaiting = [read(source, attribute) for source in sources], list[int]()
                 else:
                     values, awaiting = self._resolve(field, object_type, sources, field_paths)
-                    unstarted.extend(values[index] for index in awaiting)
+                    if isinstance(values, list):
+                        unstarted.extend(values[index] for index in awaiting)
+                    else:
+                        unstarted.append(values)
                 deeper.append(field)
                 levels.append(self._field_level(field, values, awaiting, field_paths))
         except BaseException:
@@ -270,9 +273,17 @@ class BreadthFirstExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return answers
 
     async def _field_level(
-        self, field: FieldPlan, values: list[Any], awaiting: list[int], field_paths: list[Path]
+        self,
+        field: FieldPlan,
+        values: list[Any] | Awaitable[Sequence[Any]],
+        awaiting: list[int],
+        field_paths: list[Path],
     ) -> list[Any]:
-        """One field's values, once its awaitables (at the `awaiting` indexes) are in, completed."""
+        """One field's values, once its awaitables (at the `awaiting` indexes) are in, completed. `values` may
+        also be a level resolver's awaitable answer for all the objects at once."""
+        if not isinstance(values, list):
+            values = _answers_for(len(field_paths), await values)
+            awaiting = [index for index, value in enumerate(values) if self.is_awaitable(value)]
         if awaiting:
             outcomes = await settle_all([values[index] for index in awaiting])
             for index, outcome in zip(awaiting, outcomes, strict=True):
@@ -284,13 +295,22 @@ class BreadthFirstExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
     def _resolve(
         self, field: FieldPlan, object_type: GraphQLObjectType, sources: list[Any], field_paths: list[Path]
-    ) -> tuple[list[Any], list[int]]:
-        """The field's resolver called for each source: the values, and the indexes of those to be awaited."""
+    ) -> tuple[list[Any] | Awaitable[Sequence[Any]], list[int]]:
+        """The field's resolver called for each source: the values, and the indexes of those to be awaited. A
+        level resolver (graph/execution/levels.py) is called once for all the sources: its answer may be one
+        awaitable for all of them."""
         is_awaitable = self.is_awaitable
         first = self.build_resolve_info(field.field_def, field.nodes, object_type, field_paths[0])
+        direct = field.direct
+        if direct is not None and direct.level is not None:
+            answered = direct.answer_level(first, sources)
+            if is_awaitable(answered):
+                return answered, []
+            values = _answers_for(len(sources), answered)
+            return values, [index for index, value in enumerate(values) if is_awaitable(value)]
         calls: Iterator[Any]
-        if field.direct is not None:
-            calls = map(field.direct.for_level(first), sources)  # one Info for the level (plans.DirectResolver)
+        if direct is not None:
+            calls = map(direct.for_level(first), sources)  # one Info for the level (plans.DirectResolver)
         else:
             resolve, args = field.field_def.resolve or self.field_resolver, self._arguments(field)
             # Each object's resolve info is the first one's but for its path: made as a tuple, not through the
@@ -312,6 +332,13 @@ class BreadthFirstExecutionContext(StrawberryGraphQLCoreExecutionContext):
             _close(values[index] for index in awaiting)
             raise
         return values, awaiting
+
+
+def _answers_for(count: int, answers: Sequence[Any]) -> list[Any]:
+    """A level resolver's answers, one per object: anything else is a bug that graphql-core's path reports."""
+    if not isinstance(answers, (list, tuple)) or len(answers) != count:
+        raise _NotClean
+    return list(answers)
 
 
 def _close(awaitables: Iterable[Any]) -> None:

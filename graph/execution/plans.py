@@ -30,6 +30,8 @@ from graphql import (
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from strawberry.schema.schema_converter import CustomGraphQLEnumType, GraphQLCoreConverter
 
+from graph.execution.levels import LevelResolver, level_resolver_of
+
 
 class Shape(enum.Enum):
     """What a field's value completes to. Shapes outside these (unions, interfaces, lists of lists) are left to
@@ -139,6 +141,7 @@ class DirectResolver:
     level_info: type[Any]
     with_self: bool
     info_name: str | None
+    level: LevelResolver | None  # the resolver's form for a whole level (levels.py), if it has one
 
     def for_level(self, info: GraphQLResolveInfo) -> Callable[[Any], Any]:
         """The resolver for each object of the level whose first object's resolve info is `info`."""
@@ -149,6 +152,11 @@ class DirectResolver:
         if self.with_self:
             return lambda source: function(source, **kwargs)
         return lambda _source: function(**kwargs)
+
+    def answer_level(self, info: GraphQLResolveInfo, sources: list[Any]) -> Any:
+        """The level resolver's answers for `sources` (a list, or an awaitable of one)."""
+        assert self.level is not None
+        return self.level(sources, self.level_info(_raw_info=info, _field=self.field))
 
 
 def direct_resolver(field_def: GraphQLField, node: FieldNode, schema: GraphQLSchema) -> DirectResolver | None:
@@ -173,6 +181,7 @@ def direct_resolver(field_def: GraphQLField, node: FieldNode, schema: GraphQLSch
         level_info=level_info_class(strawberry_schema.config.info_class),
         with_self=resolver.self_parameter is not None,
         info_name=resolver.info_parameter.name if resolver.info_parameter is not None else None,
+        level=level_resolver_of(resolver.wrapped_func),
     )
 
 

@@ -18,19 +18,23 @@ from db.models.enums import GuidelinesShotTypeRuleKind
 from graph.background_presets.loaders import BackgroundPresetByIdLoader
 from graph.background_presets.types import BackgroundPreset
 from graph.context import Info
+from graph.execution.levels import answers_levels
 from graph.guidelines.loaders import (
+    LinkedIdsLoader,
+    LinkedRowsLoader,
     PosePresetsByGuidelineIdLoader,
     ShotTypeIdsByGuidelineIdLoader,
     ShotTypeIdsByShotTypeRuleIdLoader,
     ShotTypeRulesByGuidelineIdLoader,
     SubjectsByGuidelineIdLoader,
 )
+from graph.loaders import load_each
 from graph.pose_presets.types import PosePreset
 from graph.resolution_presets.loaders import ResolutionPresetByIdLoader
 from graph.resolution_presets.types import ResolutionPreset
 from graph.set_designs.loaders import SetDesignByIdLoader
 from graph.set_designs.types import SetDesign
-from graph.shot_types.types import ShotType, shot_types_by_id
+from graph.shot_types.types import ShotType, shot_type_lists
 from graph.subjects.types import Subject
 from services.visibility import can_read
 
@@ -55,9 +59,9 @@ class GuidelinesShotTypeRuleGroup:
     id: strawberry.Private[uuid.UUID]
 
     @strawberry.field(description="The group's shot types you can see, in the order given.")
+    @answers_levels(lambda groups, info: _linked_shot_types(info, ShotTypeIdsByShotTypeRuleIdLoader, groups))
     async def shot_types(self, info: Info) -> list[ShotType]:
-        ids = await info.context.loaders.get(ShotTypeIdsByShotTypeRuleIdLoader).load(self.id)
-        return await shot_types_by_id(info, ids)
+        return (await _linked_shot_types(info, ShotTypeIdsByShotTypeRuleIdLoader, [self]))[0]
 
     @classmethod
     def of(cls, row: RuleRow) -> GuidelinesShotTypeRuleGroup:
@@ -85,26 +89,24 @@ class ShootingGuidelines:
     deleted_at: datetime | None
 
     @strawberry.field(description="The linked shot types you can see, in the order given.")
+    @answers_levels(lambda guidelines, info: _linked_shot_types(info, ShotTypeIdsByGuidelineIdLoader, guidelines))
     async def shot_types(self, info: Info) -> list[ShotType]:
-        ids = await info.context.loaders.get(ShotTypeIdsByGuidelineIdLoader).load(self.id)
-        return await shot_types_by_id(info, ids)
+        return (await _linked_shot_types(info, ShotTypeIdsByGuidelineIdLoader, [self]))[0]
 
     @strawberry.field(description="The linked subjects you can see, in the order given.")
+    @answers_levels(lambda guidelines, info: _linked(info, SubjectsByGuidelineIdLoader, guidelines, Subject.of))
     async def subjects(self, info: Info) -> list[Subject]:
-        rows = await info.context.loaders.get(SubjectsByGuidelineIdLoader).load(self.id)
-        return _readable(info, rows, Subject.of)
+        return (await _linked(info, SubjectsByGuidelineIdLoader, [self], Subject.of))[0]
 
     @strawberry.field(description="The linked pose presets you can see, in the order given.")
+    @answers_levels(lambda guidelines, info: _linked(info, PosePresetsByGuidelineIdLoader, guidelines, PosePreset.of))
     async def pose_presets(self, info: Info) -> list[PosePreset]:
-        rows = await info.context.loaders.get(PosePresetsByGuidelineIdLoader).load(self.id)
-        return _readable(info, rows, PosePreset.of)
+        return (await _linked(info, PosePresetsByGuidelineIdLoader, [self], PosePreset.of))[0]
 
     @strawberry.field(description="The set design; null when there is none or you may not see it.")
+    @answers_levels(lambda guidelines, info: _set_designs(info, guidelines))
     async def set_design(self, info: Info) -> SetDesign | None:
-        if self.set_design_id is None:
-            return None
-        row = await info.context.loaders.get(SetDesignByIdLoader).load(self.set_design_id)
-        return _readable_one(info, row, SetDesign.of)
+        return (await _set_designs(info, [self]))[0]
 
     @strawberry.field(description="The background preset; null when there is none or you may not see it.")
     async def background_preset(self, info: Info) -> BackgroundPreset | None:
@@ -121,9 +123,9 @@ class ShootingGuidelines:
         return _readable_one(info, row, ResolutionPreset.of)
 
     @strawberry.field(description="The shot-type rule groups, in the order given.")
+    @answers_levels(lambda guidelines, info: _rule_groups(info, guidelines))
     async def shot_type_rules(self, info: Info) -> list[GuidelinesShotTypeRuleGroup]:
-        rows = await info.context.loaders.get(ShotTypeRulesByGuidelineIdLoader).load(self.id)
-        return [GuidelinesShotTypeRuleGroup.of(row) for row in rows]
+        return (await _rule_groups(info, [self]))[0]
 
     @classmethod
     def of(cls, row: ShootingGuidelinesRow) -> ShootingGuidelines:
@@ -150,3 +152,35 @@ class ShootingGuidelines:
 class ShootingGuidelinesList:
     data: list[ShootingGuidelines]
     count: int = strawberry.field(description="Total matching the filters, not the page size.")
+
+
+# The relations' whole-level forms (graph/execution/levels.py); each resolver above answers its own object with them.
+
+
+async def _linked_shot_types(
+    info: Info, ids_loader: type[LinkedIdsLoader], parents: Sequence[GuidelinesShotTypeRuleGroup | ShootingGuidelines]
+) -> list[list[ShotType]]:
+    id_lists = await info.context.loaders.get(ids_loader).load_many([parent.id for parent in parents])
+    return await shot_type_lists(info, id_lists)
+
+
+async def _linked(
+    info: Info,
+    loader_class: type[LinkedRowsLoader[Any]],
+    guidelines: Sequence[ShootingGuidelines],
+    of: Callable[[Any], OutT],
+) -> list[list[OutT]]:
+    row_lists = await info.context.loaders.get(loader_class).load_many([guideline.id for guideline in guidelines])
+    return [_readable(info, rows, of) for rows in row_lists]
+
+
+async def _set_designs(info: Info, guidelines: Sequence[ShootingGuidelines]) -> list[SetDesign | None]:
+    loader = info.context.loaders.get(SetDesignByIdLoader)
+    rows = await load_each(loader, [guideline.set_design_id for guideline in guidelines])
+    return [_readable_one(info, row, SetDesign.of) for row in rows]
+
+
+async def _rule_groups(info: Info, guidelines: Sequence[ShootingGuidelines]) -> list[list[GuidelinesShotTypeRuleGroup]]:
+    loader = info.context.loaders.get(ShotTypeRulesByGuidelineIdLoader)
+    row_lists = await loader.load_many([guideline.id for guideline in guidelines])
+    return [[GuidelinesShotTypeRuleGroup.of(row) for row in rows] for rows in row_lists]

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
+from typing import Any, TypeVar
 
 import strawberry
 
@@ -10,6 +12,8 @@ from db.models import SetDesign as SetDesignRow
 from db.models import SetReferenceImage as SetReferenceImageRow
 from db.models import SetSubjectPortrait as SetSubjectPortraitRow
 from graph.context import Info
+from graph.execution.levels import answers_levels
+from graph.loaders import GroupedRowsLoader
 from graph.media.keys import UNKNOWN, key_of, load_media, media_url
 from graph.media.types import MediaResource
 from graph.set_designs.loaders import (
@@ -17,6 +21,8 @@ from graph.set_designs.loaders import (
     SetReferenceImagesBySetDesignIdLoader,
     SetSubjectPortraitsBySetDesignIdLoader,
 )
+
+OutT = TypeVar("OutT")
 
 
 @strawberry.type(description="A base image of one subject for one shot type in a set.")
@@ -112,6 +118,23 @@ class SubjectPortrait:
         )
 
 
+def _per_design(
+    loader_class: type[GroupedRowsLoader[Any]], of: Callable[[Any], OutT]
+) -> Callable[[Sequence[SetDesign], Info], Awaitable[list[list[OutT]]]]:
+    """A list relation's whole-level form (graph/execution/levels.py): each design's rows, presented."""
+
+    async def level(designs: Sequence[SetDesign], info: Info) -> list[list[OutT]]:
+        row_lists = await info.context.loaders.get(loader_class).load_many([design.id for design in designs])
+        return [[of(row) for row in rows] for rows in row_lists]
+
+    return level
+
+
+_BASE_IMAGES = _per_design(SetBaseImagesBySetDesignIdLoader, SetBaseImage.of)
+_REFERENCE_IMAGES = _per_design(SetReferenceImagesBySetDesignIdLoader, SetReferenceImage.of)
+_SUBJECT_PORTRAITS = _per_design(SetSubjectPortraitsBySetDesignIdLoader, SubjectPortrait.of)
+
+
 @strawberry.type(description="A set: a background preset with base images, reference images and portraits.")
 class SetDesign:
     id: uuid.UUID
@@ -125,19 +148,19 @@ class SetDesign:
     deleted_at: datetime | None
 
     @strawberry.field(description="Base images, in the order they were given.")
+    @answers_levels(_BASE_IMAGES)
     async def base_images(self, info: Info) -> list[SetBaseImage]:
-        rows = await info.context.loaders.get(SetBaseImagesBySetDesignIdLoader).load(self.id)
-        return [SetBaseImage.of(row) for row in rows]
+        return (await _BASE_IMAGES([self], info))[0]
 
     @strawberry.field(description="Reference images, in the order they were given.")
+    @answers_levels(_REFERENCE_IMAGES)
     async def reference_images(self, info: Info) -> list[SetReferenceImage]:
-        rows = await info.context.loaders.get(SetReferenceImagesBySetDesignIdLoader).load(self.id)
-        return [SetReferenceImage.of(row) for row in rows]
+        return (await _REFERENCE_IMAGES([self], info))[0]
 
     @strawberry.field(description="Subject portraits, in the order they were given.")
+    @answers_levels(_SUBJECT_PORTRAITS)
     async def subject_portraits(self, info: Info) -> list[SubjectPortrait]:
-        rows = await info.context.loaders.get(SetSubjectPortraitsBySetDesignIdLoader).load(self.id)
-        return [SubjectPortrait.of(row) for row in rows]
+        return (await _SUBJECT_PORTRAITS([self], info))[0]
 
     @classmethod
     def of(cls, row: SetDesignRow) -> SetDesign:

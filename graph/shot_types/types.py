@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from itertools import islice
 
 import strawberry
 
@@ -79,7 +80,16 @@ class ShotTypes:
 
 async def shot_types_by_id(info: Info, ids: Sequence[uuid.UUID]) -> list[ShotType]:
     """The shot types behind `ids` that the caller can see, in that order (gone or hidden ones left out)."""
+    return (await shot_type_lists(info, [ids]))[0]
+
+
+async def shot_type_lists(info: Info, id_lists: Sequence[Sequence[uuid.UUID]]) -> list[list[ShotType]]:
+    """`shot_types_by_id` for each list of ids, all loaded together."""
     loader = info.context.loaders.get(ShotTypeByIdLoader)
-    rows = await loader.load_many(ids)
+    rows = iter(await loader.load_many([shot_type_id for ids in id_lists for shot_type_id in ids]))
     caller = info.context.require_caller()
-    return [loader.presented(row, ShotType.of) for row in rows if row is not None and can_read(caller, row)]
+    lists = []
+    for ids in id_lists:
+        listed = [row for row in islice(rows, len(ids)) if row is not None and can_read(caller, row)]
+        lists.append([loader.presented(row, ShotType.of) for row in listed])
+    return lists

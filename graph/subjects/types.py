@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +13,7 @@ from db.models import SubjectBaseImage as SubjectBaseImageRow
 from db.models import SubjectMeasurements as SubjectMeasurementsRow
 from db.models.enums import BodyType, EyeColor, Gender, HairColor, SubjectAgeClass, SubjectType
 from graph.context import Info
+from graph.execution.levels import answers_levels
 from graph.lora.types import LoraInfo
 from graph.media.keys import UNKNOWN, key_of, load_media, media_url, url_of
 from graph.media.loaders import MediaResourceByIdLoader
@@ -178,14 +180,14 @@ class Subject:
         return await _media_list(info, [row.media_id for row in rows])
 
     @strawberry.field(description="One base image per shot type, oldest first.")
+    @answers_levels(lambda subjects, info: _base_images(info, subjects))
     async def base_images(self, info: Info) -> list[BaseImage]:
-        rows = await info.context.loaders.get(SubjectBaseImagesBySubjectIdLoader).load(self.id)
-        return [BaseImage.of(row) for row in rows]
+        return (await _base_images(info, [self]))[0]
 
     @strawberry.field
+    @answers_levels(lambda subjects, info: _measurements(info, subjects))
     async def measurements(self, info: Info) -> SubjectMeasurements | None:
-        row = await info.context.loaders.get(SubjectMeasurementsBySubjectIdLoader).load(self.id)
-        return SubjectMeasurements.of(row) if row is not None else None
+        return (await _measurements(info, [self]))[0]
 
     @classmethod
     def of(cls, row: SubjectRow) -> Subject:
@@ -208,6 +210,20 @@ class SubjectAdmin(Subject):
     @classmethod
     def of(cls, row: SubjectRow) -> SubjectAdmin:
         return cls(**_columns(row), local_model_path=row.local_model_path, lora_info=LoraInfo.maybe(row.lora_info))
+
+
+# Whole-level forms of the relations (graph/execution/levels.py).
+
+
+async def _base_images(info: Info, subjects: Sequence[Subject]) -> list[list[BaseImage]]:
+    loader = info.context.loaders.get(SubjectBaseImagesBySubjectIdLoader)
+    return [[BaseImage.of(row) for row in rows] for rows in await loader.load_many([s.id for s in subjects])]
+
+
+async def _measurements(info: Info, subjects: Sequence[Subject]) -> list[SubjectMeasurements | None]:
+    loader = info.context.loaders.get(SubjectMeasurementsBySubjectIdLoader)
+    rows = await loader.load_many([subject.id for subject in subjects])
+    return [SubjectMeasurements.of(row) if row is not None else None for row in rows]
 
 
 def _columns(row: SubjectRow) -> dict[str, Any]:
