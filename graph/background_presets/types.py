@@ -12,6 +12,7 @@ from graph.background_presets.loaders import BackgroundPresetFramingsByPresetIdL
 from graph.context import Info
 from graph.media.keys import load_media
 from graph.media.types import MediaResource
+from graph.presenting import present
 
 
 @strawberry.type(description="The background image a preset uses for one framing.")
@@ -33,13 +34,7 @@ class BackgroundPresetFraming:
 
     @classmethod
     def of(cls, row: FramingRow) -> BackgroundPresetFraming:
-        return cls(
-            id=row.id,
-            framing=row.framing,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            image_media_id=row.image_media_id,
-        )
+        return present(cls, row)
 
 
 @strawberry.type(description="A named background with one image per framing.")
@@ -65,16 +60,7 @@ class BackgroundPreset:
 
     @classmethod
     def of(cls, row: BackgroundPresetRow) -> BackgroundPreset:
-        return cls(
-            id=row.id,
-            name=row.name,
-            owner_id=row.owner_id,
-            organization_id=row.organization_id,
-            strategy=row.strategy,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            deleted_at=row.deleted_at,
-        )
+        return present(cls, row)
 
 
 @strawberry.type

@@ -30,6 +30,7 @@ from graph.guidelines.loaders import (
 )
 from graph.loaders import load_each
 from graph.pose_presets.types import PosePreset
+from graph.presenting import present
 from graph.resolution_presets.loaders import ResolutionPresetByIdLoader
 from graph.resolution_presets.types import ResolutionPreset
 from graph.set_designs.loaders import SetDesignByIdLoader
@@ -65,7 +66,7 @@ class GuidelinesShotTypeRuleGroup:
 
     @classmethod
     def of(cls, row: RuleRow) -> GuidelinesShotTypeRuleGroup:
-        return cls(rule_kind=row.rule_kind, rule_value=row.rule_value, id=row.id)
+        return present(cls, row)
 
 
 @strawberry.type(
@@ -129,23 +130,7 @@ class ShootingGuidelines:
 
     @classmethod
     def of(cls, row: ShootingGuidelinesRow) -> ShootingGuidelines:
-        return cls(
-            id=row.id,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            name=row.name,
-            auto_start_look_generations=row.auto_start_look_generations,
-            allow_back_shots_without_back_image=row.allow_back_shots_without_back_image,
-            owner_id=row.owner_id,
-            organization_id=row.organization_id,
-            resolution_preset_id=row.resolution_preset_id,
-            background_preset_id=row.background_preset_id,
-            set_design_id=row.set_design_id,
-            stylist_id=row.stylist_id,
-            export_configuration_id=row.export_configuration_id,
-            generative_workflow_template_id=row.generative_workflow_template_id,
-            deleted_at=row.deleted_at,
-        )
+        return present(cls, row)
 
 
 @strawberry.type

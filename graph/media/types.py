@@ -8,6 +8,7 @@ import strawberry
 from db.models import MediaResource as MediaRow
 from db.models.enums import MediaResourceType
 from graph.context import Info
+from graph.presenting import present
 
 
 @strawberry.type(description="A stored file, with what was measured from its content when it arrived.")
@@ -37,25 +38,7 @@ class MediaResource:
 
     @classmethod
     def of(cls, row: MediaRow) -> MediaResource:
-        return cls(
-            id=row.id,
-            content_hash=row.content_hash,
-            file_size=row.file_size,
-            extension=row.extension,
-            resource_type=row.resource_type,
-            width=row.width,
-            height=row.height,
-            aspect_ratio=row.aspect_ratio,
-            orientation=row.orientation,
-            dominant_color=row.dominant_color,
-            color_profile=row.color_profile,
-            duration=row.duration,
-            alt_text=row.alt_text,
-            caption=row.caption,
-            protected=row.protected,
-            created_at=row.created_at,
-            storage_key=row.storage_key,
-        )
+        return present(cls, row)
 
     @classmethod
     def maybe(cls, row: MediaRow | None) -> MediaResource | None:

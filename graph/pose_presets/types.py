@@ -7,8 +7,9 @@ import strawberry
 
 from db.models import PosePreset as PosePresetRow
 from graph.context import Info
-from graph.media.keys import UNKNOWN, key_of, load_media, media_url
+from graph.media.keys import UNKNOWN, load_media, media_url
 from graph.media.types import MediaResource
+from graph.presenting import present
 from graph.shot_types.loaders import ShotTypeByIdLoader
 from graph.shot_types.types import ShotType
 from services.visibility import can_read
@@ -45,19 +46,7 @@ class PosePreset:
 
     @classmethod
     def of(cls, row: PosePresetRow) -> PosePreset:
-        return cls(
-            id=row.id,
-            name=row.name,
-            prompt=row.prompt,
-            shot_type_id=row.shot_type_id,
-            owner_id=row.owner_id,
-            organization_id=row.organization_id,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            deleted_at=row.deleted_at,
-            pose_image_media_id=row.pose_image_media_id,
-            pose_image_key=key_of(row, "pose_image_key"),
-        )
+        return present(cls, row)
 
 
 @strawberry.type

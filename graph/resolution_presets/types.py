@@ -6,6 +6,7 @@ from datetime import datetime
 import strawberry
 
 from db.models import ResolutionPreset as ResolutionPresetRow
+from graph.presenting import present
 
 
 @strawberry.type(description="A named output size in pixels.")
@@ -22,17 +23,7 @@ class ResolutionPreset:
 
     @classmethod
     def of(cls, row: ResolutionPresetRow) -> ResolutionPreset:
-        return cls(
-            id=row.id,
-            name=row.name,
-            width=row.width,
-            height=row.height,
-            owner_id=row.owner_id,
-            organization_id=row.organization_id,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            deleted_at=row.deleted_at,
-        )
+        return present(cls, row)
 
 
 @strawberry.type

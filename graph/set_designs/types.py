@@ -14,8 +14,9 @@ from db.models import SetSubjectPortrait as SetSubjectPortraitRow
 from graph.context import Info
 from graph.execution.levels import answers_levels
 from graph.loaders import GroupedRowsLoader
-from graph.media.keys import UNKNOWN, key_of, load_media, media_url
+from graph.media.keys import UNKNOWN, load_media, media_url
 from graph.media.types import MediaResource
+from graph.presenting import present
 from graph.set_designs.loaders import (
     SetBaseImagesBySetDesignIdLoader,
     SetReferenceImagesBySetDesignIdLoader,
@@ -46,16 +47,7 @@ class SetBaseImage:
 
     @classmethod
     def of(cls, row: SetBaseImageRow) -> SetBaseImage:
-        return cls(
-            id=row.id,
-            subject_id=row.subject_id,
-            shot_type_id=row.shot_type_id,
-            variant_index=row.variant_index,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            image_media_id=row.image_media_id,
-            image_key=key_of(row, "image_key"),
-        )
+        return present(cls, row)
 
 
 @strawberry.type(description="A reference image for one shot type in a set.")
@@ -78,15 +70,7 @@ class SetReferenceImage:
 
     @classmethod
     def of(cls, row: SetReferenceImageRow) -> SetReferenceImage:
-        return cls(
-            id=row.id,
-            shot_type_id=row.shot_type_id,
-            label=row.label,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            image_media_id=row.image_media_id,
-            image_key=key_of(row, "image_key"),
-        )
+        return present(cls, row)
 
 
 @strawberry.type(description="A portrait of one subject in a set.")
@@ -108,14 +92,7 @@ class SubjectPortrait:
 
     @classmethod
     def of(cls, row: SetSubjectPortraitRow) -> SubjectPortrait:
-        return cls(
-            id=row.id,
-            subject_id=row.subject_id,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            image_media_id=row.image_media_id,
-            image_key=key_of(row, "image_key"),
-        )
+        return present(cls, row)
 
 
 def _per_design(
@@ -164,17 +141,7 @@ class SetDesign:
 
     @classmethod
     def of(cls, row: SetDesignRow) -> SetDesign:
-        return cls(
-            id=row.id,
-            name=row.name,
-            description=row.description,
-            background_preset_id=row.background_preset_id,
-            owner_id=row.owner_id,
-            organization_id=row.organization_id,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            deleted_at=row.deleted_at,
-        )
+        return present(cls, row)
 
 
 @strawberry.type

@@ -12,6 +12,7 @@ from db.models.enums import DefaultShotTypes, ShotTypeFraming, ViewAngle
 from graph.context import Info
 from graph.media.keys import load_media
 from graph.media.types import MediaResource
+from graph.presenting import present
 from graph.shot_types.loaders import ShotTypeByIdLoader
 from services.visibility import can_read
 
@@ -49,27 +50,7 @@ class ShotType:
 
     @classmethod
     def of(cls, row: ShotTypeRow) -> ShotType:
-        return cls(
-            id=row.id,
-            name=row.name,
-            view_angle=row.view_angle,
-            framing=row.framing,
-            shot_type_ref_image_url=row.shot_type_ref_image_url,
-            shot_type_prompt_instruction=row.shot_type_prompt_instruction,
-            file_naming_convention=row.file_naming_convention,
-            prompt=row.prompt,
-            prompt_builder_section=row.prompt_builder_section,
-            core_focus=row.core_focus,
-            default_shot_type=row.default_shot_type,
-            margins=row.margins,
-            owner_id=row.owner_id,
-            public=row.public,
-            organization_id=row.organization_id,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            deleted_at=row.deleted_at,
-            reference_image_media_id=row.reference_image_media_id,
-        )
+        return present(cls, row)
 
 
 @strawberry.type

@@ -4,20 +4,20 @@ import re
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 import strawberry
 
 from db.models import Subject as SubjectRow
 from db.models import SubjectBaseImage as SubjectBaseImageRow
 from db.models import SubjectMeasurements as SubjectMeasurementsRow
-from db.models.enums import BodyType, EyeColor, Gender, HairColor, SubjectAgeClass, SubjectType
+from db.models.enums import BodyType, EyeColor, Gender, HairColor, LoraStatus, SubjectAgeClass, SubjectType
 from graph.context import Info
 from graph.execution.levels import answers_levels
 from graph.lora.types import LoraInfo
 from graph.media.keys import UNKNOWN, key_of, load_media, media_url, url_of
 from graph.media.loaders import MediaResourceByIdLoader
 from graph.media.types import MediaResource
+from graph.presenting import RowPresenter, present
 from graph.shot_types.loaders import ShotTypeByIdLoader
 from graph.shot_types.types import ShotType
 from graph.subjects.loaders import (
@@ -79,12 +79,7 @@ class BaseImage:
 
     @classmethod
     def of(cls, row: SubjectBaseImageRow) -> BaseImage:
-        return cls(
-            shot_type_id=row.shot_type_id,
-            media_id=row.media_id,
-            image_key=key_of(row, "image_key"),
-            label=key_of(row, "shot_type_name"),
-        )
+        return _present_base_image(row)
 
 
 @strawberry.type
@@ -105,16 +100,7 @@ class SubjectMeasurements:
 
     @classmethod
     def of(cls, row: SubjectMeasurementsRow) -> SubjectMeasurements:
-        return cls(
-            id=row.id,
-            bust_cm=row.bust_cm,
-            waist_cm=row.waist_cm,
-            hips_cm=row.hips_cm,
-            height_cm=row.height_cm,
-            shoe_eu=row.shoe_eu,
-            eye_color=row.eye_color,
-            hair_color=row.hair_color,
-        )
+        return present(cls, row)
 
 
 @strawberry.type(description="A subject (an AI model): who it is, its images, measurements and LoRA state.")
@@ -191,7 +177,7 @@ class Subject:
 
     @classmethod
     def of(cls, row: SubjectRow) -> Subject:
-        return cls(**_columns(row))
+        return _present_subject(row)
 
 
 @strawberry.type(description="A subject with the fields only superusers see.")
@@ -209,7 +195,7 @@ class SubjectAdmin(Subject):
 
     @classmethod
     def of(cls, row: SubjectRow) -> SubjectAdmin:
-        return cls(**_columns(row), local_model_path=row.local_model_path, lora_info=LoraInfo.maybe(row.lora_info))
+        return _present_subject_admin(row)
 
 
 # Whole-level forms of the relations (graph/execution/levels.py).
@@ -226,36 +212,13 @@ async def _measurements(info: Info, subjects: Sequence[Subject]) -> list[Subject
     return [SubjectMeasurements.of(row) if row is not None else None for row in rows]
 
 
-def _columns(row: SubjectRow) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "created_at": row.created_at,
-        "updated_at": row.updated_at,
-        "name": row.name,
-        "surname": row.surname,
-        "slug": row.slug,
-        "description": row.description,
-        "age_class": row.age_class,
-        "gender": row.gender,
-        "subject_type": row.subject_type,
-        "body_type": row.body_type,
-        "positive_prompt": row.positive_prompt,
-        "negative_prompt": row.negative_prompt,
-        "ethnicity": row.ethnicity,
-        "public": row.public,
-        "enabled": row.enabled,
-        "ready": row.ready,
-        "lora_status": row.lora_status.value,
-        "lora_trigger": row.lora_trigger,
-        "lora_error": row.lora_error,
-        "deleted_at": row.deleted_at,
-        "owner_id": row.owner_id,
-        "organization_id": row.organization_id,
-        "cover_image_media_id": row.cover_image_media_id,
-        "portrait_image_media_id": row.portrait_image_media_id,
-        "cover_key": key_of(row, "cover_key"),
-        "portrait_key": key_of(row, "portrait_key"),
-    }
+def _status_name(status: LoraStatus) -> str:
+    return status.value
+
+
+_present_base_image = RowPresenter(BaseImage, renamed={"label": "shot_type_name"})
+_present_subject = RowPresenter(Subject, convert={"lora_status": _status_name})
+_present_subject_admin = RowPresenter(SubjectAdmin, convert={"lora_status": _status_name, "lora_info": LoraInfo.maybe})
 
 
 @strawberry.type

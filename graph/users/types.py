@@ -12,6 +12,7 @@ from db.models import OrganizationMembership as MembershipRow
 from db.models import User as UserRow
 from db.models.enums import OrganizationRole
 from graph.context import Info
+from graph.presenting import present
 from graph.users.loaders import MembershipsByUserIdLoader, OrganizationByIdLoader
 
 
@@ -38,14 +39,7 @@ class User:
 
     @classmethod
     def of(cls, row: UserRow) -> User:
-        return cls(
-            id=row.id,
-            email=row.email,
-            full_name=row.full_name,
-            is_active=row.is_active,
-            is_superuser=row.is_superuser,
-            created_at=row.created_at,
-        )
+        return present(cls, row)
 
     @strawberry.field(description="The organizations this user belongs to, with the user's role in each.")
     async def organizations(self, info: Info) -> list[Organization]:
@@ -71,7 +65,7 @@ class OrganizationMembership:
 
     @classmethod
     def of(cls, row: MembershipRow) -> OrganizationMembership:
-        return cls(id=row.id, organization_id=row.organization_id, user_id=row.user_id, role=row.role)
+        return present(cls, row)
 
     @strawberry.field
     async def organization(self, info: Info) -> Organization | None:
