@@ -216,6 +216,41 @@ class SelectionPlan:
     batchable_below: bool | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class _FieldFacts:
+    """What a field's plan takes from the schema alone: the same for every request."""
+
+    type: FieldType | None
+    attribute: Attribute | None
+    direct: DirectResolver | None
+    coerce: Callable[[Any], Any] | None
+    unchanged: builtins.type | None
+
+
+# (parent type, field name, whether the node passes arguments) -> facts. Schemas live as long as the process
+# (each app and test builds a few), so this stays as small as the schemas' fields.
+_facts: dict[tuple[GraphQLObjectType, str, bool], _FieldFacts] = {}
+
+
+def _field_facts(
+    parent_type: GraphQLObjectType, field_def: GraphQLField, node: FieldNode, schema: GraphQLSchema
+) -> _FieldFacts:
+    key = (parent_type, node.name.value, bool(node.arguments))
+    facts = _facts.get(key)
+    if facts is None:
+        field_type = field_type_of(field_def.type)
+        leaf = field_type.leaf if field_type is not None else None
+        attribute = attribute_of(field_def, node)
+        facts = _facts[key] = _FieldFacts(
+            type=field_type,
+            attribute=attribute,
+            direct=None if attribute is not None else direct_resolver(field_def, node, schema),
+            coerce=coercion(leaf) if leaf is not None else None,
+            unchanged=_UNCHANGED.get(leaf.name) if leaf is not None else None,
+        )
+    return facts
+
+
 def plan_selection(
     parent_type: GraphQLObjectType,
     grouped_field_set: GroupedFieldSet,
@@ -229,15 +264,20 @@ def plan_selection(
         if field_def is None:  # unknown fields are skipped, as graphql-core does
             batchable = False
             continue
-        field_type = field_type_of(field_def.type)
-        batchable = batchable and field_type is not None
-        leaf = field_type.leaf if field_type is not None else None
-        coerce = coercion(leaf) if leaf is not None else None
-        unchanged = _UNCHANGED.get(leaf.name) if leaf is not None else None
-        attribute = attribute_of(field_def, node)
-        direct = None if attribute is not None else direct_resolver(field_def, node, schema)
+        facts = _field_facts(parent_type, field_def, node, schema)
+        batchable = batchable and facts.type is not None
         nodes = [field_details.node for field_details in details]
         fields.append(
-            FieldPlan(response_name, details, nodes, field_def, field_type, attribute, direct, coerce, unchanged)
+            FieldPlan(
+                response_name,
+                details,
+                nodes,
+                field_def,
+                facts.type,
+                facts.attribute,
+                facts.direct,
+                facts.coerce,
+                facts.unchanged,
+            )
         )
     return SelectionPlan(fields, any(plan.plain_leaf for plan in fields), batchable)
