@@ -17,10 +17,11 @@ from __future__ import annotations
 from collections import namedtuple
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import asyncpg
-from sqlalchemy import Connection, Select
+from sqlalchemy import Connection, Enum, Select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -77,10 +78,27 @@ class DirectSelect:
         for index, (column, attribute) in enumerate(zip(columns, attributes, strict=True)):
             process = column.type.dialect_impl(dialect).result_processor(dialect, attribute.type.oid)
             if process is not None:
+                if isinstance(column.type, Enum):
+                    process = _EnumTable(process, column.type.enums).__getitem__
                 processors.append((index, process))
         row = namedtuple(self.row_name, [attribute.name for attribute in attributes], rename=True)  # type: ignore[misc]
-        self._compiled = _Compiled(sql, row._make, tuple(processors))
+        # tuple.__new__ itself rather than the named tuple's `_make`, a Python function per row that only adds a
+        # length check (the columns were counted above).
+        self._compiled = _Compiled(sql, partial(tuple.__new__, row), tuple(processors))
         return self._compiled
+
+
+class _EnumTable(dict[Any, Any]):
+    """SQLAlchemy's result processor for an enum column, as a table of its answer for each stored value (and
+    None): a lookup instead of a Python call per value. A value outside the enum goes to the processor itself,
+    which refuses it as SQLAlchemy would."""
+
+    def __init__(self, process: Processor, stored_values: Iterable[Any]) -> None:
+        super().__init__({value: process(value) for value in (*stored_values, None)})
+        self.process = process
+
+    def __missing__(self, value: Any) -> Any:
+        return self.process(value)
 
 
 async def _fetch(

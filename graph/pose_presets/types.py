@@ -7,7 +7,8 @@ import strawberry
 
 from db.models import PosePreset as PosePresetRow
 from graph.context import Info
-from graph.media.keys import UNKNOWN, load_media, media_url
+from graph.execution.levels import answers_levels
+from graph.media.keys import UNKNOWN, load_media, media_url, media_urls
 from graph.media.types import MediaResource
 from graph.presenting import present
 from graph.shot_types.loaders import ShotTypeByIdLoader
@@ -41,6 +42,7 @@ class PosePreset:
         return await load_media(info, self.pose_image_media_id)
 
     @strawberry.field(description="URL of the stored pose image.")
+    @answers_levels(media_urls("pose_image_key", "pose_image_media_id"))
     def pose_image_url(self, info: Info) -> str | None:
         return media_url(info, self.pose_image_key, self.pose_image_media_id)  # type: ignore[return-value]
 

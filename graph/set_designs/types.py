@@ -14,7 +14,7 @@ from db.models import SetSubjectPortrait as SetSubjectPortraitRow
 from graph.context import Info
 from graph.execution.levels import answers_levels
 from graph.loaders import GroupedRowsLoader
-from graph.media.keys import UNKNOWN, load_media, media_url
+from graph.media.keys import UNKNOWN, load_media, media_url, media_urls
 from graph.media.types import MediaResource
 from graph.presenting import present
 from graph.set_designs.loaders import (
@@ -42,6 +42,7 @@ class SetBaseImage:
         return await load_media(info, self.image_media_id)
 
     @strawberry.field(description="URL of the stored image.")
+    @answers_levels(media_urls("image_key", "image_media_id"))
     def image_url(self, info: Info) -> str | None:
         return media_url(info, self.image_key, self.image_media_id)  # type: ignore[return-value] # may be awaitable
 
@@ -65,6 +66,7 @@ class SetReferenceImage:
         return await load_media(info, self.image_media_id)
 
     @strawberry.field(description="URL of the stored image.")
+    @answers_levels(media_urls("image_key", "image_media_id"))
     def image_url(self, info: Info) -> str | None:
         return media_url(info, self.image_key, self.image_media_id)  # type: ignore[return-value] # may be awaitable
 
@@ -87,6 +89,7 @@ class SubjectPortrait:
         return await load_media(info, self.image_media_id)
 
     @strawberry.field(description="URL of the stored image.")
+    @answers_levels(media_urls("image_key", "image_media_id"))
     def image_url(self, info: Info) -> str | None:
         return media_url(info, self.image_key, self.image_media_id)  # type: ignore[return-value] # may be awaitable
 

@@ -14,7 +14,7 @@ from db.models.enums import BodyType, EyeColor, Gender, HairColor, LoraStatus, S
 from graph.context import Info
 from graph.execution.levels import answers_levels
 from graph.lora.types import LoraInfo
-from graph.media.keys import UNKNOWN, key_of, load_media, media_url, url_of
+from graph.media.keys import UNKNOWN, key_of, load_media, media_url, media_urls, url_of
 from graph.media.loaders import MediaResourceByIdLoader
 from graph.media.types import MediaResource
 from graph.presenting import RowPresenter, present
@@ -134,10 +134,12 @@ class Subject:
     portrait_key: strawberry.Private[str | None] = UNKNOWN
 
     @strawberry.field(description="URL of the stored cover image.")
+    @answers_levels(media_urls("cover_key", "cover_image_media_id"))
     def cover_image_url(self, info: Info) -> str | None:
         return media_url(info, self.cover_key, self.cover_image_media_id)  # type: ignore[return-value]
 
     @strawberry.field(description="URL of the stored portrait image.")
+    @answers_levels(media_urls("portrait_key", "portrait_image_media_id"))
     def portrait_image_url(self, info: Info) -> str | None:
         return media_url(info, self.portrait_key, self.portrait_image_media_id)  # type: ignore[return-value]
 

@@ -10,13 +10,15 @@ from typing import Any
 
 import asyncpg
 import pytest
-from sqlalchemy import ARRAY, Float, Integer, any_, bindparam, func, literal_column, select, text
+from sqlalchemy import ARRAY, Float, Integer, String, any_, bindparam, cast, func, literal_column, select, text
+from sqlalchemy import Enum as SqlEnum
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 
 import graph.schema  # noqa: F401  (imports every domain's loaders)
 from db.direct_select import DirectSelect
 from db.engine import read_engine
+from db.models.enums import Gender
 from graph.loaders import KEYS, StatementLoader
 from tests.conftest import Accounts
 from tests.seed_rows import Seed, make_organization
@@ -166,3 +168,16 @@ async def test_a_connection_whose_server_went_away_is_dropped_not_reused(app: St
     # Every pooled connection serves a read: the one that lost its server was not put back to fail again.
     served = [(await sleeping().rows(engine, 0.0))[0].pid for _ in range(pool.checkedin() + 1)]
     assert pid not in served
+
+
+async def test_enum_columns_read_as_members_and_unknown_values_are_refused_as_sqlalchemy_does(app: Starlette) -> None:
+    engine = read_engine(app.state.resources.engine)
+    gender = DirectSelect(
+        select(cast(bindparam("stored", type_=String), SqlEnum(Gender, native_enum=False)).label("gender")),
+        parameter="stored",
+        row_name="Stored",
+    )
+    assert [row.gender for row in await gender.rows(engine, Gender.FEMALE.name)] == [Gender.FEMALE]
+    assert [row.gender for row in await gender.rows(engine, None)] == [None]
+    with pytest.raises(LookupError):
+        await gender.rows(engine, "NOT_A_GENDER")
