@@ -1,27 +1,20 @@
 """Making the API's objects from loaded rows: a page makes ~1,000 of them (300 subjects of ~30 fields each on a
 nested guidelines page), and a dataclass `__init__` with 30 keyword arguments, fed by 30 attribute reads, cost more
-than decoding the rows. A presenter reads all the fields of a row with one `attrgetter` and fills the new
-object's `__dict__` at once; it is exactly the dataclass's `__init__` for classes without `__post_init__`, which
-Strawberry's types are.
+than decoding the rows. A presenter is a function written for the class and the row's shape, the way dataclasses
+writes `__init__`: one assignment per field, read straight from the row (~0.9 us for a subject, against ~3 us).
+It makes exactly what the class's `__init__` makes, for classes without `__post_init__`, which Strawberry's
+types are.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping
-from operator import attrgetter
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy.engine import Row
 
 T = TypeVar("T")
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class _Reader:
-    names: tuple[str, ...]  # the fields read from the row, in the order `read` answers them
-    read: Callable[[Any], Any]  # row -> a tuple of those values
-    defaults: dict[str, Any]  # fields the row lacks, with their default
 
 
 class RowPresenter(Generic[T]):
@@ -42,41 +35,40 @@ class RowPresenter(Generic[T]):
         self.fields = [field for field in dataclasses.fields(cls) if field.init]
         self.renamed = dict(renamed or {})
         self.convert = dict(convert or {})
-        self._readers: dict[Any, _Reader] = {}
+        self._makers: dict[Any, Callable[[Any], T]] = {}
 
     def __call__(self, row: Any) -> T:
         shape = type(row)
         if shape is Row:  # one class for every statement's rows: their columns tell them apart
             shape = row._fields
-        reader = self._readers.get(shape)
-        if reader is None:
-            reader = self._readers[shape] = self._reader_for(row)
-        made = object.__new__(self.cls)
-        values = made.__dict__
-        if reader.defaults:
-            values.update(reader.defaults)
-        values.update(zip(reader.names, reader.read(row), strict=True))
-        for name, convert in self.convert.items():
-            values[name] = convert(values[name])
-        return made
+        make = self._makers.get(shape)
+        if make is None:
+            make = self._makers[shape] = self._maker_for(row)
+        return make(row)
 
-    def _reader_for(self, row: Any) -> _Reader:
-        names: list[str] = []
-        attributes: list[str] = []
-        defaults: dict[str, Any] = {}
-        for field in self.fields:
+    def _maker_for(self, row: Any) -> Callable[[Any], T]:
+        """`make(row)`, written for rows shaped like this one."""
+        namespace: dict[str, Any] = {"new": object.__new__, "cls": self.cls}
+        lines = ["def make(row):", "    made = new(cls)"]
+        for index, field in enumerate(self.fields):
             attribute = self.renamed.get(field.name, field.name)
+            if not (field.name.isidentifier() and attribute.isidentifier()):
+                raise TypeError(f"{self.cls.__name__}: {field.name!r} <- {attribute!r} is not a plain name")
             if hasattr(row, attribute):
-                names.append(field.name)
-                attributes.append(attribute)
+                value = f"row.{attribute}"
             elif field.default is not dataclasses.MISSING:
-                defaults[field.name] = field.default
+                namespace[f"default_{index}"] = field.default
+                value = f"default_{index}"
             else:
                 raise TypeError(f"{self.cls.__name__}: the row has no {attribute!r} for field {field.name!r}")
-        getter = attrgetter(*attributes)
-        # attrgetter of one name answers the value itself, not a tuple of one.
-        read = getter if len(attributes) > 1 else (lambda row: (getter(row),))
-        return _Reader(tuple(names), read, defaults)
+            if field.name in self.convert:
+                namespace[f"convert_{index}"] = self.convert[field.name]
+                value = f"convert_{index}({value})"
+            lines.append(f"    made.{field.name} = {value}")
+        lines.append("    return made")
+        exec("\n".join(lines), namespace)  # noqa: S102  (names checked above; values come from the namespace)
+        make: Callable[[Any], T] = namespace["make"]
+        return make
 
 
 _presenters: dict[type[Any], RowPresenter[Any]] = {}
