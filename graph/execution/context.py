@@ -19,7 +19,10 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+from bisect import bisect_right
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator, Sequence
+from functools import partial
+from operator import is_not
 from typing import Any
 
 from graphql import GraphQLObjectType, GraphQLOutputType, GraphQLResolveInfo
@@ -159,7 +162,8 @@ class BreadthFirstExecutionContext(StrawberryGraphQLCoreExecutionContext):
         position_context: Any,
     ) -> Any:
         try:
-            return (await self._complete_values(field_type, field_details_list, None, [result], [path]))[0]
+            paths = LevelPaths(1, lambda _index: path)
+            return (await self._complete_values(field_type, field_details_list, None, [result], paths))[0]
         except Exception:  # whatever it was, graphql-core's completion below reports it
             self._levels = False
         completed = super().complete_value(return_type, field_details_list, info, path, result, position_context)
@@ -171,7 +175,7 @@ class BreadthFirstExecutionContext(StrawberryGraphQLCoreExecutionContext):
         details: FieldDetailsList,
         coerce: Callable[[Any], Any] | None,
         values: list[Any],
-        paths: list[Path],
+        paths: LevelPaths,
     ) -> list[Any]:
         """Each of one field's values (one per parent object, at `paths`) completed as its type says."""
         shape, non_null, item_non_null = field_type.shape, field_type.non_null, field_type.item_non_null
@@ -189,32 +193,36 @@ class BreadthFirstExecutionContext(StrawberryGraphQLCoreExecutionContext):
         assert object_type is not None
         completed: list[Any] = [None] * len(values)
         objects: list[Any] = []
-        object_paths: list[Path] = []
         if shape is Shape.OBJECT:
             slots: list[int] = []
             for index, value in enumerate(values):
                 if not _checked_none(value, non_null):
                     slots.append(index)
                     objects.append(value)
-                    object_paths.append(paths[index])
+            object_paths = LevelPaths(len(objects), lambda index: paths.at(slots[index]))
             answers = await self._objects(object_type, details, objects, object_paths)
             for index, answer in zip(slots, answers, strict=True):
                 completed[index] = answer
             return completed
         # Object lists: the items of every list form one level; each list takes its items' answers back in order.
         lengths: list[int | None] = []
-        for value, path in zip(values, paths, strict=True):
+        starts: list[int] = []  # where each list's items begin among `objects`
+        for value in values:
+            starts.append(len(objects))
             if _checked_none(value, non_null):
                 lengths.append(None)
                 continue
             items = _listed(value)
-            for position, item in enumerate(items):
-                if item is None:
-                    raise _NotClean  # null items are rare enough to leave to graphql-core
-                objects.append(item)
-                object_paths.append(new_tuple(Path, (path, position, None)))
+            if not all(map(_is_not_none, items)):  # in C: `None in items` would call each object's __eq__
+                raise _NotClean  # null items are rare enough to leave to graphql-core
+            objects.extend(items)
             lengths.append(len(items))
-        answers = await self._objects(object_type, details, objects, object_paths)
+
+        def item_path(index: int) -> Path:
+            owner = bisect_right(starts, index) - 1  # the last list starting at or before the item
+            return new_tuple(Path, (paths.at(owner), index - starts[owner], None))
+
+        answers = await self._objects(object_type, details, objects, LevelPaths(len(objects), item_path))
         start = 0
         for index, length in enumerate(lengths):
             if length is not None:
@@ -223,7 +231,7 @@ class BreadthFirstExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return completed
 
     async def _objects(
-        self, object_type: GraphQLObjectType, details: FieldDetailsList, sources: list[Any], paths: list[Path]
+        self, object_type: GraphQLObjectType, details: FieldDetailsList, sources: list[Any], paths: LevelPaths
     ) -> list[dict[str, Any]]:
         """The selection answered for every object in `sources` (none of them null), in order."""
         if not sources:
@@ -246,8 +254,7 @@ class BreadthFirstExecutionContext(StrawberryGraphQLCoreExecutionContext):
                     continue
                 for answer in answers:
                     answer[name] = None  # keeps the selection's order; the value comes once completed
-                # tuple.__new__: Path is a NamedTuple, whose generated __new__ costs a Python call per path.
-                field_paths = [new_tuple(Path, (path, name, type_name)) for path in paths]
+                field_paths = paths.child(name, type_name)
                 if field.attribute is not None:
                     read, attribute = field.attribute.read, field.attribute.name
                     values, awaiting = [read(source, attribute) for source in sources], list[int]()
@@ -277,7 +284,7 @@ class BreadthFirstExecutionContext(StrawberryGraphQLCoreExecutionContext):
         field: FieldPlan,
         values: list[Any] | Awaitable[Sequence[Any]],
         awaiting: list[int],
-        field_paths: list[Path],
+        field_paths: LevelPaths,
     ) -> list[Any]:
         """One field's values, once its awaitables (at the `awaiting` indexes) are in, completed. `values` may
         also be a level resolver's awaitable answer for all the objects at once."""
@@ -294,13 +301,13 @@ class BreadthFirstExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return await self._complete_values(field.type, field.details, field.coerce, values, field_paths)
 
     def _resolve(
-        self, field: FieldPlan, object_type: GraphQLObjectType, sources: list[Any], field_paths: list[Path]
+        self, field: FieldPlan, object_type: GraphQLObjectType, sources: list[Any], field_paths: LevelPaths
     ) -> tuple[list[Any] | Awaitable[Sequence[Any]], list[int]]:
         """The field's resolver called for each source: the values, and the indexes of those to be awaited. A
         level resolver (graph/execution/levels.py) is called once for all the sources: its answer may be one
         awaitable for all of them."""
         is_awaitable = self.is_awaitable
-        first = self.build_resolve_info(field.field_def, field.nodes, object_type, field_paths[0])
+        first = self.build_resolve_info(field.field_def, field.nodes, object_type, field_paths.at(0))
         direct = field.direct
         if direct is not None and direct.level is not None:
             answered = direct.answer_level(first, sources)
@@ -319,7 +326,7 @@ class BreadthFirstExecutionContext(StrawberryGraphQLCoreExecutionContext):
             before, after = first[:at], first[at + 1 :]
             calls = (
                 resolve(source, new_tuple(info_class, (*before, field_path, *after)), **args)
-                for source, field_path in zip(sources, field_paths, strict=True)
+                for source, field_path in zip(sources, field_paths.all(), strict=True)
             )
         values: list[Any] = []
         awaiting: list[int] = []
@@ -339,6 +346,37 @@ def _answers_for(count: int, answers: Sequence[Any]) -> list[Any]:
     if not isinstance(answers, (list, tuple)) or len(answers) != count:
         raise _NotClean
     return list(answers)
+
+
+_is_not_none = partial(is_not, None)
+
+
+class LevelPaths:
+    """The paths of a level's objects, each made when asked for. Resolvers called directly share one Info per
+    level (plans.DirectResolver), which needs only the first object's path, and graphql-core reports errors with
+    paths of its own (a failing level is answered again by it): a path for every object and field, made up
+    front, was most of what remained of a level's own cost."""
+
+    __slots__ = ("_at", "_length")
+
+    def __init__(self, length: int, at: Callable[[int], Path]) -> None:
+        self._length = length
+        self._at = at
+
+    def __len__(self) -> int:
+        return self._length
+
+    def at(self, index: int) -> Path:
+        return self._at(index)
+
+    def all(self) -> list[Path]:
+        return [self._at(index) for index in range(self._length)]
+
+    def child(self, key: str, type_name: str) -> LevelPaths:
+        """Each object's path extended by `key` (a field of `type_name`)."""
+        at = self._at
+        # tuple.__new__: Path is a NamedTuple, whose generated __new__ costs a Python call per path.
+        return LevelPaths(self._length, lambda index: new_tuple(Path, (at(index), key, type_name)))
 
 
 def _close(awaitables: Iterable[Any]) -> None:

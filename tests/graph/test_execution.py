@@ -79,6 +79,12 @@ class Item:
         return "/".join(map(str, info.path.as_list()))
 
     @strawberry.field
+    def located(self, info: strawberry.Info, prefix: str = "at") -> str:
+        # A resolver with arguments gets an Info of its own per object, so its path is each object's.
+        info.context["infos"].append(info)
+        return prefix + ":" + "/".join(map(str, info.path.as_list()))
+
+    @strawberry.field
     def seen(self, info: strawberry.Info) -> int:
         info.context["infos"].append(info)
         return self.rank
@@ -173,6 +179,8 @@ CASES = {
     "an error deeper down": "{ items(count: 3, broken: 2) { rank children { rank strict } } }",
     "null in a non-null field": "{ items(count: 2) { rank nullInNonNull } }",
     "resolvers reading their path": "{ items(count: 3) { where children { rank where } } }",
+    "per-object paths through lists and nulls": """{ items(count: 4) { located(prefix: "i")
+        children { located children { rank located(prefix: "c") } } } item(rank: 2) { located } }""",
 }
 
 
@@ -208,6 +216,14 @@ async def test_the_objects_of_a_level_share_one_info_that_has_no_single_path() -
     assert info.context is context and info.field_name == "seen"
     with pytest.raises(PathOfLevelError):
         info.path  # noqa: B018  (each object has its own path: reading it sends the level to graphql-core)
+
+
+async def test_per_object_paths_are_made_on_the_breadth_first_path_itself() -> None:
+    breadth_first, graphql_core, counter = await both(CASES["per-object paths through lists and nulls"])
+    assert breadth_first == graphql_core and not breadth_first["errors"]
+    # 4 items, their 8 children and 16 grandchildren, and the single item: each resolved once, so no level was
+    # answered again by graphql-core.
+    assert len(counter.infos) == 4 + 8 + 16 + 1
 
 
 async def test_a_failing_level_is_answered_again_by_graphql_core() -> None:
