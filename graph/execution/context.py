@@ -31,14 +31,11 @@ from graphql.execution.values import get_argument_values
 from graphql.pyutils import AwaitableOrValue, Path, Undefined
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from graph.execution.answers import NotClean, answer_builder
 from graph.execution.concurrently import Failed, settle_all
 from graph.execution.plans import FieldPlan, FieldType, SelectionPlan, Shape, field_type_of, plan_selection
 
 new_tuple = tuple.__new__
-
-
-class _NotClean(Exception):
-    """This value needs graphql-core's own completion."""
 
 
 class BreadthFirstExecutionContext(StrawberryGraphQLCoreExecutionContext):
@@ -214,7 +211,7 @@ class BreadthFirstExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 continue
             items = _listed(value)
             if not all(map(_is_not_none, items)):  # in C: `None in items` would call each object's __eq__
-                raise _NotClean  # null items are rare enough to leave to graphql-core
+                raise NotClean  # null items are rare enough to leave to graphql-core
             objects.extend(items)
             lengths.append(len(items))
 
@@ -237,7 +234,10 @@ class BreadthFirstExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if not sources:
             return []
         selection = self._selection(object_type, details)
-        answers: list[dict[str, Any]] = [{} for _ in sources]
+        if selection.build_answers is None:
+            selection.build_answers = answer_builder(selection.fields)
+        # The plain leaves answered, the other fields None until completed below (keeping the selection's order).
+        answers = selection.build_answers(sources)
         type_name = object_type.name
         # Every field that is not a plain leaf: its resolvers are all called now, so that every key this level
         # asks of a loader is queued before anything waits; each field then goes on to its own next level as soon
@@ -248,12 +248,9 @@ class BreadthFirstExecutionContext(StrawberryGraphQLCoreExecutionContext):
         unstarted: list[Any] = []  # the resolvers' awaitables, until the levels below take them over
         try:
             for field in selection.fields:
-                name = field.response_name
                 if field.plain_leaf:
-                    _plain_leaves(field, sources, answers)
                     continue
-                for answer in answers:
-                    answer[name] = None  # keeps the selection's order; the value comes once completed
+                name = field.response_name
                 field_paths = paths.child(name, type_name)
                 if field.attribute is not None:
                     read, attribute = field.attribute.read, field.attribute.name
@@ -273,7 +270,7 @@ class BreadthFirstExecutionContext(StrawberryGraphQLCoreExecutionContext):
         completed_fields = await settle_all(levels) if len(levels) > 1 else [await level for level in levels]
         for field, completed in zip(deeper, completed_fields, strict=True):
             if isinstance(completed, Failed):
-                raise _NotClean from completed.error
+                raise NotClean from completed.error
             name = field.response_name
             for answer, value in zip(answers, completed, strict=True):
                 answer[name] = value
@@ -295,7 +292,7 @@ class BreadthFirstExecutionContext(StrawberryGraphQLCoreExecutionContext):
             outcomes = await settle_all([values[index] for index in awaiting])
             for index, outcome in zip(awaiting, outcomes, strict=True):
                 if isinstance(outcome, Failed):
-                    raise _NotClean from outcome.error
+                    raise NotClean from outcome.error
                 values[index] = outcome
         assert field.type is not None
         return await self._complete_values(field.type, field.details, field.coerce, values, field_paths)
@@ -344,7 +341,7 @@ class BreadthFirstExecutionContext(StrawberryGraphQLCoreExecutionContext):
 def _answers_for(count: int, answers: Sequence[Any]) -> list[Any]:
     """A level resolver's answers, one per object: anything else is a bug that graphql-core's path reports."""
     if not isinstance(answers, (list, tuple)) or len(answers) != count:
-        raise _NotClean
+        raise NotClean
     return list(answers)
 
 
@@ -396,37 +393,37 @@ def _plain_leaves(field: FieldPlan, sources: list[Any], answers: list[dict[str, 
         value = read(source, attribute_name)
         if value is None:
             if non_null:
-                raise _NotClean
+                raise NotClean
             answer[name] = None
         elif type(value) is unchanged:
             answer[name] = value
         else:
             coerced = coerce(value)
             if coerced is None or coerced is Undefined:
-                raise _NotClean
+                raise NotClean
             answer[name] = coerced
 
 
 def _leaf(coerce: Callable[[Any], Any], value: Any, non_null: bool) -> Any:
     if value is None:
         if non_null:
-            raise _NotClean
+            raise NotClean
         return None
     coerced = coerce(value)
     if coerced is None or coerced is Undefined:
-        raise _NotClean
+        raise NotClean
     return coerced
 
 
 def _checked_none(value: Any, non_null: bool) -> bool:
     if value is None:
         if non_null:
-            raise _NotClean
+            raise NotClean
         return True
     return False
 
 
 def _listed(value: Any) -> list[Any] | tuple[Any, ...]:
     if not isinstance(value, (list, tuple)):
-        raise _NotClean  # other iterables (and errors for non-iterables) are graphql-core's
+        raise NotClean  # other iterables (and errors for non-iterables) are graphql-core's
     return value

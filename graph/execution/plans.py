@@ -214,6 +214,8 @@ class SelectionPlan:
     batchable: bool
     # The same for every selection below it too (worked out on first use: None until then).
     batchable_below: bool | None = None
+    # Starts the answers of a level of objects (answers.py; made on first use).
+    build_answers: Callable[[list[Any]], list[dict[str, Any]]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
