@@ -46,6 +46,7 @@ class Item:
     rank: int
     colour: Colour | None
     note: str | None
+    code: str  # a plain non-null field, null in a broken item (a data bug graphql-core reports)
     broken: strawberry.Private[bool] = False
 
     @strawberry.field
@@ -110,6 +111,7 @@ def make_item(rank: int, *, broken: bool = False) -> Item:
         rank=rank,
         colour=Colour.DEEP_BLUE if rank % 2 else None,
         note=None if rank % 3 else f"note {rank}",
+        code=None if broken else f"c{rank}",  # type: ignore[arg-type]
         broken=broken,
     )
 
@@ -178,6 +180,7 @@ CASES = {
     "an error in a non-null field nulls its parent": "{ items(count: 4, broken: 1) { rank strict } }",
     "an error deeper down": "{ items(count: 3, broken: 2) { rank children { rank strict } } }",
     "null in a non-null field": "{ items(count: 2) { rank nullInNonNull } }",
+    "null in a plain non-null field": "{ items(count: 3, broken: 1) { rank code } item(rank: 1) { code } }",
     "resolvers reading their path": "{ items(count: 3) { where children { rank where } } }",
     "per-object paths through lists and nulls": """{ items(count: 4) { located(prefix: "i")
         children { located children { rank located(prefix: "c") } } } item(rank: 2) { located } }""",
