@@ -17,6 +17,7 @@ import asyncio
 import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
+from itertools import groupby
 from operator import attrgetter
 from typing import Any, TypeVar, cast
 
@@ -214,11 +215,11 @@ class GroupedRowsLoader(StatementLoader[uuid.UUID, list[V]]):
 
 
 def group_by(rows: Iterable[Any], key: str, keys: Sequence[Any]) -> list[list[Any]]:
-    """Rows grouped under each requested key, in key order ([] for a key with none)."""
+    """Rows grouped under each requested key, in key order ([] for a key with none). Rows keep their order within
+    a group. Most statements order by the key first, so a group is one run of rows, taken whole."""
     grouped: dict[Any, list[Any]] = defaultdict(list)
-    key_of = attrgetter(key)
-    for row in rows:
-        grouped[key_of(row)].append(row)
+    for group_key, run in groupby(rows, attrgetter(key)):
+        grouped[group_key].extend(run)
     return [grouped.get(k, []) for k in keys]
 
 
