@@ -4,12 +4,14 @@ The dataloaders run the same dozen statements for every request, each once per b
 SQLAlchemy's Core execution every batch paid for the compiled-cache lookup, the greenlet bridge to the sync
 engine, bind processing, a `Row` per row and Python-level result processing: on a nested guidelines page of 12
 statements, more CPU than asyncpg's own decoding of the rows. Here the statement is compiled once per process,
-and each batch is one `fetch` on the pooled connection's asyncpg driver, whose records become named tuples.
+and each batch is one `fetch` on a pooled connection's asyncpg driver, whose records become named tuples.
 
 What SQLAlchemy adds to the values is kept: the result processors (here the non-native enums: strings to enum
 members) are SQLAlchemy's own, chosen for the column types the server reports for the statement, as SQLAlchemy
-chooses them. Its cursor events still fire, so statement counting, tracing and logging hooks see these
-statements like any other. Reads only: nothing here begins, commits or rolls back.
+chooses them. When anyone listens to the engine's cursor events, the statement runs on a SQLAlchemy connection
+and the events fire, so statement counting, tracing and logging hooks see these statements like any other
+(listeners on the Connection class itself are not looked for). Reads only: nothing here begins, commits or rolls
+back.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import asyncpg
 from sqlalchemy import Connection, Enum, Select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.util import greenlet_spawn
 
 Processor = Callable[[Any], Any]
 
@@ -46,10 +49,23 @@ class DirectSelect:
 
     async def rows(self, engine: AsyncEngine, value: Any) -> list[Any]:
         """The statement's rows for `value`, as named tuples named after the result columns."""
-        async with engine.connect() as connection:
-            driver: asyncpg.Connection = (await connection.get_raw_connection()).driver_connection
-            compiled = self._compiled or await self._compile(connection.sync_connection.dialect, driver)
-            records = await _fetch(connection, driver, compiled.sql, (value,))
+        sync_engine = engine.sync_engine
+        if sync_engine.dispatch.before_cursor_execute or sync_engine.dispatch.after_cursor_execute:
+            # Someone listens to the engine's cursor events (statement counting, tracing): the statement runs on
+            # a SQLAlchemy connection, which the listeners are handed.
+            async with engine.connect() as connection:
+                driver = (await connection.get_raw_connection()).driver_connection
+                compiled = self._compiled or await self._compile(sync_engine.dialect, driver)
+                records = await _fetch_announced(connection, driver, compiled.sql, (value,))
+        else:
+            # A pooled connection, without a SQLAlchemy Connection around it (~45 us less per batch).
+            pooled = await greenlet_spawn(sync_engine.pool.connect)
+            try:
+                driver = pooled.driver_connection
+                compiled = self._compiled or await self._compile(sync_engine.dialect, driver)
+                records = await _fetch(driver, compiled.sql, (value,), pooled.invalidate)
+            finally:
+                await greenlet_spawn(pooled.close)
         make_row, processors = compiled.make_row, compiled.processors
         if not processors:
             return list(map(make_row, records))
@@ -102,13 +118,8 @@ class _EnumTable(dict[Any, Any]):
 
 
 async def _fetch(
-    connection: AsyncConnection, driver: asyncpg.Connection, sql: str, parameters: Sequence[Any]
+    driver: asyncpg.Connection, sql: str, parameters: Sequence[Any], invalidate: Callable[..., Any]
 ) -> list[asyncpg.Record]:
-    sync: Connection = connection.sync_connection
-    # The cursor events as SQLAlchemy's own execution sends them (listeners registered without retval=True are
-    # wrapped to hand the statement and parameters back unchanged), with no DB-API cursor or execution context.
-    for listener in sync.dispatch.before_cursor_execute:
-        sql, parameters = listener(sync, None, sql, parameters, None, False)
     try:
         records: list[asyncpg.Record] = await driver.fetch(sql, *parameters)
     except BaseException as error:
@@ -116,7 +127,20 @@ async def _fetch(
         # the connection usable. One that lost its server (a restart, a terminated backend) is dropped from the
         # pool now, rather than handed to another request to fail again.
         if driver.is_closed():
-            await connection.invalidate(error if isinstance(error, Exception) else None)
+            await greenlet_spawn(invalidate, error if isinstance(error, Exception) else None)
         raise
+    return records
+
+
+async def _fetch_announced(
+    connection: AsyncConnection, driver: asyncpg.Connection, sql: str, parameters: Sequence[Any]
+) -> list[asyncpg.Record]:
+    """`_fetch` with SQLAlchemy's cursor events around it, as its own execution sends them (listeners registered
+    without retval=True are wrapped to hand the statement and parameters back unchanged), with no DB-API cursor
+    or execution context."""
+    sync: Connection = connection.sync_connection
+    for listener in sync.dispatch.before_cursor_execute:
+        sql, parameters = listener(sync, None, sql, parameters, None, False)
+    records = await _fetch(driver, sql, parameters, sync.invalidate)
     sync.dispatch.after_cursor_execute(sync, None, sql, parameters, None, False)
     return records

@@ -97,7 +97,7 @@ async def test_a_statement_with_other_parameters_is_refused(app: Starlette) -> N
         await DirectSelect(statement, parameter="keys", row_name="Row").rows(engine, 1)
 
 
-async def test_a_server_error_is_raised_and_the_connection_serves_on(app: Starlette) -> None:
+async def test_a_server_error_is_raised_and_the_connection_serves_on(app: Starlette, path: str) -> None:
     engine = read_engine(app.state.resources.engine)
     divide = DirectSelect(
         select((literal_column("1") / bindparam("divisor", type_=Float)).label("share")),
@@ -133,7 +133,18 @@ async def sleeping_backends(engine: AsyncEngine) -> list[int]:
         return list(result.scalars())
 
 
-async def test_a_cancelled_read_stops_its_statement_and_its_connection_serves_on(app: Starlette) -> None:
+@pytest.fixture(params=["pooled connection", "announced to listeners"])
+def path(request: pytest.FixtureRequest, app: Starlette) -> Iterator[str]:
+    """Both ways a direct select runs: straight on a pooled connection, or (when someone listens to the engine's
+    cursor events) on a SQLAlchemy connection that announces it."""
+    if request.param == "pooled connection":
+        yield request.param
+        return
+    with count_statements(app):
+        yield request.param
+
+
+async def test_a_cancelled_read_stops_its_statement_and_its_connection_serves_on(app: Starlette, path: str) -> None:
     """A read cancelled mid-statement (its client went away): the server stops the statement, and the connection
     goes back to the pool fit for the next request."""
     engine = read_engine(app.state.resources.engine)
@@ -155,7 +166,7 @@ async def test_a_cancelled_read_stops_its_statement_and_its_connection_serves_on
         assert row.slept is None
 
 
-async def test_a_connection_whose_server_went_away_is_dropped_not_reused(app: Starlette) -> None:
+async def test_a_connection_whose_server_went_away_is_dropped_not_reused(app: Starlette, path: str) -> None:
     engine = read_engine(app.state.resources.engine)
     pool = engine.sync_engine.pool
     reading = asyncio.create_task(sleeping().rows(engine, 30.0))
