@@ -4,9 +4,11 @@ graphql-core completes a list depth first, object by object: each object's field
 `GraphQLResolveInfo`, a trip through `complete_value`'s type dispatch, and each awaiting field an asyncio Task.
 For the nested guidelines page (about 1,650 objects and 8,500 fields, 1,450 of them waiting on dataloaders) that
 machinery cost several times the work itself. Here an object, or a list of objects, is completed breadth first:
-for all the objects of one selection at once, plain fields are read and coerced directly (plans.py), resolvers are
-called for every object and their awaitables run side by side without Tasks (concurrently.py), and the children of
-all those objects form the next level.
+for all the objects of one selection at once, plain fields are read and coerced by a function written for the
+selection (plans.py, answers.py); a resolver is called for every object with one Info the level shares, or once
+for the whole level when it has a level form (levels.py); their awaitables run side by side without Tasks
+(concurrently.py); and the children of all those objects form the next level. Paths are made only where an Info
+needs them (`LevelPaths`).
 
 Only clean answers come from this path. The first time anything goes wrong in it (a resolver raises, a null in a
 non-null field, a value a scalar refuses), that value is completed again by graphql-core itself, and so is the
