@@ -59,13 +59,9 @@ class ShotTypes:
     count: int = strawberry.field(description="Total matching the filters, not the page size.")
 
 
-async def shot_types_by_id(info: Info, ids: Sequence[uuid.UUID]) -> list[ShotType]:
-    """The shot types behind `ids` that the caller can see, in that order (gone or hidden ones left out)."""
-    return (await shot_type_lists(info, [ids]))[0]
-
-
 async def shot_type_lists(info: Info, id_lists: Sequence[Sequence[uuid.UUID]]) -> list[list[ShotType]]:
-    """`shot_types_by_id` for each list of ids, all loaded together."""
+    """For each list of ids, the shot types behind them that the caller can see, in that order (gone or hidden
+    ones left out); all loaded together."""
     loader = info.context.loaders.get(ShotTypeByIdLoader)
     rows = iter(await loader.load_many([shot_type_id for ids in id_lists for shot_type_id in ids]))
     caller = info.context.require_caller()
