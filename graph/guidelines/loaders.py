@@ -36,6 +36,8 @@ class LinkedRowsLoader(GroupedRowsLoader[TargetT]):
     target_column: ClassVar[str]
     # label -> the target's media id column: the storage key comes along (graph/media/keys.py).
     media_keys: ClassVar[dict[str, str]] = {}
+    # The target's columns its GraphQL type does not have.
+    left_out: ClassVar[tuple[str, ...]] = ()
     group_key = "link_key"
 
     @classmethod
@@ -43,7 +45,7 @@ class LinkedRowsLoader(GroupedRowsLoader[TargetT]):
         key = getattr(cls.link, cls.key_column)
         return (
             join_media_keys(
-                select(key.label("link_key"), *columns(cls.target))
+                select(key.label("link_key"), *(c for c in columns(cls.target) if c.key not in cls.left_out))
                 .select_from(cls.link)
                 .join(cls.target, cls.target.id == getattr(cls.link, cls.target_column)),
                 {label: getattr(cls.target, column) for label, column in cls.media_keys.items()},
@@ -86,6 +88,8 @@ class SubjectsByGuidelineIdLoader(LinkedRowsLoader[Subject]):
     key_column = "guideline_id"
     target = Subject
     target_column = "subject_id"
+    # The LoRA file's details are shown to superusers only, through the admin queries, never through guidelines.
+    left_out = ("lora_info", "local_model_path", "lora_upload_key")
     media_keys = {"cover_key": "cover_image_media_id", "portrait_key": "portrait_image_media_id"}
 
 
@@ -108,8 +112,10 @@ class ShotTypeRulesByGuidelineIdLoader(GroupedRowsLoader[GuidelineShotTypeRule])
 
     @classmethod
     def statement(cls) -> Select[Any]:
+        rule = GuidelineShotTypeRule
+        # What a rule group shows, and no more: its timestamps are never shown, and cost a datetime each to decode.
         return (
-            select(*columns(GuidelineShotTypeRule))
-            .where(in_batch(GuidelineShotTypeRule.guideline_id))
-            .order_by(GuidelineShotTypeRule.position, GuidelineShotTypeRule.id)
+            select(rule.guideline_id, rule.id, rule.rule_kind, rule.rule_value)
+            .where(in_batch(rule.guideline_id))
+            .order_by(rule.position, rule.id)
         )
