@@ -123,7 +123,9 @@ class Seed:
 
     def full_set_design(self) -> uuid.UUID:
         subjects = [self.subject([]) for _ in range(2)]
-        return self.set_design(subjects, [self.shot_type(), self.shot_type()])
+        design_id = self.set_design(subjects, [self.shot_type(), self.shot_type()])
+        self.rows[SetDesign][-1]["background_preset_id"] = self.background_preset()
+        return design_id
 
     def background_preset(self) -> uuid.UUID:
         preset_id = self.add(BackgroundPreset, name=f"background-{uuid.uuid4().hex[:6]}")

@@ -23,6 +23,7 @@ from db.models import (
 )
 from graph.loaders import GroupedRowsLoader, StatementLoader, columns, group_by, in_batch
 from graph.media.keys import join_media_keys
+from graph.subjects.loaders import ADMIN_ONLY_COLUMNS
 
 TargetT = TypeVar("TargetT")
 
@@ -88,8 +89,7 @@ class SubjectsByGuidelineIdLoader(LinkedRowsLoader[Subject]):
     key_column = "guideline_id"
     target = Subject
     target_column = "subject_id"
-    # The LoRA file's details are shown to superusers only, through the admin queries, never through guidelines.
-    left_out = ("lora_info", "local_model_path", "lora_upload_key")
+    left_out = ADMIN_ONLY_COLUMNS
     media_keys = {"cover_key": "cover_image_media_id", "portrait_key": "portrait_image_media_id"}
 
 

@@ -28,9 +28,9 @@ from graph.guidelines.loaders import (
     ShotTypeRulesByGuidelineIdLoader,
     SubjectsByGuidelineIdLoader,
 )
-from graph.loaders import load_each
 from graph.pose_presets.types import PosePreset
 from graph.presenting import present
+from graph.relations import visible_one
 from graph.resolution_presets.loaders import ResolutionPresetByIdLoader
 from graph.resolution_presets.types import ResolutionPreset
 from graph.set_designs.loaders import SetDesignByIdLoader
@@ -47,10 +47,9 @@ def _readable(info: Info, rows: Sequence[Any], of: Callable[[Any], OutT]) -> lis
     return [of(row) for row in rows if can_read(caller, row)]
 
 
-def _readable_one(info: Info, row: Any | None, of: Callable[[Any], OutT]) -> OutT | None:
-    if row is None or not can_read(info.context.require_caller(), row):
-        return None
-    return of(row)
+_SET_DESIGN = visible_one(SetDesignByIdLoader, "set_design_id", SetDesign.of)
+_BACKGROUND_PRESET = visible_one(BackgroundPresetByIdLoader, "background_preset_id", BackgroundPreset.of)
+_RESOLUTION_PRESET = visible_one(ResolutionPresetByIdLoader, "resolution_preset_id", ResolutionPreset.of)
 
 
 @strawberry.type(description="One (ruleKind, ruleValue) group and the shot types it selects, in order.")
@@ -105,23 +104,19 @@ class ShootingGuidelines:
         return (await _linked(info, PosePresetsByGuidelineIdLoader, [self], PosePreset.of))[0]
 
     @strawberry.field(description="The set design; null when there is none or you may not see it.")
-    @answers_levels(lambda guidelines, info: _set_designs(info, guidelines))
+    @answers_levels(_SET_DESIGN)
     async def set_design(self, info: Info) -> SetDesign | None:
-        return (await _set_designs(info, [self]))[0]
+        return (await _SET_DESIGN([self], info))[0]  # type: ignore[no-any-return]
 
     @strawberry.field(description="The background preset; null when there is none or you may not see it.")
+    @answers_levels(_BACKGROUND_PRESET)
     async def background_preset(self, info: Info) -> BackgroundPreset | None:
-        if self.background_preset_id is None:
-            return None
-        row = await info.context.loaders.get(BackgroundPresetByIdLoader).load(self.background_preset_id)
-        return _readable_one(info, row, BackgroundPreset.of)
+        return (await _BACKGROUND_PRESET([self], info))[0]  # type: ignore[no-any-return]
 
     @strawberry.field(description="The resolution preset; null when there is none or you may not see it.")
+    @answers_levels(_RESOLUTION_PRESET)
     async def resolution_preset(self, info: Info) -> ResolutionPreset | None:
-        if self.resolution_preset_id is None:
-            return None
-        row = await info.context.loaders.get(ResolutionPresetByIdLoader).load(self.resolution_preset_id)
-        return _readable_one(info, row, ResolutionPreset.of)
+        return (await _RESOLUTION_PRESET([self], info))[0]  # type: ignore[no-any-return]
 
     @strawberry.field(description="The shot-type rule groups, in the order given.")
     @answers_levels(lambda guidelines, info: _rule_groups(info, guidelines))
@@ -157,12 +152,6 @@ async def _linked(
 ) -> list[list[OutT]]:
     row_lists = await info.context.loaders.get(loader_class).load_many([guideline.id for guideline in guidelines])
     return [_readable(info, rows, of) for rows in row_lists]
-
-
-async def _set_designs(info: Info, guidelines: Sequence[ShootingGuidelines]) -> list[SetDesign | None]:
-    loader = info.context.loaders.get(SetDesignByIdLoader)
-    rows = await load_each(loader, [guideline.set_design_id for guideline in guidelines])
-    return [_readable_one(info, row, SetDesign.of) for row in rows]
 
 
 async def _rule_groups(info: Info, guidelines: Sequence[ShootingGuidelines]) -> list[list[GuidelinesShotTypeRuleGroup]]:

@@ -11,9 +11,11 @@ from graph.execution.levels import answers_levels
 from graph.media.keys import UNKNOWN, load_media, media_url, media_urls
 from graph.media.types import MediaResource
 from graph.presenting import present
+from graph.relations import visible_one
 from graph.shot_types.loaders import ShotTypeByIdLoader
 from graph.shot_types.types import ShotType
-from services.visibility import can_read
+
+_SHOT_TYPE = visible_one(ShotTypeByIdLoader, "shot_type_id", ShotType.of)
 
 
 @strawberry.type(description="A pose for one shot type: its prompt and an example image.")
@@ -31,11 +33,9 @@ class PosePreset:
     pose_image_key: strawberry.Private[str | None] = UNKNOWN
 
     @strawberry.field(description="The shot type; null once it is deleted or no longer visible to you.")
+    @answers_levels(_SHOT_TYPE)
     async def shot_type(self, info: Info) -> ShotType | None:
-        row = await info.context.loaders.get(ShotTypeByIdLoader).load(self.shot_type_id)
-        if row is None or not can_read(info.context.require_caller(), row):
-            return None
-        return ShotType.of(row)
+        return (await _SHOT_TYPE([self], info))[0]  # type: ignore[no-any-return]
 
     @strawberry.field(description="The stored pose image.")
     async def pose_image_media(self, info: Info) -> MediaResource | None:

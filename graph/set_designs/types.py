@@ -11,19 +11,30 @@ from db.models import SetBaseImage as SetBaseImageRow
 from db.models import SetDesign as SetDesignRow
 from db.models import SetReferenceImage as SetReferenceImageRow
 from db.models import SetSubjectPortrait as SetSubjectPortraitRow
+from graph.background_presets.loaders import BackgroundPresetByIdLoader
+from graph.background_presets.types import BackgroundPreset
 from graph.context import Info
 from graph.execution.levels import answers_levels
 from graph.loaders import GroupedRowsLoader
 from graph.media.keys import UNKNOWN, load_media, media_url, media_urls
 from graph.media.types import MediaResource
 from graph.presenting import present
+from graph.relations import visible_one
 from graph.set_designs.loaders import (
     SetBaseImagesBySetDesignIdLoader,
     SetReferenceImagesBySetDesignIdLoader,
     SetSubjectPortraitsBySetDesignIdLoader,
 )
+from graph.shot_types.loaders import ShotTypeByIdLoader
+from graph.shot_types.types import ShotType
+from graph.subjects.loaders import SubjectByIdLoader
+from graph.subjects.types import Subject
 
 OutT = TypeVar("OutT")
+
+
+_SUBJECT = visible_one(SubjectByIdLoader, "subject_id", Subject.of)
+_SHOT_TYPE = visible_one(ShotTypeByIdLoader, "shot_type_id", ShotType.of)
 
 
 @strawberry.type(description="A base image of one subject for one shot type in a set.")
@@ -45,6 +56,16 @@ class SetBaseImage:
     @answers_levels(media_urls("image_key", "image_media_id"))
     def image_url(self, info: Info) -> str | None:
         return media_url(info, self.image_key, self.image_media_id)  # type: ignore[return-value] # may be awaitable
+
+    @strawberry.field(description="The subject; null once it is deleted or when you may not see it.")
+    @answers_levels(_SUBJECT)
+    async def subject(self, info: Info) -> Subject | None:
+        return (await _SUBJECT([self], info))[0]  # type: ignore[no-any-return]
+
+    @strawberry.field(description="The shot type; null once it is deleted or when you may not see it.")
+    @answers_levels(_SHOT_TYPE)
+    async def shot_type(self, info: Info) -> ShotType | None:
+        return (await _SHOT_TYPE([self], info))[0]  # type: ignore[no-any-return]
 
     @classmethod
     def of(cls, row: SetBaseImageRow) -> SetBaseImage:
@@ -70,6 +91,11 @@ class SetReferenceImage:
     def image_url(self, info: Info) -> str | None:
         return media_url(info, self.image_key, self.image_media_id)  # type: ignore[return-value] # may be awaitable
 
+    @strawberry.field(description="The shot type; null once it is deleted or when you may not see it.")
+    @answers_levels(_SHOT_TYPE)
+    async def shot_type(self, info: Info) -> ShotType | None:
+        return (await _SHOT_TYPE([self], info))[0]  # type: ignore[no-any-return]
+
     @classmethod
     def of(cls, row: SetReferenceImageRow) -> SetReferenceImage:
         return present(cls, row)
@@ -93,6 +119,11 @@ class SubjectPortrait:
     def image_url(self, info: Info) -> str | None:
         return media_url(info, self.image_key, self.image_media_id)  # type: ignore[return-value] # may be awaitable
 
+    @strawberry.field(description="The subject; null once it is deleted or when you may not see it.")
+    @answers_levels(_SUBJECT)
+    async def subject(self, info: Info) -> Subject | None:
+        return (await _SUBJECT([self], info))[0]  # type: ignore[no-any-return]
+
     @classmethod
     def of(cls, row: SetSubjectPortraitRow) -> SubjectPortrait:
         return present(cls, row)
@@ -111,6 +142,7 @@ def _per_design(
 
 
 _BASE_IMAGES = _per_design(SetBaseImagesBySetDesignIdLoader, SetBaseImage.of)
+_BACKGROUND_PRESET = visible_one(BackgroundPresetByIdLoader, "background_preset_id", BackgroundPreset.of)
 _REFERENCE_IMAGES = _per_design(SetReferenceImagesBySetDesignIdLoader, SetReferenceImage.of)
 _SUBJECT_PORTRAITS = _per_design(SetSubjectPortraitsBySetDesignIdLoader, SubjectPortrait.of)
 
@@ -126,6 +158,11 @@ class SetDesign:
     created_at: datetime
     updated_at: datetime
     deleted_at: datetime | None
+
+    @strawberry.field(description="The background preset; null when there is none or you may not see it.")
+    @answers_levels(_BACKGROUND_PRESET)
+    async def background_preset(self, info: Info) -> BackgroundPreset | None:
+        return (await _BACKGROUND_PRESET([self], info))[0]  # type: ignore[no-any-return]
 
     @strawberry.field(description="Base images, in the order they were given.")
     @answers_levels(_BASE_IMAGES)

@@ -8,9 +8,34 @@ from typing import Any
 
 from sqlalchemy import Select, select
 
-from db.models import ShotType, SubjectBaseImage, SubjectDataImage, SubjectMeasurements, SubjectPortfolioImage
-from graph.loaders import GroupedRowsLoader, StatementLoader, columns, in_batch
+from db.models import (
+    ShotType,
+    Subject,
+    SubjectBaseImage,
+    SubjectDataImage,
+    SubjectMeasurements,
+    SubjectPortfolioImage,
+)
+from graph.loaders import GroupedRowsLoader, RowByIdLoader, StatementLoader, columns, in_batch
 from graph.media.keys import join_media_keys
+
+# A subject's columns only superusers see (the admin queries load them themselves): left out of the loaders that
+# answer the Subject type.
+ADMIN_ONLY_COLUMNS = ("lora_info", "local_model_path", "lora_upload_key")
+
+
+class SubjectByIdLoader(RowByIdLoader[Subject]):
+    """Subjects by id, with their cover and portrait storage keys (graph/media/keys.py)."""
+
+    model = Subject
+
+    @classmethod
+    def statement(cls) -> Select[Any]:
+        shown = [column for column in columns(Subject) if column.key not in ADMIN_ONLY_COLUMNS]
+        return join_media_keys(
+            select(*shown),
+            {"cover_key": Subject.cover_image_media_id, "portrait_key": Subject.portrait_image_media_id},
+        ).where(in_batch(Subject.id))
 
 
 class SubjectBaseImagesBySubjectIdLoader(GroupedRowsLoader[SubjectBaseImage]):

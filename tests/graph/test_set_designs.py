@@ -12,6 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 
+from db.base import utcnow
 from db.models import BackgroundPreset, Subject
 from db.models.enums import OrganizationRole, SubjectAgeClass
 from tests.conftest import Account, Accounts, GraphQLClient, error_code
@@ -482,3 +483,50 @@ async def test_nested_lists_load_in_one_statement_each(
         assert len([s for s in seen if f"FROM {table}" in s]) == 1, table
     # Images: at most one batch per nested list (each list arrives on its own), never one per design or item.
     assert len([s for s in seen if "FROM media_resources" in s]) <= 3
+
+
+LINKED = """query($id: UUID!) { setDesign(id: $id) { backgroundPreset { id name }
+  baseImages { subject { id name } shotType { id name } } referenceImages { shotType { id } }
+  subjectPortraits { subject { id } } } }"""
+
+
+async def test_linked_objects_appear_while_visible_and_come_back_when_restored(
+    gql: GraphQLClient, accounts: Accounts, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    owner = await accounts.user()
+    subject, shot = await make_subject(session_factory, owner), await make_shot_type(gql, owner)
+    preset = await make_background_preset(session_factory, owner)
+    design = await create(
+        gql,
+        owner,
+        backgroundPresetId=preset,
+        baseImages=[{"subjectId": subject, "shotTypeId": shot, "image": image(21)}],
+        referenceImages=[{"shotTypeId": shot, "image": image(22)}],
+        subjectPortraits=[{"subjectId": subject, "image": image(23)}],
+    )
+
+    async def linked() -> dict[str, Any]:
+        answer: dict[str, Any] = (await gql.data(LINKED, {"id": design["id"]}, as_=owner))["setDesign"]
+        return answer
+
+    shown = await linked()
+    assert shown["backgroundPreset"]["id"] == preset
+    assert shown["baseImages"][0]["subject"]["id"] == subject and shown["baseImages"][0]["shotType"]["id"] == shot
+    assert shown["referenceImages"][0]["shotType"]["id"] == shot
+    assert shown["subjectPortraits"][0]["subject"]["id"] == subject
+
+    async def set_deleted(model: Any, row_id: str, deleted: bool) -> None:
+        async with session_factory() as session, session.begin():
+            row = await session.get(model, uuid.UUID(row_id))
+            row.deleted_at = utcnow() if deleted else None
+
+    await set_deleted(Subject, subject, True)
+    await set_deleted(BackgroundPreset, preset, True)
+    hidden = await linked()
+    assert hidden["backgroundPreset"] is None
+    assert hidden["baseImages"][0]["subject"] is None and hidden["subjectPortraits"][0]["subject"] is None
+    assert hidden["baseImages"][0]["shotType"]["id"] == shot  # the image and its other links stay
+
+    await set_deleted(Subject, subject, False)
+    await set_deleted(BackgroundPreset, preset, False)
+    assert await linked() == shown

@@ -208,6 +208,22 @@ LIST_CASES = [
             len(row["baseImages"]) == 2 and len(row["referenceImages"]) == 1 and len(row["subjectPortraits"]) == 1
         ),
     ),
+    # Level 1: background preset, base images, reference images, portraits; level 2: the subjects of base images
+    # and portraits (one batch), the shot types of base and reference images (one batch), the preset's framings.
+    ListCase(
+        "setDesigns",
+        lambda seed: seed.full_set_design,
+        """id backgroundPreset { name framings { id } } baseImages { subject { name } shotType { name } }
+        referenceImages { shotType { name } } subjectPortraits { subject { name coverImageUrl } }""",
+        loaders=4 + 3,
+        check=lambda row: (
+            row["backgroundPreset"]["name"].startswith("background")
+            and len(row["backgroundPreset"]["framings"]) == 2
+            and all(image["subject"]["name"] and image["shotType"]["name"] for image in row["baseImages"])
+            and row["referenceImages"][0]["shotType"] is not None
+            and row["subjectPortraits"][0]["subject"]["coverImageUrl"].startswith("/media/")
+        ),
+    ),
 ]
 
 
