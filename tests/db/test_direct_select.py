@@ -27,14 +27,20 @@ from tests.statements import count_statements
 
 def concrete_loaders(base: type[Any] = StatementLoader) -> Iterator[type[StatementLoader[Any, Any]]]:
     for subclass in base.__subclasses__():
-        if not getattr(subclass, "__abstractmethods__", None) and "statement" in dir(subclass):
-            try:
-                subclass.statement()
-            except AttributeError:  # a generic base still missing its model or link (RowByIdLoader, ...)
-                pass
-            else:
-                yield subclass
+        if builds_a_statement(subclass):
+            yield subclass
         yield from concrete_loaders(subclass)
+
+
+def builds_a_statement(loader_class: type[Any]) -> bool:
+    """False for the generic bases (RowByIdLoader, LinkedRowsLoader, ...), which lack their model or link."""
+    if getattr(loader_class, "__abstractmethods__", None):
+        return False
+    try:
+        loader_class.statement()
+    except AttributeError:
+        return False
+    return True
 
 
 def ids_in(seed: Seed) -> list[uuid.UUID]:
