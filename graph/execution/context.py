@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import inspect
-from bisect import bisect_right
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator, Sequence
 from functools import partial
 from operator import is_not
@@ -35,6 +34,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from graph.execution.answers import NotClean, answer_builder
 from graph.execution.concurrently import Failed, settle_all
+from graph.execution.paths import LevelPaths
 from graph.execution.plans import FieldPlan, FieldType, SelectionPlan, Shape, field_type_of, plan_selection
 
 new_tuple = tuple.__new__
@@ -198,8 +198,7 @@ class BreadthFirstExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 if not _checked_none(value, non_null):
                     slots.append(index)
                     objects.append(value)
-            object_paths = LevelPaths(len(objects), lambda index: paths.at(slots[index]))
-            answers = await self._objects(object_type, details, objects, object_paths)
+            answers = await self._objects(object_type, details, objects, paths.subset(slots))
             for index, answer in zip(slots, answers, strict=True):
                 completed[index] = answer
             return completed
@@ -216,12 +215,7 @@ class BreadthFirstExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 raise NotClean  # null items are rare enough to leave to graphql-core
             objects.extend(items)
             lengths.append(len(items))
-
-        def item_path(index: int) -> Path:
-            owner = bisect_right(starts, index) - 1  # the last list starting at or before the item
-            return new_tuple(Path, (paths.at(owner), index - starts[owner], None))
-
-        answers = await self._objects(object_type, details, objects, LevelPaths(len(objects), item_path))
+        answers = await self._objects(object_type, details, objects, paths.items(starts, len(objects)))
         start = 0
         for index, length in enumerate(lengths):
             if length is not None:
@@ -348,34 +342,6 @@ def _answers_for(count: int, answers: Sequence[Any]) -> list[Any]:
 
 
 _is_not_none = partial(is_not, None)
-
-
-class LevelPaths:
-    """The paths of a level's objects, each made when asked for. Resolvers called directly share one Info per
-    level (plans.DirectResolver), which needs only the first object's path, and graphql-core reports errors with
-    paths of its own (a failing level is answered again by it): a path for every object and field, made up
-    front, was most of what remained of a level's own cost."""
-
-    __slots__ = ("_at", "_length")
-
-    def __init__(self, length: int, at: Callable[[int], Path]) -> None:
-        self._length = length
-        self._at = at
-
-    def __len__(self) -> int:
-        return self._length
-
-    def at(self, index: int) -> Path:
-        return self._at(index)
-
-    def all(self) -> list[Path]:
-        return [self._at(index) for index in range(self._length)]
-
-    def child(self, key: str, type_name: str) -> LevelPaths:
-        """Each object's path extended by `key` (a field of `type_name`)."""
-        at = self._at
-        # tuple.__new__: Path is a NamedTuple, whose generated __new__ costs a Python call per path.
-        return LevelPaths(self._length, lambda index: new_tuple(Path, (at(index), key, type_name)))
 
 
 def _close(awaitables: Iterable[Any]) -> None:

@@ -37,6 +37,11 @@ class Tag:
     label: str
     colour: Colour
 
+    @strawberry.field
+    def located(self, info: strawberry.Info, prefix: str = "at") -> str:
+        info.context["infos"].append(info)
+        return prefix + ":" + "/".join(map(str, info.path.as_list()))
+
 
 @strawberry.type
 class Item:
@@ -183,7 +188,8 @@ CASES = {
     "null in a plain non-null field": "{ items(count: 3, broken: 1) { rank code } item(rank: 1) { code } }",
     "resolvers reading their path": "{ items(count: 3) { where children { rank where } } }",
     "per-object paths through lists and nulls": """{ items(count: 4) { located(prefix: "i")
-        children { located children { rank located(prefix: "c") } } } item(rank: 2) { located } }""",
+        tags { located(prefix: "t") } children { located children { rank located(prefix: "c") } } }
+        item(rank: 2) { located } }""",
 }
 
 
@@ -224,9 +230,9 @@ async def test_the_objects_of_a_level_share_one_info_that_has_no_single_path() -
 async def test_per_object_paths_are_made_on_the_breadth_first_path_itself() -> None:
     breadth_first, graphql_core, counter = await both(CASES["per-object paths through lists and nulls"])
     assert breadth_first == graphql_core and not breadth_first["errors"]
-    # 4 items, their 8 children and 16 grandchildren, and the single item: each resolved once, so no level was
-    # answered again by graphql-core.
-    assert len(counter.infos) == 4 + 8 + 16 + 1
+    # 4 items, their 3 tags (lists of 0, 1, 2 and 0), 8 children and 16 grandchildren, and the single item: each
+    # resolved once, so no level was answered again by graphql-core.
+    assert len(counter.infos) == 4 + 3 + 8 + 16 + 1
 
 
 async def test_a_failing_level_is_answered_again_by_graphql_core() -> None:
