@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
-
-from sqlalchemy import event
-from starlette.applications import Starlette
 
 from tests.conftest import Account, GraphQLClient
 from tests.images import image_uri
@@ -87,19 +82,3 @@ async def add_base_image(
 ) -> dict[str, Any]:
     variables = {"id": subject_id, "input": {"imageUrl": url, "shotTypeId": shot_type_id}}
     return (await gql.data(ADD_BASE_IMAGE, variables, as_=account))["addSubjectBaseImage"]
-
-
-@contextmanager
-def statements(app: Starlette) -> Iterator[list[str]]:
-    """Every SQL statement the application runs inside the block."""
-    seen: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        seen.append(statement)
-
-    engine = app.state.resources.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)

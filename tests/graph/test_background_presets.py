@@ -3,18 +3,16 @@ framings and their images loaded in batches."""
 
 from __future__ import annotations
 
-import contextlib
 import uuid
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.applications import Starlette
 
 from db.models.enums import OrganizationRole
 from tests.conftest import Account, Accounts, GraphQLClient, error_code
 from tests.images import image_uri
+from tests.statements import count_statements
 
 FRAMING_FIELDS = "id framing imageUrl imageMedia { id width height } createdAt updatedAt"
 FIELDS = f"""id name ownerId organizationId strategy coverImageUrl createdAt updatedAt deletedAt
@@ -52,22 +50,6 @@ async def create(gql: GraphQLClient, account: Account, org: str | None = None, *
 async def organization(gql: GraphQLClient, owner: Account) -> str:
     made = await gql.data('mutation { createOrganization(name: "Studio") { organizationId } }', as_=owner)
     return str(made["createOrganization"]["organizationId"])
-
-
-@contextlib.contextmanager
-def recorded_statements(session_factory: async_sessionmaker[AsyncSession]) -> Iterator[list[str]]:
-    """Every SQL statement the application's engine runs inside the block."""
-    engine = session_factory.kw["bind"].sync_engine
-    statements: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 async def test_spec_example_creates_a_preset(gql: GraphQLClient, accounts: Accounts) -> None:
@@ -321,16 +303,16 @@ async def test_delete_and_restore(gql: GraphQLClient, accounts: Accounts) -> Non
     assert error_code(await gql.error(RESTORE, {"id": str(uuid.uuid4())}, as_=admin)) == "NOT_FOUND"
 
 
-async def test_framings_and_images_load_in_batches(
-    gql: GraphQLClient, accounts: Accounts, session_factory: async_sessionmaker[AsyncSession]
-) -> None:
+async def test_framings_and_images_load_in_batches(gql: GraphQLClient, accounts: Accounts, app: Starlette) -> None:
     owner = await accounts.user()
     await create(gql, owner, framings=[framing("FULL_BODY", width=5, height=5), framing(width=6, height=6)])
-    with recorded_statements(session_factory) as few:
+    with count_statements(app) as few_log:
+        few = few_log.statements
         one = (await gql.data(LIST_NESTED, as_=owner))["backgroundPresets"]
     for index in range(4):
         await create(gql, owner, framings=[framing(width=7 + index, height=7), framing("DETAIL", width=20, height=9)])
-    with recorded_statements(session_factory) as many:
+    with count_statements(app) as many_log:
+        many = many_log.statements
         five = (await gql.data(LIST_NESTED, as_=owner))["backgroundPresets"]
     assert (one["count"], five["count"]) == (1, 5)
     assert sum(len(p["framings"]) for p in five["data"]) == 10

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event
 from starlette.applications import Starlette
 
 from db.models.enums import OrganizationRole
 from tests.conftest import Account, Accounts, GraphQLClient, error_code
 from tests.images import image_uri
+from tests.statements import count_statements
 
 FIELDS = """id name prompt shotTypeId ownerId organizationId createdAt updatedAt deletedAt
   shotType { id name } poseImageUrl poseImageMedia { id width height }"""
@@ -51,22 +49,6 @@ async def create(
 ) -> dict[str, Any]:
     body = {"name": unique("pose"), "shotTypeId": shot_type_id, **fields}
     return (await gql.data(CREATE, {"input": body, "org": org}, as_=account))["createPosePreset"]
-
-
-@contextmanager
-def statements(app: Starlette) -> Iterator[list[str]]:
-    """Every SQL statement the application runs inside the block."""
-    seen: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        seen.append(statement)
-
-    engine = app.state.resources.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 async def test_create_with_a_pose_image_and_read_it_back(gql: GraphQLClient, accounts: Accounts) -> None:
@@ -297,7 +279,8 @@ async def test_shot_types_and_images_load_in_one_statement_each(
     for index, shot in enumerate(shots):
         await create(gql, owner, shot["id"], poseImage={"url": image_uri(width=10 + index)})
     query = "query { posePresets { count data { shotType { id } poseImageMedia { width } poseImageUrl } } }"
-    with statements(app) as seen:
+    with count_statements(app) as seen_log:
+        seen = seen_log.statements
         listed = (await gql.data(query, as_=owner))["posePresets"]
     assert listed["count"] == 3
     assert sorted(p["shotType"]["id"] for p in listed["data"]) == sorted(s["id"] for s in shots)

@@ -4,11 +4,8 @@ limits, filters, visibility and the nested loaders."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 
@@ -17,6 +14,7 @@ from db.models import BackgroundPreset, Subject
 from db.models.enums import OrganizationRole, SubjectAgeClass
 from tests.conftest import Account, Accounts, GraphQLClient, error_code
 from tests.images import image_uri
+from tests.statements import count_statements
 
 NESTED = """baseImages { id subjectId shotTypeId variantIndex imageUrl imageMedia { width } createdAt updatedAt }
   referenceImages { id shotTypeId label imageUrl imageMedia { width } createdAt updatedAt }
@@ -76,22 +74,6 @@ async def make_background_preset(session_factory: async_sessionmaker[AsyncSessio
 async def create(gql: GraphQLClient, account: Account, org: str | None = None, **fields: Any) -> dict[str, Any]:
     body = {"name": unique("set"), **fields}
     return (await gql.data(CREATE, {"input": body, "org": org}, as_=account))["createSetDesign"]
-
-
-@contextmanager
-def statements(app: Starlette) -> Iterator[list[str]]:
-    """Every SQL statement the application runs inside the block."""
-    seen: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        seen.append(statement)
-
-    engine = app.state.resources.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def widths(items: list[dict[str, Any]]) -> list[int]:
@@ -473,7 +455,8 @@ async def test_nested_lists_load_in_one_statement_each(
             subjectPortraits=[{"subjectId": subject, "image": image(40 + index)}],
         )
     query = f"query {{ setDesigns {{ count data {{ {NESTED} }} }} }}"
-    with statements(app) as seen:
+    with count_statements(app) as seen_log:
+        seen = seen_log.statements
         listed = (await gql.data(query, as_=owner))["setDesigns"]
     assert listed["count"] == 3
     assert sorted(w for d in listed["data"] for w in widths(d["baseImages"])) == [20, 21, 22]

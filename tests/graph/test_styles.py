@@ -7,18 +7,16 @@ Both reuse the helpers defined here."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import uuid
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event
 from starlette.applications import Starlette
 
 from tests.conftest import Account, Accounts, GraphQLClient, error_code
 from tests.images import image_uri
 from tests.remote_images import HttpsServer
+from tests.statements import count_statements
 
 FIELDS = """id name slug description brand styleCategory localModelPath loraTrigger defaultLoraWeight
   promptKeywords public enabled archived demo tags loraStatus currentTrainingId trainingProgress trainingError
@@ -72,22 +70,6 @@ async def listed(gql: GraphQLClient, account: Account, **variables: Any) -> tupl
 async def organization(gql: GraphQLClient, owner: Account) -> str:
     made = await gql.data('mutation { createOrganization(name: "Studio") { organizationId } }', as_=owner)
     return str(made["createOrganization"]["organizationId"])
-
-
-@contextlib.contextmanager
-def statements(app: Starlette) -> Iterator[list[str]]:
-    """Every SQL statement the application runs inside the block."""
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
-
-    engine = app.state.resources.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 async def test_spec_example_bodies_work_unchanged(
@@ -387,7 +369,8 @@ async def test_cover_and_data_images_load_in_batches(gql: GraphQLClient, account
         )
     query = """query { styles { count data { coverImageUrl coverImageMedia { width }
       dataImageUrls dataImagesMedia { width } } } }"""
-    with statements(app) as seen:
+    with count_statements(app) as seen_log:
+        seen = seen_log.statements
         styles = (await gql.data(query, as_=owner))["styles"]
     assert styles["count"] == 3
     assert sorted(style["coverImageMedia"]["width"] for style in styles["data"]) == [40, 41, 42]

@@ -21,9 +21,9 @@ from tests.graph.subjects_common import (
     create,
     make_organization,
     make_shot_type,
-    statements,
     update,
 )
+from tests.statements import count_statements
 
 
 def ids(listed: dict[str, Any]) -> list[str]:
@@ -179,15 +179,15 @@ async def test_nested_fields_load_in_batches(gql: GraphQLClient, accounts: Accou
 
     query = f"query {{ subjects(limit: 100) {{ count data {{ {FIELDS} }} }} }}"
 
-    async def count_statements() -> int:
-        with statements(app) as seen:
+    async def statements_run() -> int:
+        with count_statements(app) as log:
             data = await gql.data(query, as_=owner)
         assert all(subject["baseImages"] and subject["measurements"] for subject in data["subjects"]["data"])
-        return len(seen)
+        return log.count
 
     await make(2)
-    with_two = await count_statements()
+    with_two = await statements_run()
     await make(3)
     # Five subjects cost what two did: one query per relation, not one per subject.
-    assert await count_statements() == with_two
+    assert await statements_run() == with_two
     assert with_two <= 10, with_two  # 2 to authenticate, count, page, 4 relations, media, shot types
