@@ -34,10 +34,8 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from graph.execution.answers import NotClean, answer_builder
 from graph.execution.concurrently import Failed, settle_all
-from graph.execution.paths import LevelPaths
+from graph.execution.paths import LevelPaths, new_tuple
 from graph.execution.plans import FieldPlan, FieldType, SelectionPlan, Shape, field_type_of, plan_selection
-
-new_tuple = tuple.__new__
 
 
 class BreadthFirstExecutionContext(StrawberryGraphQLCoreExecutionContext):
