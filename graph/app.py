@@ -26,12 +26,15 @@ from graph.http import access_token, healthz, readyz
 from graph.loaders import Loaders
 from graph.schema import build_schema
 from graph.uploads import UploadGuard
+from graph.websockets import TextFrameWebSocketAdapter
 from services.resources import Resources
 
 GRAPHQL_PATH = "/graphql"
 
 
 class GraphQLView(GraphQL[Context, None]):
+    websocket_adapter_class = TextFrameWebSocketAdapter
+
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
 

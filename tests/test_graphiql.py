@@ -35,6 +35,7 @@ from graph.graphiql import (
     graphiql_static_mount,
     render_graphiql_page,
 )
+from tests.websocket_frames import receive_message
 
 
 @strawberry.type
@@ -199,13 +200,13 @@ async def test_subscription_runs_over_the_websocket_graphiql_uses(base_url: str)
     async with connect(ws_url, subprotocols=[Subprotocol("graphql-transport-ws")], open_timeout=5) as socket:
         assert socket.subprotocol == "graphql-transport-ws"
         await socket.send(json.dumps({"type": "connection_init", "payload": {"Authorization": "Bearer x"}}))
-        assert json.loads(await socket.recv())["type"] == "connection_ack"
+        assert (await receive_message(socket, 5))["type"] == "connection_ack"
         await socket.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": "subscription { count }"}}))
-        counted = [json.loads(await asyncio.wait_for(socket.recv(), 5)) for _ in range(4)]
+        counted = [await receive_message(socket, 5) for _ in range(4)]
         await socket.send(
             json.dumps({"id": "2", "type": "subscribe", "payload": {"query": "subscription { authorization }"}})
         )
-        seen = json.loads(await asyncio.wait_for(socket.recv(), 5))
+        seen = await receive_message(socket, 5)
 
     assert [message["payload"]["data"]["count"] for message in counted[:3]] == [1, 2, 3]
     assert counted[3] == {"id": "1", "type": "complete"}

@@ -11,6 +11,7 @@ import websockets
 
 from core.security import create_access_token
 from tests.conftest import Accounts, GraphQLClient, error_code
+from tests.websocket_frames import receive_message
 
 LOGIN = """mutation($email: String!, $password: String!) {
   login(email: $email, password: $password) { accessToken tokenType } }"""
@@ -175,11 +176,11 @@ async def _ws_exchange(live_server: str, init_payload: dict[str, object] | None,
         await ws.send(json.dumps({"type": "connection_init", "payload": init_payload or {}}))
         messages: list[dict[str, object]] = []
         try:
-            ack = json.loads(await ws.recv())
+            ack = await receive_message(ws)
             messages.append(ack)
             await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}}))
             while True:
-                message = json.loads(await ws.recv())
+                message = await receive_message(ws)
                 messages.append(message)
                 if message["type"] in ("complete", "error"):
                     break

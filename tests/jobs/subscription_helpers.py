@@ -3,7 +3,6 @@ progress they follow (with what a subscriber must have seen of it)."""
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 import time
@@ -18,6 +17,7 @@ from websockets.typing import Subprotocol
 
 from tests.conftest import Account
 from tests.jobs.zip_helpers import DEFAULT_SHOT_TYPES, TASK_FIELDS, build_zip, unique_png
+from tests.websocket_frames import receive_message
 
 # Every wait in these tests is bounded: a subscription that hangs fails the test instead of stalling the run.
 STEP_TIMEOUT = 20.0
@@ -61,7 +61,7 @@ class Operation:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise TimeoutError(f"no message in {within}s; so far: {self.received}")
-            message = json.loads(await asyncio.wait_for(self.ws.recv(), remaining))
+            message = await receive_message(self.ws, remaining)
             if message["type"] == "ping":
                 await self.ws.send(json.dumps({"type": "pong"}))
                 continue
@@ -94,7 +94,7 @@ async def subscribed(
     ) as ws:
         payload = {"Authorization": f"Bearer {account.token}"} if account else {}
         await ws.send(json.dumps({"type": "connection_init", "payload": payload}))
-        ack = json.loads(await asyncio.wait_for(ws.recv(), STEP_TIMEOUT))
+        ack = await receive_message(ws, STEP_TIMEOUT)
         assert ack["type"] == "connection_ack", ack
         operation = Operation(ws)
         await ws.send(

@@ -46,6 +46,7 @@ from tests.jobs.subscription_helpers import (
     subscribed,
 )
 from tests.jobs.zip_helpers import TASK_FIELDS, build_zip, upload_zip, uploaded_task
+from tests.websocket_frames import receive_message
 
 # --- uploadTaskProgress ------------------------------------------------------------------------------------------
 
@@ -325,14 +326,14 @@ async def test_a_thousand_subscriptions_share_one_redis_connection(
             await ws.send(
                 json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {owner.token}"}})
             )
-            assert json.loads(await asyncio.wait_for(ws.recv(), STEP_TIMEOUT))["type"] == "connection_ack"
+            assert (await receive_message(ws, STEP_TIMEOUT))["type"] == "connection_ack"
             for operation_id, task_id in enumerate(ids):
                 payload = {"query": query, "variables": {"id": task_id}}
                 await ws.send(json.dumps({"id": str(operation_id), "type": "subscribe", "payload": payload}))
             seen: list[tuple[str, str]] = []
             completed = 0
             while completed < len(ids):
-                message = json.loads(await asyncio.wait_for(ws.recv(), 60))
+                message = await receive_message(ws, 60)
                 if message["type"] == "next":
                     seen.append((ids[int(message["id"])], data_of(message)["status"]))
                     if data_of(message)["status"] == "PROCESSING":
