@@ -71,6 +71,8 @@ class Settings(BaseSettings):
     # the margin after they started (the margin covers arq's own redelivery delay of a dead worker's job, +10 s).
     job_timeout_seconds: int = 600
     job_reap_margin_seconds: int = 60
+    # Cap on a JSON request to /graphql (a document and its variables), checked while it streams in: 413 beyond.
+    request_max_bytes: int = 1024 * 1024
     # Cap on a whole multipart request, checked while it streams in: the largest upload we accept plus room for
     # the operations and map fields. Each mutation then applies its own, smaller limit.
     upload_max_request_bytes: int = 1024 * 1024 * 1024 + 1024 * 1024

@@ -9,34 +9,93 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import orjson
+from cross_web import HTTPException
+from graphql import GraphQLError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route, WebSocketRoute
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.types import ExecutionResult
 
+from core.outages import describe_outage, is_outage
 from core.settings import Settings, get_settings
 from core.storage import media_route
 from graph.context import Context
 from graph.graphiql import graphiql_static_mount, render_graphiql_page
 from graph.http import access_token, healthz, readyz
 from graph.loaders import Loaders
+from graph.refusals import BAD_REQUEST, SERVICE_UNAVAILABLE, UNAVAILABLE_MESSAGE, refusal, unavailable
 from graph.schema import build_schema
-from graph.uploads import UploadGuard
+from graph.uploads import RequestGuard
 from graph.websockets import TextFrameWebSocketAdapter
 from services.resources import Resources
 
 GRAPHQL_PATH = "/graphql"
 
+logger = logging.getLogger("graph.app")
+
 
 class GraphQLView(GraphQL[Context, None]):
     websocket_adapter_class = TextFrameWebSocketAdapter
 
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        # Strawberry answers its own refusals (HTTPException) as text/plain, and lets any other failure become a
+        # 500: here each is a GraphQL response with a code (graph/refusals.py).
+        try:
+            response = await self.run(Request(scope, receive))
+        except HTTPException as refused:
+            allow = {"Allow": "GET, POST"} if refused.status_code == 405 else None
+            response = refusal(refused.status_code, refused.reason, headers=allow)
+        except Exception as error:
+            if not is_outage(error):
+                raise
+            logger.warning("Request refused, a backing service is unreachable: %s", describe_outage(error))
+            response = unavailable()
+        await response(scope, receive, send)
+
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+    def decode_json(self, data: str | bytes) -> object:
+        # orjson refuses nesting deeper than 1024 (the standard library's parser overflows the stack first), which
+        # the view reports as a body that is not JSON.
+        return orjson.loads(data)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        # A request body, GET's `variables`/`extensions` and a multipart `operations`/`map` are all JSON objects (or a
+        # batch's list); a bare string or number would otherwise fail deep inside Strawberry as an AttributeError.
+        try:
+            decoded = self.decode_json(data)
+        except orjson.JSONDecodeError as error:
+            raise HTTPException(400, f"The request is not valid JSON: {error.msg}") from error
+        if not isinstance(decoded, dict | list):
+            raise HTTPException(400, f"Expected a JSON object, got {type(decoded).__name__}")
+        return decoded
+
+    async def execute_single(
+        self, request: Request, request_adapter: Any, sub_response: Response, **kwargs: Any
+    ) -> ExecutionResult:
+        try:
+            result = await super().execute_single(
+                request=request, request_adapter=request_adapter, sub_response=sub_response, **kwargs
+            )
+        except HTTPException as refused:
+            # GET may only read: a mutation over GET is a wrong method (405), as Apollo Server answers it.
+            if isinstance(refused.__cause__, InvalidOperationTypeError) and request_adapter.method == "GET":
+                raise HTTPException(405, "Mutations are only accepted over POST") from refused
+            raise
+        if result.data is None and result.errors and all(_code(error) == BAD_REQUEST for error in result.errors):
+            sub_response.status_code = 400  # a malformed request (several operations, no operationName)
+        return result
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket | None) -> Context:
         resources: Resources = request.app.state.resources
@@ -52,13 +111,23 @@ class GraphQLView(GraphQL[Context, None]):
         params = context.connection_params if isinstance(context.connection_params, dict) else {}
         authorization = params.get("Authorization") or params.get("authorization")
         if authorization is not None:
-            await context.authenticate(authorization if isinstance(authorization, str) else "")
+            try:
+                await context.authenticate(authorization if isinstance(authorization, str) else "")
+            except Exception as error:
+                if not is_outage(error):
+                    raise
+                logger.warning("Websocket refused, a backing service is unreachable: %s", describe_outage(error))
+                raise ConnectionRejectionError({"message": UNAVAILABLE_MESSAGE, "code": SERVICE_UNAVAILABLE}) from error
             if context.caller is None:
                 raise ConnectionRejectionError({"message": context.auth_problem, "code": "UNAUTHENTICATED"})
         return None
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return HTMLResponse(render_graphiql_page(GRAPHQL_PATH))
+
+
+def _code(error: GraphQLError) -> object:
+    return (error.extensions or {}).get("code")
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -83,7 +152,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     view = GraphQLView(build_schema(settings), multipart_uploads_enabled=True, keep_alive=True, keep_alive_interval=15)
     app = Starlette(
         routes=[
-            Route(GRAPHQL_PATH, view, methods=["GET", "POST"]),
+            # Every method reaches the view, so that a PUT is refused as GraphQL (405, JSON), not by the router.
+            Route(GRAPHQL_PATH, view),
             WebSocketRoute(GRAPHQL_PATH, view),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
@@ -92,7 +162,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
             graphiql_static_mount(),
         ],
         middleware=[
-            Middleware(UploadGuard, path=GRAPHQL_PATH, max_body_bytes=settings.upload_max_request_bytes),
+            Middleware(
+                RequestGuard,
+                path=GRAPHQL_PATH,
+                request_max_bytes=settings.request_max_bytes,
+                upload_max_bytes=settings.upload_max_request_bytes,
+            ),
         ],
         lifespan=lifespan,
     )

@@ -2,7 +2,8 @@
 
 Domain errors carry their code; documents that fail to parse or validate get GRAPHQL_PARSE_FAILED /
 GRAPHQL_VALIDATION_FAILED (QUERY_TOO_COMPLEX for the depth, alias and token limits); anything else is logged
-with its traceback and answered as INTERNAL_SERVER_ERROR with no detail.
+with its traceback and answered as INTERNAL_SERVER_ERROR with no detail, except PostgreSQL or Redis being
+unreachable (core/outages.py), which is SERVICE_UNAVAILABLE: the client may retry.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import re
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
+from core.outages import describe_outage, is_outage
+from graph.refusals import SERVICE_UNAVAILABLE, UNAVAILABLE_MESSAGE
 from services.errors import BadUserInputError, DomainError
 
 logger = logging.getLogger("graph.errors")
@@ -51,6 +54,10 @@ def classify(error: GraphQLError) -> tuple[str, str, dict[str, object]]:
             return "BAD_USER_INPUT", error.message, {}
         if error.path is None:
             return "GRAPHQL_VALIDATION_FAILED", error.message, {}
+    if original is not None and is_outage(original):
+        # Not a bug of ours, and the client can do something about it (retry): one log line, no traceback.
+        logger.warning("Service unavailable at %s: %s", error.path, describe_outage(original))
+        return SERVICE_UNAVAILABLE, UNAVAILABLE_MESSAGE, {}
     logger.error("Unexpected error at %s", error.path, exc_info=original or error)
     return "INTERNAL_SERVER_ERROR", INTERNAL_MESSAGE, {}
 

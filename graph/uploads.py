@@ -1,15 +1,18 @@
-"""Guards in front of GraphQL multipart (upload) requests: CSRF headers and a streaming body cap.
+"""Guards in front of `POST /graphql`: CSRF headers on uploads and a streaming cap on every body.
 
 Multipart forms are "simple" requests a browser sends cross-site without a preflight, so, as Apollo Server
 does, an upload must carry a header no plain form can set. The body cap is enforced while the body streams in,
-before anything is parsed or stored.
+before anything is parsed or stored: a JSON request may be at most `request_max_bytes` (a document and its
+variables), a multipart (upload) request at most `upload_max_bytes` (each mutation then applies its own limit).
 """
 
 from __future__ import annotations
 
-import orjson
 from starlette.datastructures import Headers
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from graph.refusals import refusal
 
 CSRF_HEADERS = ("apollo-require-preflight", "x-apollo-operation-name")
 
@@ -18,31 +21,28 @@ class _BodyTooLarge(Exception):
     pass
 
 
-def _error_body(message: str, code: str) -> bytes:
-    return orjson.dumps({"data": None, "errors": [{"message": message, "extensions": {"code": code}}]})
-
-
-class UploadGuard:
-    def __init__(self, app: ASGIApp, *, path: str, max_body_bytes: int) -> None:
+class RequestGuard:
+    def __init__(self, app: ASGIApp, *, path: str, request_max_bytes: int, upload_max_bytes: int) -> None:
         self.app = app
         self.path = path
-        self.max_body_bytes = max_body_bytes
+        self.request_max_bytes = request_max_bytes
+        self.upload_max_bytes = upload_max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] != self.path or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
-        if not headers.get("content-type", "").lower().startswith("multipart/form-data"):
-            await self.app(scope, receive, send)
-            return
-        if not any(headers.get(name, "").strip() for name in CSRF_HEADERS):
-            message = "Uploads must send a non-empty Apollo-Require-Preflight or X-Apollo-Operation-Name header"
-            await _respond(send, 400, _error_body(message, "BAD_REQUEST"))
-            return
+        limit = self.request_max_bytes
+        if headers.get("content-type", "").lower().startswith("multipart/form-data"):
+            if not any(headers.get(name, "").strip() for name in CSRF_HEADERS):
+                message = "Uploads must send a non-empty Apollo-Require-Preflight or X-Apollo-Operation-Name header"
+                await refusal(400, message)(scope, receive, send)
+                return
+            limit = self.upload_max_bytes
         declared = headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
-            await _respond(send, 413, self._too_large())
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await _too_large(limit)(scope, receive, send)
             return
 
         received = 0
@@ -53,7 +53,7 @@ class UploadGuard:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body_bytes:
+                if received > limit:
                     raise _BodyTooLarge
             return message
 
@@ -67,19 +67,14 @@ class UploadGuard:
             await self.app(scope, counting_receive, tracking_send)
         except _BodyTooLarge:
             if not response_started:
-                await _respond(send, 413, self._too_large())
-
-    def _too_large(self) -> bytes:
-        limit_mb = self.max_body_bytes / (1024 * 1024)
-        return _error_body(f"Request body exceeds {limit_mb:.0f} MB", "PAYLOAD_TOO_LARGE")
+                await _too_large(limit)(scope, receive, send)
 
 
-async def _respond(send: Send, status: int, body: bytes) -> None:
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+def _too_large(limit: int) -> Response:
+    return refusal(413, f"Request body exceeds {_size(limit)}")
+
+
+def _size(limit: int) -> str:
+    if limit >= 1024 * 1024:
+        return f"{limit / (1024 * 1024):.0f} MB"
+    return f"{limit / 1024:.0f} KB"

@@ -33,8 +33,8 @@ async def add_base_image(
     spec: BaseImageSpec,
     *,
     organization_id: uuid.UUID | None,
-) -> tuple[Subject, list[str]]:
-    """Add (or replace) the subject's base image for the shot type; answers the subject and the storage keys
+) -> tuple[SubjectBaseImage, list[str]]:
+    """Add (or replace) the subject's base image for the shot type; answers that base image and the storage keys
     to delete once committed."""
     # The subject row is locked: concurrent adds for one subject run one after the other.
     subject = await get_visible(
@@ -50,15 +50,18 @@ async def add_base_image(
     )
     freed: list[str] = []
     if existing is None:
-        session.add(SubjectBaseImage(subject_id=subject.id, shot_type_id=spec.shot_type_id, media_id=media.id))
+        base_image = SubjectBaseImage(subject_id=subject.id, shot_type_id=spec.shot_type_id, media_id=media.id)
+        session.add(base_image)
         await session.flush()
-    elif existing.media_id != media.id:
-        previous = existing.media_id
-        existing.media_id = media.id
-        freed = await release_media(session, resources.storage, [previous])
+    else:
+        base_image = existing
+        if existing.media_id != media.id:
+            previous = existing.media_id
+            existing.media_id = media.id
+            freed = await release_media(session, resources.storage, [previous])
     # The base images are part of the subject: changing one is a change of the subject.
     subject.updated_at = utcnow()
-    return subject, freed
+    return base_image, freed
 
 
 async def list_base_images(

@@ -67,14 +67,14 @@ async def authenticate(
     return user
 
 
-async def create_organization(session: AsyncSession, caller: Caller, name: str) -> OrganizationMembership:
+async def create_organization(session: AsyncSession, caller: Caller, name: str) -> Organization:
+    """A new organization whose owner is the caller."""
     organization = Organization(name=name.strip())
     session.add(organization)
     await session.flush()
-    membership = OrganizationMembership(organization_id=organization.id, user_id=caller.id, role=OrganizationRole.OWNER)
-    session.add(membership)
+    session.add(OrganizationMembership(organization_id=organization.id, user_id=caller.id, role=OrganizationRole.OWNER))
     await session.flush()
-    return membership
+    return organization
 
 
 async def add_member(

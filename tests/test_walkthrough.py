@@ -45,8 +45,8 @@ async def test_first_superuser_to_a_private_shot_type(http: httpx.AsyncClient, s
         "accessToken"
     ]
 
-    org = await graphql(http, 'mutation { createOrganization(name: "Atelier") { organizationId } }', {}, designer)
-    org_id = org["data"]["createOrganization"]["organizationId"]
+    org = await graphql(http, 'mutation { createOrganization(name: "Atelier") { id } }', {}, designer)
+    org_id = org["data"]["createOrganization"]["id"]
 
     picture = image_bytes(width=64, height=96, color=(90, 60, 30))
     upload = await http.post(

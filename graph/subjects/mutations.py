@@ -9,7 +9,7 @@ from graph.common.scope import merge_organization
 from graph.common.types import Message
 from graph.context import Info
 from graph.subjects.inputs import BaseImageCreate, SubjectCreate, SubjectUpdate
-from graph.subjects.types import Subject
+from graph.subjects.types import BaseImage, Subject
 from graph.validation import InputErrors
 from services import crud
 from services.media_gc import delete_files
@@ -88,11 +88,12 @@ class Mutation:
         return Subject.of(row)
 
     @strawberry.mutation(
-        description="Add the subject's base image for a shot type, replacing the one it had for that shot type."
+        description="Add the subject's base image for a shot type, replacing the one it had for that shot type; "
+        "answers the stored base image."
     )
     async def add_subject_base_image(
         self, info: Info, id: uuid.UUID, input: BaseImageCreate, organization_id: uuid.UUID | None = None
-    ) -> Subject:
+    ) -> BaseImage:
         caller = info.context.require_caller()
         errors = InputErrors()
         input.check(errors, "input")
@@ -103,7 +104,7 @@ class Mutation:
                 session, resources, caller, id, input.spec(), organization_id=organization_id
             )
         await delete_files(resources.session_factory, resources.storage, freed)
-        return Subject.of(row)
+        return BaseImage.of(row)
 
     @strawberry.mutation(
         description="Delete the subject's base image with this URL; its file goes when nothing else uses it."

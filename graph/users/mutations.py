@@ -37,13 +37,13 @@ class Mutation:
             )
         return User.of(row)
 
-    @strawberry.mutation(description="Create an organization; the caller becomes its owner.")
-    async def create_organization(self, info: Info, name: str) -> OrganizationMembership:
+    @strawberry.mutation(description="Create an organization; the caller becomes its owner (`role` is `OWNER`).")
+    async def create_organization(self, info: Info, name: str) -> Organization:
         caller = info.context.require_caller()
         _check_organization_name(name)
         async with info.context.session() as session, session.begin():
-            membership = await users.create_organization(session, caller, name)
-        return OrganizationMembership.of(membership)
+            row = await users.create_organization(session, caller, name)
+        return Organization.of(row, OrganizationRole.OWNER)
 
     @strawberry.mutation(description="Add a user to an organization, or change their role (owners, superusers).")
     async def add_organization_member(

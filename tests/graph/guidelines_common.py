@@ -60,8 +60,8 @@ async def update(gql: GraphQLClient, account: Account, guideline_id: str, **fiel
 
 
 async def make_organization(gql: GraphQLClient, owner: Account) -> str:
-    made = await gql.data('mutation { createOrganization(name: "Guides") { organizationId } }', as_=owner)
-    return str(made["createOrganization"]["organizationId"])
+    made = await gql.data('mutation { createOrganization(name: "Guides") { id } }', as_=owner)
+    return str(made["createOrganization"]["id"])
 
 
 async def make_shot_type(gql: GraphQLClient, account: Account, org: str | None = None) -> str:

@@ -31,8 +31,10 @@ LIST = """query($org: UUID, $age: SubjectAgeClass, $body: BodyType, $pub: Boolea
   subjects(organizationId: $org, ageClass: $age, bodyType: $body, includePublic: $pub,
     onlyWithBaseImages: $withBase, skip: $skip, limit: $limit) { count data { id name } } }"""
 ADD_BASE_IMAGE = f"""mutation($id: UUID!, $input: BaseImageCreate!, $org: UUID) {{
-  addSubjectBaseImage(id: $id, input: $input, organizationId: $org) {{ id ready updatedAt
-    baseImages {{ {BASE_IMAGE} }} }} }}"""
+  addSubjectBaseImage(id: $id, input: $input, organizationId: $org) {{ {BASE_IMAGE} }} }}"""
+SUBJECT_BASE_IMAGES = (
+    f"""query($id: UUID!) {{ subject(id: $id) {{ id ready updatedAt baseImages {{ {BASE_IMAGE} }} }} }}"""
+)
 BASE_IMAGES = f"""query($id: UUID!, $org: UUID, $shot: UUID) {{
   subjectBaseImages(id: $id, organizationId: $org, shotTypeId: $shot) {{ data {{ {BASE_IMAGE} }} }} }}"""
 DELETE_BASE_IMAGE = """mutation($id: UUID!, $url: String!, $org: UUID) {
@@ -67,8 +69,8 @@ async def update(gql: GraphQLClient, account: Account, subject_id: str, **fields
 
 
 async def make_organization(gql: GraphQLClient, owner: Account) -> str:
-    made = await gql.data('mutation { createOrganization(name: "Models") { organizationId } }', as_=owner)
-    return str(made["createOrganization"]["organizationId"])
+    made = await gql.data('mutation { createOrganization(name: "Models") { id } }', as_=owner)
+    return str(made["createOrganization"]["id"])
 
 
 async def make_shot_type(gql: GraphQLClient, account: Account, *, public: bool = False) -> dict[str, str]:
@@ -80,5 +82,11 @@ async def make_shot_type(gql: GraphQLClient, account: Account, *, public: bool =
 async def add_base_image(
     gql: GraphQLClient, account: Account, subject_id: str, shot_type_id: str, url: str
 ) -> dict[str, Any]:
+    """Add a base image, check that the mutation answered that base image, and answer the subject as it now is
+    (`id ready updatedAt baseImages`)."""
     variables = {"id": subject_id, "input": {"imageUrl": url, "shotTypeId": shot_type_id}}
-    return (await gql.data(ADD_BASE_IMAGE, variables, as_=account))["addSubjectBaseImage"]
+    added = (await gql.data(ADD_BASE_IMAGE, variables, as_=account))["addSubjectBaseImage"]
+    subject: dict[str, Any] = (await gql.data(SUBJECT_BASE_IMAGES, {"id": subject_id}, as_=account))["subject"]
+    assert added in subject["baseImages"], (added, subject["baseImages"])
+    assert added["shotTypeId"] == shot_type_id
+    return subject

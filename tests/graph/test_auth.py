@@ -17,9 +17,7 @@ LOGIN = """mutation($email: String!, $password: String!) {
   login(email: $email, password: $password) { accessToken tokenType } }"""
 ME = "{ me { id email fullName isSuperuser organizations { id name role } } }"
 CREATE_USER = "mutation($input: UserCreate!) { createUser(input: $input) { id email fullName isSuperuser } }"
-CREATE_ORG = (
-    "mutation($name: String!) { createOrganization(name: $name) { organizationId role organization { name } } }"
-)
+CREATE_ORG = "mutation($name: String!) { createOrganization(name: $name) { id name role createdAt } }"
 ADD_MEMBER = """mutation($org: UUID!, $user: UUID!, $role: OrganizationRole!) {
   addOrganizationMember(organizationId: $org, userId: $user, role: $role) { organizationId userId role } }"""
 
@@ -130,9 +128,12 @@ async def test_organizations_and_members(gql: GraphQLClient, accounts: Accounts)
         await accounts.user(superuser=True),
     )
     created = (await gql.data(CREATE_ORG, {"name": "Studio North"}, as_=owner))["createOrganization"]
-    assert created["role"] == "OWNER"
-    assert created["organization"]["name"] == "Studio North"
-    org_id = created["organizationId"]
+    # The organization itself (API.md): its id is the one addOrganizationMember takes, and the caller owns it.
+    assert (created["name"], created["role"]) == ("Studio North", "OWNER")
+    org_id = created["id"]
+    assert (await gql.data(ME, as_=owner))["me"]["organizations"] == [
+        {"id": org_id, "name": "Studio North", "role": "OWNER"}
+    ]
 
     added = await gql.data(ADD_MEMBER, {"org": org_id, "user": str(member.id), "role": "MEMBER"}, as_=owner)
     assert added["addOrganizationMember"] == {"organizationId": org_id, "userId": str(member.id), "role": "MEMBER"}
@@ -244,7 +245,7 @@ async def test_users_update_themselves_and_superusers_manage_everyone(gql: Graph
 
 async def test_organization_rename_leave_and_delete(gql: GraphQLClient, accounts: Accounts) -> None:
     owner, member = await accounts.user(), await accounts.user()
-    org = (await gql.data(CREATE_ORG, {"name": "Old"}, as_=owner))["createOrganization"]["organizationId"]
+    org = (await gql.data(CREATE_ORG, {"name": "Old"}, as_=owner))["createOrganization"]["id"]
     await gql.data(ADD_MEMBER, {"org": org, "user": str(member.id), "role": "MEMBER"}, as_=owner)
     rename = "mutation($id: UUID!, $n: String!) { updateOrganization(id: $id, name: $n) { name role } }"
     assert (await gql.data(rename, {"id": org, "n": "New"}, as_=owner))["updateOrganization"] == {
@@ -264,6 +265,6 @@ async def test_organization_rename_leave_and_delete(gql: GraphQLClient, accounts
     create_shot = "mutation($i: ShotTypeCreate!, $o: UUID) { createShotType(input: $i, organizationId: $o) { id } }"
     await gql.data(create_shot, {"i": shot, "o": org}, as_=owner)
     assert error_code(await gql.error(delete, {"id": org}, as_=owner)) == "CONFLICT"
-    empty = (await gql.data(CREATE_ORG, {"name": "Empty"}, as_=owner))["createOrganization"]["organizationId"]
+    empty = (await gql.data(CREATE_ORG, {"name": "Empty"}, as_=owner))["createOrganization"]["id"]
     assert (await gql.data(delete, {"id": empty}, as_=owner))["deleteOrganization"]["message"]
     assert error_code(await gql.error(delete, {"id": empty}, as_=owner)) == "NOT_FOUND"

@@ -35,8 +35,8 @@ def unique(name: str) -> str:
 
 
 async def make_organization(gql: GraphQLClient, owner: Account) -> str:
-    made = await gql.data('mutation { createOrganization(name: "Poses") { organizationId } }', as_=owner)
-    return str(made["createOrganization"]["organizationId"])
+    made = await gql.data('mutation { createOrganization(name: "Poses") { id } }', as_=owner)
+    return str(made["createOrganization"]["id"])
 
 
 async def make_shot_type(gql: GraphQLClient, account: Account, *, public: bool = False) -> dict[str, Any]:

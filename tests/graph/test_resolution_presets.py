@@ -32,8 +32,8 @@ async def create(gql: GraphQLClient, account: Account, org: str | None = None, *
 
 
 async def organization(gql: GraphQLClient, owner: Account) -> str:
-    made = await gql.data('mutation { createOrganization(name: "Studio") { organizationId } }', as_=owner)
-    return str(made["createOrganization"]["organizationId"])
+    made = await gql.data('mutation { createOrganization(name: "Studio") { id } }', as_=owner)
+    return str(made["createOrganization"]["id"])
 
 
 async def test_spec_example_creates_a_preset(gql: GraphQLClient, accounts: Accounts) -> None:

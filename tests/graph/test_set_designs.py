@@ -42,8 +42,8 @@ def image(width: int) -> dict[str, str]:
 
 
 async def make_organization(gql: GraphQLClient, owner: Account) -> str:
-    made = await gql.data('mutation { createOrganization(name: "Sets") { organizationId } }', as_=owner)
-    return str(made["createOrganization"]["organizationId"])
+    made = await gql.data('mutation { createOrganization(name: "Sets") { id } }', as_=owner)
+    return str(made["createOrganization"]["id"])
 
 
 async def make_shot_type(gql: GraphQLClient, account: Account) -> str:

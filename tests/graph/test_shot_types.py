@@ -115,9 +115,9 @@ async def test_visibility_between_users(gql: GraphQLClient, accounts: Accounts) 
         await accounts.user(),
         await accounts.user(superuser=True),
     )
-    org = (await gql.data('mutation { createOrganization(name: "Team") { organizationId } }', as_=owner))[
-        "createOrganization"
-    ]["organizationId"]
+    org = (await gql.data('mutation { createOrganization(name: "Team") { id } }', as_=owner))["createOrganization"][
+        "id"
+    ]
     await accounts.add_to_organization(member, uuid.UUID(org), OrganizationRole.MEMBER)
     private = await create(gql, owner)
     in_org = await create(gql, owner, org=org)
@@ -224,9 +224,9 @@ async def test_delete_and_restore(gql: GraphQLClient, accounts: Accounts) -> Non
 
 async def test_creating_in_an_organization_needs_membership(gql: GraphQLClient, accounts: Accounts) -> None:
     owner, stranger = await accounts.user(), await accounts.user()
-    org = (await gql.data('mutation { createOrganization(name: "Mine") { organizationId } }', as_=owner))[
-        "createOrganization"
-    ]["organizationId"]
+    org = (await gql.data('mutation { createOrganization(name: "Mine") { id } }', as_=owner))["createOrganization"][
+        "id"
+    ]
     body = {"name": unique("x"), "viewAngle": "FRONT", "framing": "FULL_BODY"}
     assert error_code(await gql.error(CREATE, {"input": body, "org": org}, as_=stranger)) == "FORBIDDEN"
     other_owner = {**body, "ownerId": str(owner.id)}

@@ -68,8 +68,8 @@ async def listed(gql: GraphQLClient, account: Account, **variables: Any) -> tupl
 
 
 async def organization(gql: GraphQLClient, owner: Account) -> str:
-    made = await gql.data('mutation { createOrganization(name: "Studio") { organizationId } }', as_=owner)
-    return str(made["createOrganization"]["organizationId"])
+    made = await gql.data('mutation { createOrganization(name: "Studio") { id } }', as_=owner)
+    return str(made["createOrganization"]["id"])
 
 
 async def test_spec_example_bodies_work_unchanged(
