@@ -22,6 +22,7 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
+from strawberry.types.unset import UNSET, UnsetType
 
 from core.outages import describe_outage, is_outage
 from core.settings import Settings, get_settings
@@ -106,7 +107,7 @@ class GraphQLView(GraphQL[Context, None]):
             await context.authenticate(request.headers.get("authorization"))
         return context
 
-    async def on_ws_connect(self, context: Context) -> dict[str, Any] | None:
+    async def on_ws_connect(self, context: Context) -> UnsetType:
         """Websocket auth: the token travels in the `connection_init` payload, as `Authorization`."""
         params = context.connection_params if isinstance(context.connection_params, dict) else {}
         authorization = params.get("Authorization") or params.get("authorization")
@@ -120,7 +121,7 @@ class GraphQLView(GraphQL[Context, None]):
                 raise ConnectionRejectionError({"message": UNAVAILABLE_MESSAGE, "code": SERVICE_UNAVAILABLE}) from error
             if context.caller is None:
                 raise ConnectionRejectionError({"message": context.auth_problem, "code": "UNAUTHENTICATED"})
-        return None
+        return UNSET  # a bare {"type": "connection_ack"}, with no payload
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return HTMLResponse(render_graphiql_page(GRAPHQL_PATH))

@@ -9,6 +9,8 @@ from sqlalchemy import text
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from core.outages import describe_outage, is_outage
+from graph.refusals import RETRY_AFTER_SECONDS, UNAVAILABLE_MESSAGE
 from services.auth import issue_token_for_credentials
 from services.errors import RateLimitedError, UnauthenticatedError
 from services.resources import Resources
@@ -61,4 +63,10 @@ async def access_token(request: Request) -> Response:
         return JSONResponse({"detail": exc.message}, status_code=429)
     except UnauthenticatedError as exc:
         return JSONResponse({"detail": exc.message}, status_code=400)
+    except Exception as exc:
+        if not is_outage(exc):
+            raise
+        logger.warning("Token refused, a backing service is unreachable: %s", describe_outage(exc))
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        return JSONResponse({"detail": UNAVAILABLE_MESSAGE}, status_code=503, headers=headers)
     return JSONResponse({"access_token": token, "token_type": "bearer"})

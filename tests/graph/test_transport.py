@@ -238,6 +238,11 @@ async def test_redis_unreachable_is_service_unavailable(
         ).json()
         assert body["data"] is None
         assert [e["extensions"]["code"] for e in body["errors"]] == ["SERVICE_UNAVAILABLE"]
+        # The OAuth2 token endpoint, which is not GraphQL, answers in its own JSON.
+        form = {"username": account.user.email, "password": "wrong"}
+        token = await client.post("/api/v1/login/access-token", data=form)
+        assert (token.status_code, token.headers["content-type"]) == (503, "application/json")
+        assert "retry" in token.json()["detail"]
         await redis.restore()
         ok = await client.post(
             "/graphql", json={"query": login, "variables": {"e": account.user.email, "p": "the right password"}}
