@@ -28,12 +28,13 @@ from core.outages import describe_outage, is_outage
 from core.settings import Settings, get_settings
 from core.storage import media_route
 from graph.context import Context
+from graph.errors import INTERNAL_MESSAGE
 from graph.graphiql import graphiql_static_mount, render_graphiql_page
 from graph.http import access_token, healthz, readyz
 from graph.loaders import Loaders
 from graph.refusals import BAD_REQUEST, SERVICE_UNAVAILABLE, UNAVAILABLE_MESSAGE, refusal, unavailable
 from graph.schema import build_schema
-from graph.uploads import RequestGuard
+from graph.uploads import BodyTooLarge, RequestGuard
 from graph.websockets import TextFrameWebSocketAdapter
 from services.resources import Resources
 
@@ -56,11 +57,16 @@ class GraphQLView(GraphQL[Context, None]):
         except HTTPException as refused:
             allow = {"Allow": "GET, POST"} if refused.status_code == 405 else None
             response = refusal(refused.status_code, refused.reason, headers=allow)
+        except BodyTooLarge:
+            raise  # RequestGuard answers it
         except Exception as error:
-            if not is_outage(error):
-                raise
-            logger.warning("Request refused, a backing service is unreachable: %s", describe_outage(error))
-            response = unavailable()
+            if is_outage(error):
+                logger.warning("Request refused, a backing service is unreachable: %s", describe_outage(error))
+                response = unavailable()
+            else:
+                # A bug before execution (execution masks its own): still a GraphQL answer, with no detail.
+                logger.exception("Unexpected error before execution")
+                response = refusal(500, INTERNAL_MESSAGE)
         await response(scope, receive, send)
 
     def encode_json(self, data: object) -> bytes:

@@ -17,8 +17,8 @@ from graph.refusals import refusal
 CSRF_HEADERS = ("apollo-require-preflight", "x-apollo-operation-name")
 
 
-class _BodyTooLarge(Exception):
-    pass
+class BodyTooLarge(Exception):
+    """Raised from the body's `receive` once it passes the cap; the guard answers 413 when it comes back out."""
 
 
 class RequestGuard:
@@ -54,7 +54,7 @@ class RequestGuard:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise _BodyTooLarge
+                    raise BodyTooLarge
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -65,7 +65,7 @@ class RequestGuard:
 
         try:
             await self.app(scope, counting_receive, tracking_send)
-        except _BodyTooLarge:
+        except BodyTooLarge:
             if not response_started:
                 await _too_large(limit)(scope, receive, send)
 

@@ -21,6 +21,7 @@ from strawberry.types import ExecutionContext
 
 from core.settings import Settings
 from graph.app import create_app
+from graph.context import Context
 from graph.schema import provided_operation_name
 from tests.conftest import Accounts
 from tests.tcp_proxy import TcpProxy
@@ -249,3 +250,20 @@ async def test_redis_unreachable_is_service_unavailable(
         )
         assert ok.json()["data"]["login"]["accessToken"]
     assert not [r for r in outage_logs.records if r.levelname == "ERROR"], outage_logs.text
+
+
+async def test_a_bug_before_execution_is_a_masked_graphql_error(
+    http: httpx.AsyncClient, accounts: Accounts, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # No input reaches this today; the fault is injected into authentication to show what a client would get
+    # from a bug there: JSON, a code, and nothing of the error itself (which only the log holds).
+    account = await accounts.user()
+
+    async def broken(self: Context, authorization: str | None) -> None:
+        raise RuntimeError("SELECT hashed_password FROM users")
+
+    monkeypatch.setattr(Context, "authenticate", broken)
+    response = await http.post("/graphql", json={"query": ME}, headers=account.headers)
+    error = refusal_of(response, 500)
+    assert error == {"message": "Internal server error", "extensions": {"code": "INTERNAL_SERVER_ERROR"}}
+    assert "SELECT hashed_password" in caplog.text
