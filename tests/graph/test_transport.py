@@ -267,3 +267,21 @@ async def test_a_bug_before_execution_is_a_masked_graphql_error(
     error = refusal_of(response, 500)
     assert error == {"message": "Internal server error", "extensions": {"code": "INTERNAL_SERVER_ERROR"}}
     assert "SELECT hashed_password" in caplog.text
+
+
+async def test_refusals_on_the_wire(live_server: str) -> None:
+    # The same refusals through uvicorn and a real socket, byte for byte as a client reads them.
+    async with httpx.AsyncClient(base_url=f"http://{live_server}") as client:
+        not_json = await client.post("/graphql", content=b"{oops", headers=JSON)
+        assert not_json.status_code == 400
+        assert not_json.headers["content-type"] == "application/json"
+        assert not_json.content == (
+            b'{"errors":[{"message":"The request is not valid JSON: unexpected character, expected a string key",'
+            b'"extensions":{"code":"BAD_REQUEST"}}]}'
+        )
+        put = await client.put("/graphql", content=b"{}", headers=JSON)
+        assert (put.status_code, put.headers["allow"], put.headers["content-type"]) == (
+            405,
+            "GET, POST",
+            "application/json",
+        )
