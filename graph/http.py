@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse, Response
 
 from core.outages import describe_outage, is_outage
 from graph.refusals import RETRY_AFTER_SECONDS, UNAVAILABLE_MESSAGE
+from graph.request_checks import NUL, NUL_MESSAGE
 from services.auth import issue_token_for_credentials
 from services.errors import RateLimitedError, UnauthenticatedError
 from services.resources import Resources
@@ -54,6 +55,8 @@ async def access_token(request: Request) -> Response:
     username, password = form.get("username"), form.get("password")
     if not isinstance(username, str) or not isinstance(password, str) or not username or not password:
         return JSONResponse({"detail": "username and password are required"}, status_code=422)
+    if NUL in username or NUL in password:  # PostgreSQL cannot compare text holding one
+        return JSONResponse({"detail": f"username and password {NUL_MESSAGE}"}, status_code=422)
     client = request.client.host if request.client else "unknown"
     try:
         token = await issue_token_for_credentials(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import strawberry
-from graphql import DocumentNode, GraphQLError, OperationDefinitionNode
+from graphql import DocumentNode, GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
     MaxAliasesLimiter,
@@ -30,7 +30,7 @@ from graph.lora.mutations import Mutation as LoraMutation
 from graph.media.mutations import Mutation as MediaMutation
 from graph.pose_presets.mutations import Mutation as PosePresetMutation
 from graph.pose_presets.queries import Query as PosePresetQuery
-from graph.refusals import BAD_REQUEST
+from graph.request_checks import OperationNameRequired, RefuseNulCharacters
 from graph.resolution_presets.mutations import Mutation as ResolutionPresetMutation
 from graph.resolution_presets.queries import Query as ResolutionPresetQuery
 from graph.set_designs.mutations import Mutation as SetDesignMutation
@@ -123,33 +123,6 @@ class ParsedDocuments(SchemaExtension):
             self.store[text] = context.graphql_document
 
 
-class OperationNameRequired(SchemaExtension):
-    """A document with several operations needs `operationName` (the GraphQL spec's GetOperation); Strawberry
-    would silently run the first one instead. Listed after ValidationCache, whose answer is already in
-    `pre_execution_errors` here, so a document's own validation errors come first. (Strawberry decides on those
-    errors before this hook's exit runs, so the check has to come before the `yield`.)"""
-
-    def on_validate(self) -> Iterator[None]:
-        context = self.execution_context
-        document = context.graphql_document
-        unnamed = not context.pre_execution_errors and provided_operation_name(context) is None
-        if unnamed and document is not None and _operation_count(document) > 1:
-            message = "Must provide operationName when the document contains several operations"
-            context.pre_execution_errors = [GraphQLError(message, extensions={"code": BAD_REQUEST})]
-        yield
-
-
-def _operation_count(document: DocumentNode) -> int:
-    return sum(isinstance(definition, OperationDefinitionNode) for definition in document.definitions)
-
-
-def provided_operation_name(context: ExecutionContext) -> str | None:
-    """The `operationName` the request sent. Strawberry keeps it only privately (its public `operation_name`
-    falls back to the first operation's name); tests/graph/test_transport.py fails if an upgrade renames it."""
-    name: str | None = context._provided_operation_name
-    return name
-
-
 class Schema(strawberry.Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         # Strawberry logs every error with its traceback, expected ones included; ErrorCodes logs exactly the
@@ -187,6 +160,7 @@ def build_schema(
             # documents cannot grow memory; keyed by the rules, so the depth/alias limits still apply.
             lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
             OperationNameRequired,
+            RefuseNulCharacters,
             ErrorCodes,
             ReleaseLoaders,
         ],

@@ -18,6 +18,7 @@ import orjson
 from core.storage import format_size
 from db.models.enums import BodyType, EyeColor, Gender, HairColor, SubjectAgeClass, SubjectType
 from graph.media.inputs import MediaInput
+from graph.request_checks import NUL_MESSAGE, nul_paths
 from graph.subjects.inputs import BaseImageCreate, SubjectCreate, SubjectMeasurementsCreate
 from services.errors import BadUserInputError
 from services.upload_tasks import METADATA_NAME
@@ -56,6 +57,8 @@ def parse_metadata(raw: bytes) -> tuple[SubjectCreate, bool]:
         raise problem("not valid JSON") from exc
     if not isinstance(data, dict):
         raise problem("must be a JSON object")
+    for path in nul_paths(data):
+        raise problem(f"{path}: {NUL_MESSAGE}")
     subject_input = _Reader(data).subject_create()
     try:
         subject_input.check()

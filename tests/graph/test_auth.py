@@ -63,6 +63,8 @@ async def test_oauth2_token_endpoint(http: httpx.AsyncClient, accounts: Accounts
     assert bad.status_code == 400
     missing = await http.post("/api/v1/login/access-token", data={"username": account.user.email})
     assert missing.status_code == 422
+    nul = await http.post("/api/v1/login/access-token", data={"username": "a\x00@example.com", "password": "x"})
+    assert (nul.status_code, nul.json()) == (422, {"detail": "username and password must not contain a NUL character"})
 
 
 @pytest.mark.parametrize(

@@ -22,8 +22,8 @@ from strawberry.types import ExecutionContext
 from core.settings import Settings
 from graph.app import create_app
 from graph.context import Context
-from graph.schema import provided_operation_name
-from tests.conftest import Accounts
+from graph.request_checks import provided_operation_name
+from tests.conftest import Accounts, GraphQLClient
 from tests.tcp_proxy import TcpProxy
 
 ME = "{ me { email } }"
@@ -285,3 +285,36 @@ async def test_refusals_on_the_wire(live_server: str) -> None:
             "GET, POST",
             "application/json",
         )
+
+
+NUL_REFUSED = "must not contain a NUL character"
+
+
+async def test_text_with_a_nul_character_is_bad_input(gql: GraphQLClient, accounts: Accounts) -> None:
+    account = await accounts.user()
+    create = "mutation($input: ShotTypeCreate!) { createShotType(input: $input) { id } }"
+    nul_in_variables = {"input": {"name": "front\x00", "viewAngle": "FRONT", "framing": "FULL_BODY"}}
+    error = await gql.error(create, nul_in_variables, as_=account)
+    assert error["extensions"] == {
+        "code": "BAD_USER_INPUT",
+        "fields": {"input.name": "must not contain a NUL character"},
+    }
+
+    for escape in ("\\u0000", "\\u{0}"):
+        literal = '{ shotTypes(search: "a' + escape + 'b") { count } }'
+        error = await gql.error(literal, as_=account)
+        assert error["extensions"] == {
+            "code": "BAD_USER_INPUT",
+            "fields": {"search": "must not contain a NUL character"},
+        }
+    nested = 'mutation { createShotType(input: {name: "x\\u0000", viewAngle: FRONT, framing: FULL_BODY}) { id } }'
+    assert (await gql.error(nested, as_=account))["extensions"]["fields"] == {
+        "input.name": "must not contain a NUL character"
+    }
+
+    login = 'mutation($e: String!) { login(email: $e, password: "x") { accessToken } }'
+    assert (await gql.error(login, {"e": "a\x00@example.com"}))["extensions"]["fields"] == {
+        "e": "must not contain a NUL character"
+    }
+    # Nothing was written.
+    assert (await gql.data("{ shotTypes { count } }", as_=account))["shotTypes"]["count"] == 0

@@ -298,6 +298,11 @@ async def test_metadata_problems_are_refused_before_anything_is_made(
         ),
         (build_zip([("metadata.json", b'{"age_class": "adult"}')]), "metadata.json: name: is required"),
         (
+            # PostgreSQL cannot store a NUL in text: refused by name, wherever it hides.
+            build_zip([("metadata.json", b'{"name": "X", "age_class": "adult", "tags": ["ok", "b\\u0000d"]}')]),
+            "metadata.json: tags.1: must not contain a NUL character",
+        ),
+        (
             build_zip([("metadata.json", json.dumps({"name": "N" * 256, "age_class": "adult"}).encode())]),
             "metadata.json: name: must be at most 255 characters",
         ),
