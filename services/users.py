@@ -85,8 +85,10 @@ async def add_member(
     user_id: uuid.UUID,
     role: OrganizationRole,
 ) -> OrganizationMembership:
-    """Owners of the organization and superusers add members; an existing member gets the new role."""
-    if await session.get(Organization, organization_id) is None:
+    """Owners of the organization and superusers add members; an existing member gets the new role, except that
+    the last owner stays one. The organization's row is locked first, so concurrent changes of its members run one
+    after the other (the same user added twice at once is one membership, not a unique violation)."""
+    if await session.get(Organization, organization_id, with_for_update=True) is None:
         raise NotFoundError("Organization")
     ensure_member(caller, organization_id)
     if not caller.is_superuser and not caller.is_owner_of(organization_id):
@@ -102,6 +104,8 @@ async def add_member(
         membership = OrganizationMembership(organization_id=organization_id, user_id=user_id, role=role)
         session.add(membership)
     else:
+        if membership.role is OrganizationRole.OWNER and role is not OrganizationRole.OWNER:
+            await _ensure_another_owner(session, organization_id)
         membership.role = role
     await session.flush()
     return membership
@@ -150,7 +154,21 @@ async def deactivate_user(session: AsyncSession, caller: Caller, user_id: uuid.U
     return user
 
 
+async def _ensure_another_owner(session: AsyncSession, organization_id: uuid.UUID) -> None:
+    """CONFLICT unless the organization has an owner besides the one about to stop being one (API.md: an
+    organization always keeps an owner). Callers hold the organization's row lock."""
+    owners = await session.scalar(
+        select(func.count()).where(
+            OrganizationMembership.organization_id == organization_id,
+            OrganizationMembership.role == OrganizationRole.OWNER,
+        )
+    )
+    if (owners or 0) <= 1:
+        raise ConflictError("An organization needs at least one owner")
+
+
 async def _owned_organization(session: AsyncSession, caller: Caller, organization_id: uuid.UUID) -> Organization:
+    """The organization, locked, if the caller owns it (or is a superuser); NOT_FOUND to non-members."""
     organization = await session.get(Organization, organization_id, with_for_update=True)
     if organization is None or not (caller.is_superuser or caller.is_member(organization_id)):
         raise NotFoundError("Organization")
@@ -171,24 +189,20 @@ async def rename_organization(
 async def remove_member(session: AsyncSession, caller: Caller, organization_id: uuid.UUID, user_id: uuid.UUID) -> None:
     """Owners remove anyone; members may leave. The last owner cannot leave (the organization would be orphaned)."""
     leaving_self = user_id == caller.id and caller.is_member(organization_id)
-    if not leaving_self:
+    if leaving_self:
+        # Locked as _owned_organization locks it: two owners leaving at once must not both see the other stay.
+        await session.get(Organization, organization_id, with_for_update=True)
+    else:
         await _owned_organization(session, caller, organization_id)
     membership = await session.scalar(
-        select(OrganizationMembership)
-        .where(OrganizationMembership.organization_id == organization_id, OrganizationMembership.user_id == user_id)
-        .with_for_update()
+        select(OrganizationMembership).where(
+            OrganizationMembership.organization_id == organization_id, OrganizationMembership.user_id == user_id
+        )
     )
     if membership is None:
         raise NotFoundError("Membership")
     if membership.role is OrganizationRole.OWNER:
-        owners = await session.scalar(
-            select(func.count()).where(
-                OrganizationMembership.organization_id == organization_id,
-                OrganizationMembership.role == OrganizationRole.OWNER,
-            )
-        )
-        if (owners or 0) <= 1:
-            raise ConflictError("An organization needs at least one owner")
+        await _ensure_another_owner(session, organization_id)
     await session.delete(membership)
     await session.flush()
 

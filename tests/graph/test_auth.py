@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 
@@ -270,3 +271,47 @@ async def test_organization_rename_leave_and_delete(gql: GraphQLClient, accounts
     empty = (await gql.data(CREATE_ORG, {"name": "Empty"}, as_=owner))["createOrganization"]["id"]
     assert (await gql.data(delete, {"id": empty}, as_=owner))["deleteOrganization"]["message"]
     assert error_code(await gql.error(delete, {"id": empty}, as_=owner)) == "NOT_FOUND"
+
+
+async def test_an_organization_always_keeps_an_owner(gql: GraphQLClient, accounts: Accounts) -> None:
+    owner, second = await accounts.user(), await accounts.user()
+    org = (await gql.data(CREATE_ORG, {"name": "Kept"}, as_=owner))["createOrganization"]["id"]
+    demote = {"org": org, "user": str(owner.id), "role": "MEMBER"}
+    # The last owner cannot demote themselves...
+    error = await gql.error(ADD_MEMBER, demote, as_=owner)
+    assert (error_code(error), error["message"]) == ("CONFLICT", "An organization needs at least one owner")
+    # ...but can once there is another owner, and then the other cannot leave nor be demoted.
+    await gql.data(ADD_MEMBER, {"org": org, "user": str(second.id), "role": "OWNER"}, as_=owner)
+    assert (await gql.data(ADD_MEMBER, demote, as_=owner))["addOrganizationMember"]["role"] == "MEMBER"
+    remove = "mutation($o: UUID!, $u: UUID!) { removeOrganizationMember(organizationId: $o, userId: $u) { message } }"
+    assert error_code(await gql.error(remove, {"o": org, "u": str(second.id)}, as_=second)) == "CONFLICT"
+    self_demote = {"org": org, "user": str(second.id), "role": "MEMBER"}
+    assert error_code(await gql.error(ADD_MEMBER, self_demote, as_=second)) == "CONFLICT"
+
+
+async def test_two_owners_leaving_at_once_leave_one_owner(gql: GraphQLClient, accounts: Accounts) -> None:
+    first, second = await accounts.user(), await accounts.user()
+    org = (await gql.data(CREATE_ORG, {"name": "Race"}, as_=first))["createOrganization"]["id"]
+    await gql.data(ADD_MEMBER, {"org": org, "user": str(second.id), "role": "OWNER"}, as_=first)
+    remove = "mutation($o: UUID!, $u: UUID!) { removeOrganizationMember(organizationId: $o, userId: $u) { message } }"
+    answers = await asyncio.gather(
+        *(gql(remove, {"o": org, "u": str(account.id)}, as_=account) for account in (first, second))
+    )
+    codes = sorted(error_code(body["errors"][0]) if body.get("errors") else "OK" for body in answers)
+    assert codes == ["CONFLICT", "OK"]
+
+
+async def test_adding_one_member_twenty_times_at_once_is_one_membership(
+    gql: GraphQLClient, accounts: Accounts, live_server: str
+) -> None:
+    owner, member = await accounts.user(), await accounts.user()
+    org = (await gql.data(CREATE_ORG, {"name": "Busy"}, as_=owner))["createOrganization"]["id"]
+    body = {"query": ADD_MEMBER, "variables": {"org": org, "user": str(member.id), "role": "MEMBER"}}
+    # Twenty connections to the real server, as twenty browser tabs would send them.
+    async with httpx.AsyncClient(base_url=f"http://{live_server}", headers=owner.headers) as client:
+        responses = await asyncio.gather(*(client.post("/graphql", json=body) for _ in range(20)))
+    answers = [response.json() for response in responses]
+    assert [body.get("errors") for body in answers] == [None] * 20
+    assert {body["data"]["addOrganizationMember"]["userId"] for body in answers} == {str(member.id)}
+    organizations = (await gql.data("{ organizations { id role } }", as_=member))["organizations"]
+    assert organizations == [{"id": org, "role": "MEMBER"}]
