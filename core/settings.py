@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 _DEVELOPMENT_SECRET = "development-only-secret-key-change-me"  # noqa: S105
 _MIN_PRODUCTION_SECRET_LENGTH = 32
 _DEVELOPMENT_SUPERUSER_PASSWORD = "changethis"  # noqa: S105 - development only, documented in the README
+_DEFAULT_DATA_DIR = Path(".data")
 
 
 class Settings(BaseSettings):
@@ -33,8 +34,10 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
-    data_dir: Path = Path(".data")
-    storage_dir: Path = Path(".data/storage")
+    # Local state of `make run`: the embedded servers' data, and the stored files unless STORAGE_DIR says otherwise.
+    data_dir: Path = _DEFAULT_DATA_DIR
+    # Media and model files. Unset: `<data_dir>/storage`, so that moving DATA_DIR moves everything `make run` keeps.
+    storage_dir: Path = _DEFAULT_DATA_DIR / "storage"
     # Absolute origin used in answered media URLs; empty answers site-relative `/media/...` URLs.
     public_base_url: str = ""
 
@@ -83,6 +86,14 @@ class Settings(BaseSettings):
     subscription_reconnect_seconds: float = 10.0
 
     log_level: str = Field(default="INFO")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _storage_follows_data_dir(cls, values: Any) -> Any:
+        # Runs on the merged sources (arguments, environment, .env) keyed by field name, before the defaults.
+        if isinstance(values, dict) and values.get("storage_dir") is None and values.get("data_dir") is not None:
+            return {**values, "storage_dir": Path(values["data_dir"]) / "storage"}
+        return values
 
     @model_validator(mode="after")
     def _require_secret_outside_development(self) -> Settings:

@@ -1,4 +1,4 @@
-"""Every error leaves with an `extensions.code` (API.md, "Errors"); unexpected ones are masked.
+"""Every error leaves with an `extensions.code` (docs/api.md, "Errors"); unexpected ones are masked.
 
 Domain errors carry their code; documents that fail to parse or validate get GRAPHQL_PARSE_FAILED /
 GRAPHQL_VALIDATION_FAILED (QUERY_TOO_COMPLEX for the depth, alias and token limits); anything else is logged

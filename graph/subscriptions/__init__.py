@@ -1,1 +1,1 @@
-"""Subscriptions (API.md, "Subscriptions"): live job state over graphql-transport-ws, fed by Redis pub/sub."""
+"""Subscriptions (docs/api.md, "Subscriptions"): live job state over graphql-transport-ws, fed by Redis pub/sub."""

@@ -1,4 +1,4 @@
-"""The Subscription root: uploadTaskProgress and loraStatus (API.md, "Subscriptions").
+"""The Subscription root: uploadTaskProgress and loraStatus (docs/api.md, "Subscriptions").
 
 Each resolver first checks, with one read, that the caller may see the object, so that a refusal is an `error`
 message with no data (the operation never starts); then it hands over to `watch_row`, which subscribes to the

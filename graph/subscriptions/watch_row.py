@@ -1,6 +1,6 @@
 """The one way a subscription follows a database row: "watch a row".
 
-Order of operations, so that the final state is never missed (DESIGN.md, "Progress"):
+Order of operations, so that the final state is never missed (docs/design.md, "Conventions worth keeping"):
 1. subscribe to the row's Redis channel (and wait for the confirmation);
 2. read the row and yield it;
 3. on every signal (a message, the safety-net timer, a Redis reconnection) read it again, in a fresh session,
@@ -30,7 +30,7 @@ OutT = TypeVar("OutT")
 class UpdatesUnavailableError(DomainError):
     """Redis stayed unreachable: live updates stopped, the data is still there to be queried.
 
-    It keeps the base class's INTERNAL_SERVER_ERROR code (API.md lists no better one) but, being expected, its
+    It keeps the base class's INTERNAL_SERVER_ERROR code (docs/api.md lists no better one) but, being expected, its
     message reaches the client unmasked."""
 
     def __init__(self, poll_instead: str) -> None:
