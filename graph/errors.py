@@ -17,6 +17,7 @@ from strawberry.extensions import MaskErrors
 from core.outages import describe_outage, is_outage
 from graph.refusals import SERVICE_UNAVAILABLE, UNAVAILABLE_MESSAGE
 from services.errors import BadUserInputError, DomainError
+from services.integrity import domain_error_of
 
 logger = logging.getLogger("graph.errors")
 
@@ -37,6 +38,9 @@ _VARIABLE_COERCION = re.compile(
 def classify(error: GraphQLError) -> tuple[str, str, dict[str, object]]:
     """(code, message, extra extensions) for one error."""
     original = error.original_error
+    if original is not None and not isinstance(original, DomainError):
+        # A constraint PostgreSQL enforced: the client's mistake or a race, not a bug (services/integrity.py).
+        original = domain_error_of(original) or original
     if isinstance(original, DomainError):
         extra: dict[str, object] = {}
         if isinstance(original, BadUserInputError):
