@@ -4,6 +4,7 @@ event loop that serves the live server keeps running while they talk to it), eve
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import os
 import re
@@ -21,16 +22,18 @@ JS_DIR = Path(__file__).resolve().parent / "js"
 # apollo-upload-client 19 (the Apollo Client 4 one that still runs on Node 20) wants at least this.
 NODE_MINIMUM = (20, 9)
 INSTALL_HINT = (
-    "`make test` installs them (it runs `npm ci` in tests/clients/js when package-lock.json changes); "
+    "`make test` installs them (it runs `npm ci` in tests/clients/js when package.json or package-lock.json changes); "
     "by hand: `cd tests/clients/js && npm ci --no-audit --no-fund`"
 )
 
 
+@functools.cache
 def node_executable() -> str:
     """The `node` to run the scripts with, once its version and the locked packages are checked.
 
-    A missing piece fails (never skips): `make test` guarantees them, so a skip would hide a broken setup and let
-    a release that breaks the frontend's clients pass.
+    A missing piece fails the test (never skips it): `make test` guarantees them, so a skip would hide a broken
+    setup and let a release that breaks the frontend's clients pass. Called by each test rather than by a fixture,
+    so that it shows as the test's failure, not as an error in setting it up.
     """
     node = shutil.which("node")
     if node is None:
@@ -41,6 +44,8 @@ def node_executable() -> str:
     found = re.match(r"v(\d+)\.(\d+)", version)
     if found is None or (int(found[1]), int(found[2])) < NODE_MINIMUM:
         pytest.fail(f"Node.js {version.strip()} is too old for the JS client tests (they need >= 20.9)")
+    if not (JS_DIR / "node_modules").is_dir():
+        pytest.fail(f"tests/clients/js/node_modules is missing: the JS clients are not installed. {INSTALL_HINT}")
     pinned: dict[str, str] = json.loads((JS_DIR / "package.json").read_text())["dependencies"]
     wrong = []
     for name, version_wanted in pinned.items():

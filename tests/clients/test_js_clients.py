@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from tests.clients.node import node_executable, node_script, run_script
 from tests.conftest import Accounts, GraphQLClient
@@ -44,11 +44,6 @@ SHOT_TYPES = "query { shotTypes(includePublic: true) { count data { id name } } 
 BASE_IMAGES = "query($id: UUID!) { subjectBaseImages(id: $id) { data { shotTypeId shotTypeLabel imageUrl } } }"
 
 
-@pytest.fixture(scope="session")
-def node() -> str:
-    return node_executable()
-
-
 def without_typename(value: Any) -> Any:
     """Apollo Client adds `__typename` to every selection for its cache; the other clients do not ask for it."""
     if isinstance(value, dict):
@@ -59,13 +54,13 @@ def without_typename(value: Any) -> Any:
 
 
 async def test_apollo_client_queries_mutates_uploads_and_gets_error_codes(
-    node: str,
     live_server: str,
     gql: GraphQLClient,
     accounts: Accounts,
     run_jobs: RunJobs,
     tmp_path: Path,
 ) -> None:
+    node = node_executable()
     owner = await accounts.user()
     image = unique_png()  # 9 x 7
     png_path = tmp_path / "look.png"
@@ -141,13 +136,13 @@ async def test_apollo_client_queries_mutates_uploads_and_gets_error_codes(
 
 
 async def test_graphql_ws_and_apollo_follow_a_zip_task_to_completion(
-    node: str,
     live_server: str,
     http: httpx.AsyncClient,
     gql: GraphQLClient,
     accounts: Accounts,
-    worker_process: Any,
+    worker_process: Callable[..., WorkerProcess],
 ) -> None:
+    node = node_executable()
     owner = await accounts.user()
     subject_id = await make_subject(gql, owner)
     task = uploaded_task(await upload_zip(http, owner, progress_zip(), subject_id=subject_id))
