@@ -49,7 +49,9 @@ export function describe(error) {
   }
   if (error instanceof Error) {
     const errors = error.errors ? ` ${JSON.stringify(error.errors)}` : "";
-    return `${error.name}: ${error.message}${errors}`;
+    // Apollo's ServerError (an HTTP status other than 2xx) keeps the answer's body, which says why.
+    const body = typeof error.bodyText === "string" ? `; the answer was: ${error.bodyText}` : "";
+    return `${error.name}: ${error.message}${errors}${body}`;
   }
   return String(error);
 }
