@@ -6,8 +6,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 # Touched after a successful install: reinstalls only when pyproject.toml changes (or .venv is deleted).
 INSTALLED := $(VENV)/.installed
+# The JS clients the tests drive (tests/clients/js), installed exactly as locked by `npm ci`; reinstalled only when
+# package.json or package-lock.json changes (or node_modules is deleted).
+JS_CLIENTS := tests/clients/js
+JS_INSTALLED := $(JS_CLIENTS)/node_modules/.installed
 
-.PHONY: install run test lint schema bench bench-jobs
+.PHONY: install js-install run test lint schema bench bench-jobs
 
 install: $(INSTALLED)
 
@@ -16,11 +20,17 @@ $(INSTALLED): pyproject.toml
 	$(PY) -m pip install --disable-pip-version-check --quiet -e '.[dev]'
 	touch $(INSTALLED)
 
+js-install: $(JS_INSTALLED)
+
+$(JS_INSTALLED): $(JS_CLIENTS)/package.json $(JS_CLIENTS)/package-lock.json
+	cd $(JS_CLIENTS) && npm ci --no-audit --no-fund
+	touch $(JS_INSTALLED)
+
 run: install
 	$(PY) -m core.devrun
 
 # Extra pytest arguments: make test ARGS='-k users -x'
-test: install
+test: install js-install
 	$(PY) -m pytest $(ARGS)
 
 lint: install

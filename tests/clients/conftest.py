@@ -1,5 +1,7 @@
-"""The clients' tests drive the product end to end, so they use the job tests' real arq workers too."""
+"""The client conformance tests drive the real clients against the live server, with the job tests' real workers."""
 
-from tests.jobs.conftest import run_jobs, worker_process
+from __future__ import annotations
 
-__all__ = ["run_jobs", "worker_process"]
+# The job fixtures live in tests/jobs/conftest.py, which applies to that folder only; importing them here makes
+# the same fixtures (not copies) available to these tests.
+from tests.jobs.conftest import run_jobs, worker_process  # noqa: F401
