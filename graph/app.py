@@ -21,7 +21,7 @@ from strawberry.exceptions import ConnectionRejectionError
 from core.settings import Settings, get_settings
 from core.storage import media_route
 from graph.context import Context
-from graph.graphiql import graphiql_static_mount, render_graphiql_page
+from graph.graphiql import LoginExample, graphiql_static_mount, render_graphiql_page
 from graph.http import access_token, healthz, readyz
 from graph.loaders import Loaders
 from graph.schema import build_schema
@@ -34,6 +34,10 @@ GRAPHQL_PATH = "/graphql"
 
 class GraphQLView(GraphQL[Context, None]):
     websocket_adapter_class = TextFrameWebSocketAdapter
+
+    def __init__(self, *args: Any, graphiql_login: LoginExample | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.graphiql_login = graphiql_login
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
@@ -58,7 +62,7 @@ class GraphQLView(GraphQL[Context, None]):
         return None
 
     async def render_graphql_ide(self, request: Request) -> Response:
-        return HTMLResponse(render_graphiql_page(GRAPHQL_PATH))
+        return HTMLResponse(render_graphiql_page(GRAPHQL_PATH, self.graphiql_login))
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -80,7 +84,16 @@ def create_app(settings: Settings | None = None) -> Starlette:
         finally:
             await resources.close()
 
-    view = GraphQLView(build_schema(settings), multipart_uploads_enabled=True, keep_alive=True, keep_alive_interval=15)
+    # GraphiQL's Login example may name the first superuser only when that is the published development default;
+    # otherwise the page keeps placeholders, so no configured password is ever served.
+    development_login = settings.development_superuser_login
+    view = GraphQLView(
+        build_schema(settings),
+        multipart_uploads_enabled=True,
+        keep_alive=True,
+        keep_alive_interval=15,
+        graphiql_login=LoginExample(*development_login) if development_login else None,
+    )
     app = Starlette(
         routes=[
             Route(GRAPHQL_PATH, view, methods=["GET", "POST"]),
