@@ -3,7 +3,7 @@
 The app under test is wired the way the real one is (a Strawberry view whose render_graphql_ide returns our
 page, the static mount, Route + WebSocketRoute at /graphql) and served by uvicorn on a loopback port.
 `build_app` is also what the manual headless-browser check runs:
-    PYTHONPATH=. .venv/bin/uvicorn --app-dir tests test_graphiql:build_app --factory --port 8765
+    PYTHONPATH=. .venv/bin/uvicorn tests.test_graphiql:build_app --factory --port 8765
 """
 
 from __future__ import annotations
