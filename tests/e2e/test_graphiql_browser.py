@@ -178,7 +178,6 @@ async def test_sign_in_query_and_follow_an_upload_in_graphiql(
     page.on("websocket", lambda socket: contacted.append(socket.url))
     page_errors: list[str] = []
     page.on("pageerror", lambda error: page_errors.append(str(error)))
-    worker: WorkerProcess | None = None
 
     async with screenshot_on_failure(page, tmp_path / "graphiql-failure.png"):
         await graphiql.open(f"http://{live_server}/graphql")
@@ -273,6 +272,5 @@ async def test_sign_in_query_and_follow_an_upload_in_graphiql(
         assert contacted, "the page made no requests"
         assert all(urlsplit(url).netloc == here for url in contacted if not url.startswith("data:")), contacted
         assert f"ws://{live_server}/graphql" in contacted, contacted
-
-    if worker is not None:
+        # arq's graceful stop; the fixture kills a worker still running when the test fails before this.
         worker.stop()
