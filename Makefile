@@ -11,7 +11,7 @@ INSTALLED := $(VENV)/.installed
 JS_CLIENTS := tests/clients/js
 JS_INSTALLED := $(JS_CLIENTS)/node_modules/.installed
 
-.PHONY: install js-install run test lint schema bench bench-jobs
+.PHONY: install js-install run test test-e2e lint schema bench bench-jobs
 
 install: $(INSTALLED)
 
@@ -32,6 +32,17 @@ run: install
 # Extra pytest arguments: make test ARGS='-k users -x'
 test: install js-install
 	$(PY) -m pytest $(ARGS)
+
+# The browser tests (tests/e2e, left out of `make test`): GraphiQL in Debian's chromium, driven by Playwright for
+# Python (a dev extra). No browser is ever downloaded: Debian's package is installed when the binary is missing.
+# The tests launch this same path. Extra pytest arguments as for `make test`.
+CHROMIUM := /usr/bin/chromium
+
+test-e2e: install $(CHROMIUM)
+	CHROMIUM=$(CHROMIUM) $(PY) -m pytest --e2e tests/e2e $(ARGS)
+
+$(CHROMIUM):
+	scripts/install_chromium.sh $(CHROMIUM)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 # Development-only signing key: refused outside development so a deployment can never run with it.
 _DEVELOPMENT_SECRET = "development-only-secret-key-change-me"  # noqa: S105
 _MIN_PRODUCTION_SECRET_LENGTH = 32
+_DEVELOPMENT_SUPERUSER_EMAIL = "admin@example.com"
 _DEVELOPMENT_SUPERUSER_PASSWORD = "changethis"  # noqa: S105 - development only, documented in the README
 _DEFAULT_DATA_DIR = Path(".data")
 
@@ -43,7 +44,7 @@ class Settings(BaseSettings):
 
     secret_key: SecretStr | None = None
     access_token_expire_minutes: int = 60 * 24 * 8
-    first_superuser_email: str = "admin@example.com"
+    first_superuser_email: str = _DEVELOPMENT_SUPERUSER_EMAIL
     first_superuser_password: SecretStr | None = None
 
     login_attempts_per_minute: int = 5
@@ -112,6 +113,24 @@ class Settings(BaseSettings):
             # `make run` on a fresh clone should be usable at once; elsewhere no password means no first superuser.
             self.first_superuser_password = SecretStr(_DEVELOPMENT_SUPERUSER_PASSWORD)
         return self
+
+    @property
+    def development_superuser_login(self) -> tuple[str, str] | None:
+        """The first superuser's email and password in development when both are the published development
+        defaults (README), so pages may show them; None in any other environment or when either is set to anything else.
+
+        Compared by value rather than by where the value came from: a password that equals the published default
+        reveals nothing, and any other password, however it was set, is never answered here.
+        """
+        password = self.first_superuser_password
+        if (
+            self.environment == "development"
+            and self.first_superuser_email == _DEVELOPMENT_SUPERUSER_EMAIL
+            and password is not None
+            and password.get_secret_value() == _DEVELOPMENT_SUPERUSER_PASSWORD
+        ):
+            return _DEVELOPMENT_SUPERUSER_EMAIL, _DEVELOPMENT_SUPERUSER_PASSWORD
+        return None
 
     @property
     def signing_key(self) -> str:

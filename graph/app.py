@@ -29,7 +29,7 @@ from core.settings import Settings, get_settings
 from core.storage import media_route
 from graph.context import Context
 from graph.errors import INTERNAL_MESSAGE
-from graph.graphiql import graphiql_static_mount, render_graphiql_page
+from graph.graphiql import LoginExample, graphiql_static_mount, render_graphiql_page
 from graph.http import access_token, healthz, readyz
 from graph.loaders import Loaders
 from graph.refusals import BAD_REQUEST, SERVICE_UNAVAILABLE, UNAVAILABLE_MESSAGE, refusal, unavailable
@@ -45,6 +45,10 @@ logger = logging.getLogger("graph.app")
 
 class GraphQLView(GraphQL[Context, None]):
     websocket_adapter_class = TextFrameWebSocketAdapter
+
+    def __init__(self, *args: Any, graphiql_login: LoginExample | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.graphiql_login = graphiql_login
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -130,7 +134,7 @@ class GraphQLView(GraphQL[Context, None]):
         return UNSET  # a bare {"type": "connection_ack"}, with no payload
 
     async def render_graphql_ide(self, request: Request) -> Response:
-        return HTMLResponse(render_graphiql_page(GRAPHQL_PATH))
+        return HTMLResponse(render_graphiql_page(GRAPHQL_PATH, self.graphiql_login))
 
 
 def _code(error: GraphQLError) -> object:
@@ -156,7 +160,16 @@ def create_app(settings: Settings | None = None) -> Starlette:
         finally:
             await resources.close()
 
-    view = GraphQLView(build_schema(settings), multipart_uploads_enabled=True, keep_alive=True, keep_alive_interval=15)
+    # GraphiQL's Login example may name the first superuser only when that is the published development default;
+    # otherwise the page keeps placeholders, so no configured password is ever served.
+    development_login = settings.development_superuser_login
+    view = GraphQLView(
+        build_schema(settings),
+        multipart_uploads_enabled=True,
+        keep_alive=True,
+        keep_alive_interval=15,
+        graphiql_login=LoginExample(*development_login) if development_login else None,
+    )
     app = Starlette(
         routes=[
             # Every method reaches the view, so that a PUT is refused as GraphQL (405, JSON), not by the router.

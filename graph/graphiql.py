@@ -5,7 +5,7 @@ stylesheet is vendored under ``graph/static/graphiql/`` (``scripts/vendor_graphi
 ``VERSIONS.txt`` lists them) and served by the API itself.
 
 Wiring (in the app): override ``render_graphql_ide`` of the Strawberry ASGI view to return
-``HTMLResponse(render_graphiql_page())`` and add ``graphiql_static_mount()`` to the Starlette routes.
+``HTMLResponse(render_graphiql_page(path, login))`` and add ``graphiql_static_mount()`` to the Starlette routes.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import hashlib
 import html
 import json
 import os
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -32,23 +33,53 @@ STATIC_DIR = Path(__file__).resolve().parent / "static" / "graphiql"
 TOKEN_PLACEHOLDER = "<token from the login mutation>"  # noqa: S105 (a visible hint, not a credential)
 DEFAULT_HEADERS = json.dumps({"Authorization": f"Bearer {TOKEN_PLACEHOLDER}"}, indent=2)
 
-DEFAULT_QUERY = """\
+# What the Login example shows when the page may not name real credentials. Angle brackets mark them as text to
+# replace; they are still valid GraphQL strings, so running the example unchanged answers a clear login error.
+EMAIL_PLACEHOLDER = "<your email>"
+PASSWORD_PLACEHOLDER = "<your password>"  # noqa: S105 (a visible hint, not a credential)
+
+
+@dataclass(frozen=True)
+class LoginExample:
+    """Credentials the page may show in its Login example: only the published development defaults."""
+
+    email: str
+    password: str
+
+
+_QUERY_INTRO = """\
 # Studio GraphQL API
 #
-# 1. Sign in: run the Login mutation below (Ctrl-Enter).
+# 1. Sign in: {sign_in}
 # 2. In the Headers tab underneath, put its accessToken:
-#      {"Authorization": "Bearer <accessToken>"}
+#      {{"Authorization": "Bearer <accessToken>"}}
 #    This browser keeps the headers for later visits.
 # 3. Subscriptions use a websocket at the same /graphql
 #    address and send the same headers.
 
-mutation Login {
-  login(email: "you@example.com", password: "your password") {
+mutation Login {{
+  login(email: {email}, password: {password}) {{
     accessToken
     tokenType
-  }
-}
+  }}
+}}
 """
+
+
+def default_query(login: LoginExample | None = None) -> str:
+    """The editor's first document: how to sign in, with a Login mutation that works unchanged when ``login`` is
+    given (development) and otherwise holds clearly marked placeholders."""
+    if login is None:
+        sign_in = (
+            f"put yours for {EMAIL_PLACEHOLDER} and\n#    {PASSWORD_PLACEHOLDER} below, then run Login (Ctrl-Enter)."
+        )
+        email, password = EMAIL_PLACEHOLDER, PASSWORD_PLACEHOLDER
+    else:
+        sign_in = "run the Login mutation below (Ctrl-Enter): it\n#    uses the development superuser."
+        email, password = login.email, login.password
+    # A JSON string is a valid GraphQL string literal (same quoting and escapes), whatever the value holds.
+    return _QUERY_INTRO.format(sign_in=sign_in, email=json.dumps(email), password=json.dumps(password))
+
 
 # Load order matters: GraphiQL's UMD build needs the React globals, the explorer plugin needs the GraphiQL
 # global, and boot.js needs all of them.
@@ -114,16 +145,18 @@ def _json_for_script_tag(value: object) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def render_graphiql_page(graphql_path: str = GRAPHQL_PATH) -> str:
+def render_graphiql_page(graphql_path: str = GRAPHQL_PATH, login: LoginExample | None = None) -> str:
     """The HTML page that boots GraphiQL against ``graphql_path`` (HTTP and websockets), with no external URL.
 
-    The header editor is on and persisted in the browser, prefilled with an Authorization hint.
+    The header editor is on and persisted in the browser, prefilled with an Authorization hint. The Login example
+    shows ``login`` when given (the app passes only the development defaults), else placeholders: no configured
+    password ever reaches the page.
     """
     config = {
         "endpoint": graphql_path,
         "defaultHeaders": DEFAULT_HEADERS,
         "tokenPlaceholder": TOKEN_PLACEHOLDER,
-        "defaultQuery": DEFAULT_QUERY,
+        "defaultQuery": default_query(login),
     }
     stylesheets = "\n".join(
         f'    <link rel="stylesheet" href="{html.escape(asset_url(name))}" />' for name in STYLESHEETS

@@ -3,7 +3,7 @@
 The app under test is wired the way the real one is (a Strawberry view whose render_graphql_ide returns our
 page, the static mount, Route + WebSocketRoute at /graphql) and served by uvicorn on a loopback port.
 `build_app` is also what the manual headless-browser check runs:
-    PYTHONPATH=. .venv/bin/uvicorn --app-dir tests test_graphiql:build_app --factory --port 8765
+    PYTHONPATH=. .venv/bin/uvicorn tests.test_graphiql:build_app --factory --port 8765
 """
 
 from __future__ import annotations
@@ -15,11 +15,14 @@ import re
 from collections.abc import AsyncIterator
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import cast
 
 import httpx
 import pytest
 import strawberry
 import uvicorn
+from graphql import DocumentNode, FieldNode, StringValueNode, Visitor, parse, visit
+from pydantic import SecretStr
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -28,13 +31,20 @@ from strawberry.asgi import GraphQL
 from websockets.asyncio.client import connect
 from websockets.typing import Subprotocol
 
+from core.settings import Settings
+from graph.app import create_app
 from graph.graphiql import (
+    EMAIL_PLACEHOLDER,
     GRAPHIQL_STATIC_PATH,
+    PASSWORD_PLACEHOLDER,
     STATIC_DIR,
     TOKEN_PLACEHOLDER,
+    LoginExample,
+    default_query,
     graphiql_static_mount,
     render_graphiql_page,
 )
+from services.bootstrap import ensure_first_superuser
 from tests.websocket_frames import receive_message
 
 
@@ -239,3 +249,132 @@ def test_page_only_references_files_that_exist() -> None:
     for url in [*collector.scripts, *collector.stylesheets]:
         path = Path(STATIC_DIR, url.split("?")[0].removeprefix(f"{GRAPHIQL_STATIC_PATH}/"))
         assert path.is_file(), url
+
+
+# --- the Login example of the real app's page --------------------------------------------------------------------
+
+DEVELOPMENT_EMAIL, DEVELOPMENT_PASSWORD = "admin@example.com", "changethis"  # the README's development defaults
+
+
+def _app_settings(settings: Settings, **overrides: object) -> Settings:
+    """Settings as the app would read them from an environment naming only this session's servers, so the
+    validator fills in its defaults exactly as it does for `make run` (no .env file is read)."""
+    values: dict[str, object] = {
+        "_env_file": None,  # a developer's .env must not decide these cases
+        "database_url": settings.database_url,
+        "redis_url": settings.redis_url,
+        "redis_prefix": settings.redis_prefix,
+        "storage_dir": settings.storage_dir,
+        **overrides,
+    }
+    return Settings.model_validate(values)
+
+
+async def _served_page(settings: Settings) -> tuple[str, dict[str, str]]:
+    """The page the real app (create_app) serves a browser at GET /graphql, and its GraphiQL config."""
+    application = create_app(settings)
+    try:
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            page, assets = await _browser_page(http)
+    finally:
+        await application.state.resources.close()
+    assert assets.config is not None
+    return page, json.loads(assets.config)
+
+
+@pytest.fixture
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The cases below are about what is and is not configured, so nothing may leak in from the shell.
+    for name in ("ENVIRONMENT", "FIRST_SUPERUSER_EMAIL", "FIRST_SUPERUSER_PASSWORD", "SECRET_KEY"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.mark.usefixtures("clean_environment")
+async def test_development_login_example_works_unchanged(settings: Settings) -> None:
+    development = _app_settings(settings, environment="development")
+    assert development.development_superuser_login == (DEVELOPMENT_EMAIL, DEVELOPMENT_PASSWORD)
+    _, config = await _served_page(development)
+    assert f'login(email: "{DEVELOPMENT_EMAIL}", password: "{DEVELOPMENT_PASSWORD}")' in config["defaultQuery"]
+
+    # What `make run` does before serving, then the page's document exactly as the editor first shows it.
+    await ensure_first_superuser(development)
+    application = create_app(development)
+    try:
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            login = (await http.post("/graphql", json={"query": config["defaultQuery"]})).json()
+            assert not login.get("errors"), login
+            token = login["data"]["login"]["accessToken"]
+            me = await http.post(
+                "/graphql", json={"query": "{ me { email } }"}, headers={"Authorization": f"Bearer {token}"}
+            )
+    finally:
+        await application.state.resources.close()
+    assert me.json()["data"] == {"me": {"email": DEVELOPMENT_EMAIL}}
+
+
+CHOSEN_PASSWORD = "a-password-someone-chose-42"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "secret_word"),
+    [
+        # The suite's own settings: ENVIRONMENT=test, no first superuser.
+        ({"environment": "test", "first_superuser_password": None}, DEVELOPMENT_PASSWORD),
+        # Development, but the password was configured: it must never reach a page.
+        ({"environment": "development", "first_superuser_password": SecretStr(CHOSEN_PASSWORD)}, CHOSEN_PASSWORD),
+        # Development with a configured email: the default password no longer signs anyone in with the example.
+        ({"environment": "development", "first_superuser_email": "boss@example.com"}, DEVELOPMENT_PASSWORD),
+        (
+            {
+                "environment": "production",
+                "secret_key": SecretStr("a-production-signing-key-of-at-least-32-chars"),
+                "first_superuser_password": SecretStr(CHOSEN_PASSWORD),
+            },
+            CHOSEN_PASSWORD,
+        ),
+    ],
+    ids=["test", "development-configured-password", "development-configured-email", "production"],
+)
+@pytest.mark.usefixtures("clean_environment")
+async def test_login_example_keeps_placeholders_unless_development_defaults(
+    settings: Settings, overrides: dict[str, object], secret_word: str
+) -> None:
+    app_settings = _app_settings(settings, **overrides)
+    assert app_settings.development_superuser_login is None
+    page, config = await _served_page(app_settings)
+
+    expected = f"login(email: {json.dumps(EMAIL_PLACEHOLDER)}, password: {json.dumps(PASSWORD_PLACEHOLDER)})"
+    assert expected in config["defaultQuery"]
+    # The comment above the example tells the user what to put there.
+    assert f"put yours for {EMAIL_PLACEHOLDER}" in config["defaultQuery"]
+    assert secret_word not in page
+    assert secret_word not in config["defaultQuery"]
+
+
+def test_login_example_strings_are_graphql_string_literals() -> None:
+    # Credentials holding quotes, backslashes or braces must reach the login arguments as they are, never break
+    # the example document or add to it.
+    email, password = 'a"b\\c@example.com', '"}) { me { id } } #'
+    document = parse(default_query(LoginExample(email=email, password=password)))
+
+    (login,) = [field for field in _fields(document) if field.name.value == "login"]
+    arguments = {argument.name.value: argument.value for argument in login.arguments or ()}
+    assert all(isinstance(value, StringValueNode) for value in arguments.values()), arguments
+    assert {name: cast(StringValueNode, value).value for name, value in arguments.items()} == {
+        "email": email,
+        "password": password,
+    }
+    assert {field.name.value for field in _fields(document)} == {"login", "accessToken", "tokenType"}
+
+
+def _fields(document: DocumentNode) -> list[FieldNode]:
+    found: list[FieldNode] = []
+
+    class Collect(Visitor):
+        def enter_field(self, node: FieldNode, *_: object) -> None:
+            found.append(node)
+
+    visit(document, Collect())
+    return found

@@ -41,7 +41,27 @@
       return kept;
     }
 
+    // GraphiQL 3.8 keeps the last operation name it saw while the document has one, and never clears it: after
+    // the Login example, an anonymous "{ me { email } }" still goes out with operationName "Login", which the API
+    // refuses as an unknown operation (found by tests/e2e). A name that no operation of the document carries is
+    // dropped; any other name is sent as GraphiQL chose it.
+    var GRAPHQL_NAME = /^[_A-Za-z][_0-9A-Za-z]*$/;
+
+    function withoutStaleOperationName(params) {
+      var name = params && params.operationName;
+      if (typeof name !== "string" || !GRAPHQL_NAME.test(name) || typeof params.query !== "string") {
+        return params;
+      }
+      if (new RegExp("\\b(query|mutation|subscription)\\s+" + name + "\\b").test(params.query)) {
+        return params;
+      }
+      var kept = Object.assign({}, params);
+      delete kept.operationName;
+      return kept;
+    }
+
     function fetcher(params, options) {
+      params = withoutStaleOperationName(params);
       if (options && options.headers) {
         options = Object.assign({}, options, { headers: withoutPlaceholders(options.headers) });
       }
