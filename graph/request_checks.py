@@ -23,8 +23,10 @@ from graphql import (
     Visitor,
     visit,
 )
+from starlette.requests import Request
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext
+from strawberry.types.graphql import OperationType
 
 from graph.refusals import BAD_REQUEST
 from services.errors import BadUserInputError
@@ -45,6 +47,28 @@ class OperationNameRequired(SchemaExtension):
             message = "Must provide operationName when the document contains several operations"
             context.pre_execution_errors = [GraphQLError(message, extensions={"code": BAD_REQUEST})]
         yield
+
+
+class SubscriptionsOverWebsockets(SchemaExtension):
+    """A subscription sent over plain HTTP would run its resolver as if it were a query (Strawberry allows it for
+    its streaming HTTP transports, which this API does not serve) and answer a masked internal error; it is refused
+    instead, saying where subscriptions are served."""
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        if not context.pre_execution_errors and context.graphql_document is not None:
+            request = getattr(context.context, "request", None)
+            if isinstance(request, Request) and _operation_type(context) is OperationType.SUBSCRIPTION:
+                message = "Subscriptions are served over a websocket at /graphql (graphql-transport-ws or graphql-ws)"
+                context.pre_execution_errors = [GraphQLError(message, extensions={"code": BAD_REQUEST})]
+        yield
+
+
+def _operation_type(context: ExecutionContext) -> OperationType | None:
+    try:
+        return context.operation_type
+    except RuntimeError:  # no such operation: reported by Strawberry itself
+        return None
 
 
 def _operation_count(document: DocumentNode) -> int:

@@ -30,7 +30,7 @@ from graph.lora.mutations import Mutation as LoraMutation
 from graph.media.mutations import Mutation as MediaMutation
 from graph.pose_presets.mutations import Mutation as PosePresetMutation
 from graph.pose_presets.queries import Query as PosePresetQuery
-from graph.request_checks import OperationNameRequired, RefuseNulCharacters
+from graph.request_checks import OperationNameRequired, RefuseNulCharacters, SubscriptionsOverWebsockets
 from graph.resolution_presets.mutations import Mutation as ResolutionPresetMutation
 from graph.resolution_presets.queries import Query as ResolutionPresetQuery
 from graph.set_designs.mutations import Mutation as SetDesignMutation
@@ -161,6 +161,7 @@ def build_schema(
             lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
             OperationNameRequired,
             RefuseNulCharacters,
+            SubscriptionsOverWebsockets,
             ErrorCodes,
             ReleaseLoaders,
         ],

@@ -73,14 +73,25 @@ class GraphiQL:
         text: str = await editor.evaluate(DISPLAYED_TEXT)
         return text
 
-    async def type_into(self, editor: Locator, text: str) -> None:
+    async def type_into(self, editor: Locator, text: str, *, stored_as: str) -> None:
         """Replace an editor's content as a person pasting would: click, select all, insert the text. Inserted
         text is one input event, so CodeMirror's bracket closing and GraphiQL's autocompletion (keystroke
-        driven) add nothing to it."""
+        driven) add nothing to it.
+
+        Then wait, as a person does without noticing, until GraphiQL has taken the edit in: it parses the document
+        100 ms after the last change (a debounce), and a run before that sends the previous document's operation
+        name and decides HTTP or websocket from the previous document (a subscription pasted over a query would go
+        over HTTP). GraphiQL stores the editor's text under `graphiql:<stored_as>` once it has parsed it."""
         await editor.click()
         await self.page.keyboard.press("Control+A")
         await self.page.keyboard.insert_text(text)
         await self.until(lambda: self.shown(editor), lambda shown: shown == text, f"the editor showing {text!r}")
+        key = f"graphiql:{stored_as}"
+        await self.until(
+            lambda: self.page.evaluate("key => window.localStorage.getItem(key)", key),
+            lambda stored: stored == text,
+            f"GraphiQL taking in the edit ({key})",
+        )
 
     async def run(self) -> None:
         await self.until(self.run_label, lambda label: label == EXECUTE, "the run button ready")
@@ -189,7 +200,7 @@ async def test_sign_in_query_and_follow_an_upload_in_graphiql(
         placeholders = f"login(email: {json.dumps(EMAIL_PLACEHOLDER)}, password: {json.dumps(PASSWORD_PLACEHOLDER)})"
         assert placeholders in example, example
         filled = example.replace(placeholders, f"login(email: {json.dumps(email)}, password: {json.dumps(PASSWORD)})")
-        await graphiql.type_into(graphiql.query_editor, filled)
+        await graphiql.type_into(graphiql.query_editor, filled, stored_as="query")
         await graphiql.run()
         signed_in = await graphiql.result_showing("login", "the login result")
         assert "errors" not in signed_in, signed_in
@@ -198,8 +209,10 @@ async def test_sign_in_query_and_follow_an_upload_in_graphiql(
 
         # 2. The token in the Headers tab, then a query that needs it.
         await graphiql.headers_tab.click()
-        await graphiql.type_into(graphiql.headers_editor, json.dumps({"Authorization": f"Bearer {token}"}))
-        await graphiql.type_into(graphiql.query_editor, "{ me { email } }")
+        await graphiql.type_into(
+            graphiql.headers_editor, json.dumps({"Authorization": f"Bearer {token}"}), stored_as="headers"
+        )
+        await graphiql.type_into(graphiql.query_editor, "{ me { email } }", stored_as="query")
         await graphiql.run()
         me = await graphiql.result_showing("me", "the result of { me { email } }")
         assert "errors" not in me, me
@@ -229,6 +242,7 @@ async def test_sign_in_query_and_follow_an_upload_in_graphiql(
     imagesSkipped
   }}
 }}""",
+            stored_as="query",
         )
         await graphiql.run()
         first = await graphiql.result_showing("uploadTaskProgress", "the subscription's first event")

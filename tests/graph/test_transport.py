@@ -318,3 +318,11 @@ async def test_text_with_a_nul_character_is_bad_input(gql: GraphQLClient, accoun
     }
     # Nothing was written.
     assert (await gql.data("{ shotTypes { count } }", as_=account))["shotTypes"]["count"] == 0
+
+
+async def test_a_subscription_over_http_is_refused(http: httpx.AsyncClient, accounts: Accounts) -> None:
+    account = await accounts.user()
+    document = 'subscription { uploadTaskProgress(taskId: "00000000-0000-0000-0000-000000000000") { status } }'
+    error = refusal_of(await http.post("/graphql", json={"query": document}, headers=account.headers), 400)
+    assert error["extensions"] == {"code": "BAD_REQUEST"}
+    assert "websocket" in error["message"]

@@ -43,25 +43,37 @@
 
     // GraphiQL 3.8 keeps the last operation name it saw while the document has one, and never clears it: after
     // the Login example, an anonymous "{ me { email } }" still goes out with operationName "Login", which the API
-    // refuses as an unknown operation (found by tests/e2e). A name that no operation of the document carries is
-    // dropped; any other name is sent as GraphiQL chose it.
-    var GRAPHQL_NAME = /^[_A-Za-z][_0-9A-Za-z]*$/;
+    // refuses as an unknown operation (found by tests/e2e). The name also decides whether GraphiQL sends the
+    // operation over the websocket: a named subscription sent without its name goes over HTTP instead. So a name
+    // that no operation of the document carries is replaced by the document's only operation name, or dropped
+    // when the document has no single named operation; any other name is sent as GraphiQL chose it.
+    var OPERATION_NAMES = /\b(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)/g;
 
-    function withoutStaleOperationName(params) {
-      var name = params && params.operationName;
-      if (typeof name !== "string" || !GRAPHQL_NAME.test(name) || typeof params.query !== "string") {
+    function withCurrentOperationName(params) {
+      if (!params || typeof params.query !== "string") {
         return params;
       }
-      if (new RegExp("\\b(query|mutation|subscription)\\s+" + name + "\\b").test(params.query)) {
+      var names = [];
+      var match;
+      OPERATION_NAMES.lastIndex = 0;
+      while ((match = OPERATION_NAMES.exec(params.query)) !== null) {
+        names.push(match[1]);
+      }
+      var name = params.operationName;
+      if (typeof name === "string" && names.indexOf(name) !== -1) {
         return params;
       }
       var kept = Object.assign({}, params);
-      delete kept.operationName;
+      if (names.length === 1) {
+        kept.operationName = names[0];
+      } else {
+        delete kept.operationName;
+      }
       return kept;
     }
 
     function fetcher(params, options) {
-      params = withoutStaleOperationName(params);
+      params = withCurrentOperationName(params);
       if (options && options.headers) {
         options = Object.assign({}, options, { headers: withoutPlaceholders(options.headers) });
       }
