@@ -34,7 +34,7 @@ from bench.report import Row, render_markdown, render_statements, render_targets
 from bench.seed import SeededData, seed
 from bench.servers import BenchServers, bench_servers
 from bench.statements import StatementCount, StatementCounter
-from core.devrun import MIGRATE, api_command
+from core.devrun import MIGRATE, UVICORN_OPTIONS, api_command
 from core.embedded import die_with_parent, free_port
 from core.security import create_access_token
 from core.settings import get_settings
@@ -384,7 +384,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         data = asyncio.run(seed(servers.dsn, Storage(storage_dir)))
         log.info("seeded in %.1fs: %s", time.monotonic() - started, ", ".join(f"{n} {t}" for t, n in data.rows.items()))
         api_port, baseline_port = free_port(), free_port()
-        baseline_command = [sys.executable, "-m", "uvicorn", "bench.baseline:app", "--host", HOST, "--port"]
+        baseline_command = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "bench.baseline:app",
+            *UVICORN_OPTIONS,
+            "--host",
+            HOST,
+            "--port",
+        ]
         with (
             running("api", api_command(HOST, api_port), env, logs, api_port) as api,
             running("baseline", [*baseline_command, str(baseline_port)], env, logs, baseline_port) as baseline,

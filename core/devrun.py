@@ -30,10 +30,14 @@ BOOTSTRAP = [PY, "-m", "services.bootstrap"]
 WORKER = [PY, "-m", "arq", "jobs.worker.WorkerSettings"]
 CHILD_STOP_SECONDS = 15.0
 _POLL_SECONDS = 0.2
+# uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1 (its FORWARDED_ALLOW_IPS default) and rewrite the
+# peer before the app sees it; the app decides alone, from our FORWARDED_ALLOW_IPS (core/client_address.py).
+# The Dockerfile's CMD passes the same options.
+UVICORN_OPTIONS = ("--no-proxy-headers",)
 
 
 def api_command(host: str, port: int) -> list[str]:
-    return [PY, "-m", "uvicorn", "graph.app:app", "--host", host, "--port", str(port)]
+    return [PY, "-m", "uvicorn", "graph.app:app", "--host", host, "--port", str(port), *UVICORN_OPTIONS]
 
 
 class ShutdownRequested(BaseException):

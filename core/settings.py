@@ -6,8 +6,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from core.client_address import IPNetwork, parse_trusted_proxies
 
 # Development-only signing key: refused outside development so a deployment can never run with it.
 _DEVELOPMENT_SECRET = "development-only-secret-key-change-me"  # noqa: S105
@@ -47,7 +49,11 @@ class Settings(BaseSettings):
     first_superuser_email: str = _DEVELOPMENT_SUPERUSER_EMAIL
     first_superuser_password: SecretStr | None = None
 
-    login_attempts_per_minute: int = 5
+    login_attempts_per_minute: int = Field(default=5, ge=1)
+    # Proxies whose X-Forwarded-For is believed (comma-separated IPs and CIDR networks). Empty trusts none: any
+    # local process could otherwise claim to be a proxy and pick a fresh client address for every failed login.
+    # uvicorn's own proxy-header handling is off (--no-proxy-headers) so this is the only place that decides.
+    forwarded_allow_ips: str = ""
 
     # GraphQL edge limits.
     query_max_depth: int = 10
@@ -87,6 +93,12 @@ class Settings(BaseSettings):
     subscription_reconnect_seconds: float = 10.0
 
     log_level: str = Field(default="INFO")
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _check_forwarded_allow_ips(cls, value: str) -> str:
+        parse_trusted_proxies(value)  # a typo must stop the start, not silently trust nobody (or everybody)
+        return value
 
     @model_validator(mode="before")
     @classmethod
@@ -131,6 +143,10 @@ class Settings(BaseSettings):
         ):
             return _DEVELOPMENT_SUPERUSER_EMAIL, _DEVELOPMENT_SUPERUSER_PASSWORD
         return None
+
+    @property
+    def trusted_proxies(self) -> tuple[IPNetwork, ...]:
+        return parse_trusted_proxies(self.forwarded_allow_ips)
 
     @property
     def signing_key(self) -> str:

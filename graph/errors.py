@@ -16,7 +16,7 @@ from strawberry.extensions import MaskErrors
 
 from core.outages import describe_outage, is_outage
 from graph.refusals import SERVICE_UNAVAILABLE, UNAVAILABLE_MESSAGE
-from services.errors import BadUserInputError, DomainError
+from services.errors import BadUserInputError, DomainError, RateLimitedError
 from services.integrity import domain_error_of
 
 logger = logging.getLogger("graph.errors")
@@ -45,6 +45,8 @@ def classify(error: GraphQLError) -> tuple[str, str, dict[str, object]]:
         extra: dict[str, object] = {}
         if isinstance(original, BadUserInputError):
             extra["fields"] = original.fields
+        if isinstance(original, RateLimitedError):
+            extra["retryAfter"] = original.retry_after
         return original.code, original.message, extra
     existing = (error.extensions or {}).get("code")
     if isinstance(existing, str):

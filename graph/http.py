@@ -9,6 +9,7 @@ from sqlalchemy import text
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from core.client_address import client_address
 from core.outages import describe_outage, is_outage
 from graph.refusals import RETRY_AFTER_SECONDS, UNAVAILABLE_MESSAGE
 from graph.request_checks import NUL, NUL_MESSAGE
@@ -57,13 +58,12 @@ async def access_token(request: Request) -> Response:
         return JSONResponse({"detail": "username and password are required"}, status_code=422)
     if NUL in username or NUL in password:  # PostgreSQL cannot compare text holding one
         return JSONResponse({"detail": f"username and password {NUL_MESSAGE}"}, status_code=422)
-    client = request.client.host if request.client else "unknown"
+    resources = request.app.state.resources
+    client = client_address(request, resources.settings.trusted_proxies)
     try:
-        token = await issue_token_for_credentials(
-            request.app.state.resources, email=username, password=password, client=client
-        )
+        token = await issue_token_for_credentials(resources, email=username, password=password, client=client)
     except RateLimitedError as exc:
-        return JSONResponse({"detail": exc.message}, status_code=429)
+        return JSONResponse({"detail": exc.message}, status_code=429, headers={"Retry-After": str(exc.retry_after)})
     except UnauthenticatedError as exc:
         return JSONResponse({"detail": exc.message}, status_code=400)
     except Exception as exc:

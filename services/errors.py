@@ -56,3 +56,8 @@ class PayloadTooLargeError(DomainError):
 
 class RateLimitedError(DomainError):
     code = "RATE_LIMITED"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        # Seconds until trying again can succeed: `extensions.retryAfter`, and `Retry-After` over plain HTTP.
+        self.retry_after = retry_after

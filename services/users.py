@@ -53,13 +53,23 @@ async def create_user(
 async def authenticate(
     session: AsyncSession, limiter: FailureLimiter, *, email: str, password: str, client: str
 ) -> User:
-    """The user for these credentials; failed attempts are limited per email and client address."""
+    """The user for these credentials; attempts are limited per email and client address.
+
+    The attempt is counted before the password is checked (one atomic step in Redis), so concurrent attempts can
+    never check more passwords than the limit allows; a success forgets the count."""
     key = f"{normalise_email(email)}|{client}"
-    if await limiter.blocked(key):
-        raise RateLimitedError("Too many failed login attempts; try again in a minute")
-    user = await find_user_by_email(session, email)
+    reservation = await limiter.reserve(key)
+    if not reservation.allowed:
+        raise RateLimitedError(
+            "Too many failed login attempts; try again in a minute", retry_after=reservation.retry_after
+        )
+    try:
+        user = await find_user_by_email(session, email)
+    except Exception:
+        # No password was checked (the database is unreachable): the attempt must not use up the allowance.
+        await limiter.release(key)
+        raise
     if not verify_password(password, user.hashed_password if user else None) or user is None:
-        await limiter.record_failure(key)
         raise UnauthenticatedError("Incorrect email or password")
     if not user.is_active:
         raise UnauthenticatedError("This account is deactivated")

@@ -229,11 +229,13 @@ def gql(http: httpx.AsyncClient) -> GraphQLClient:
 
 @pytest.fixture(scope="session")
 async def live_server(app: Starlette) -> AsyncIterator[str]:
-    """The same application served by uvicorn on a loopback port, for websocket tests."""
+    """The same application served by uvicorn on a loopback port, for websocket tests. Proxy headers are off, as
+    `api_command` and the Dockerfile start it: the app alone reads X-Forwarded-For (core/client_address.py)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", proxy_headers=False)
+    server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     while not server.started:  # noqa: ASYNC110 - uvicorn exposes a flag, not an event
         await asyncio.sleep(0.02)

@@ -4,6 +4,7 @@ import uuid
 
 import strawberry
 
+from core.client_address import client_address
 from db.models.enums import OrganizationRole
 from graph.common.types import Message
 from graph.context import Info
@@ -102,5 +103,4 @@ def _check_organization_name(name: str) -> None:
 
 
 def _client_address(info: Info) -> str:
-    client = info.context.request.client
-    return client.host if client else "unknown"
+    return client_address(info.context.request, info.context.resources.settings.trusted_proxies)

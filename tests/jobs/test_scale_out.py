@@ -5,20 +5,15 @@ step by step through Redis pub/sub: no process keeps anything another one needs.
 from __future__ import annotations
 
 import asyncio
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 
-from core.embedded import free_port
 from core.settings import Settings
-from tests.conftest import REPO_ROOT, Accounts, GraphQLClient
+from tests.api_process import ApiProcess, start_api_process
+from tests.conftest import Accounts, GraphQLClient
 from tests.jobs.conftest import WorkerProcess, worker_environment
 from tests.jobs.lora_helpers import make_subject
 from tests.jobs.subscription_helpers import (
@@ -31,52 +26,8 @@ from tests.jobs.subscription_helpers import (
 )
 from tests.jobs.zip_helpers import upload_zip, uploaded_task
 
-READY_TIMEOUT = 60.0
 # A worker process takes a few seconds to import everything and connect before it picks the job up.
 WORKER_START_TIMEOUT = 60.0
-
-
-@dataclass
-class ApiProcess:
-    """`python -m uvicorn graph.app:app` on a loopback port, as a deployment runs it."""
-
-    process: subprocess.Popen[bytes]
-    port: int
-    log_path: Path
-
-    @property
-    def host(self) -> str:
-        return f"127.0.0.1:{self.port}"
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}"
-
-    async def wait_ready(self) -> None:
-        """Until /readyz answers 200 (database and Redis reachable)."""
-        deadline = time.monotonic() + READY_TIMEOUT
-        async with httpx.AsyncClient(base_url=self.url, timeout=2.0) as client:
-            while True:
-                assert self.process.poll() is None, f"API process exited:\n{self.log()}"
-                try:
-                    if (await client.get("/readyz")).status_code == 200:
-                        return
-                except httpx.TransportError:
-                    pass  # not listening yet
-                assert time.monotonic() < deadline, f"API process not ready in {READY_TIMEOUT}s:\n{self.log()}"
-                await asyncio.sleep(0.1)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")[-4000:]
 
 
 @pytest.fixture
@@ -85,17 +36,9 @@ def api_process(settings: Settings, tmp_path: Path) -> Iterator[Callable[[], Api
     started: list[ApiProcess] = []
 
     def start() -> ApiProcess:
-        port = free_port()
-        log_path = tmp_path / f"api-{len(started) + 1}.log"
-        with log_path.open("wb") as log:
-            process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-                [sys.executable, "-m", "uvicorn", "graph.app:app", "--host", "127.0.0.1", "--port", str(port)],
-                cwd=REPO_ROOT,
-                env=worker_environment(settings, LOG_LEVEL="WARNING"),
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        api = ApiProcess(process=process, port=port, log_path=log_path)
+        api = start_api_process(
+            worker_environment(settings, LOG_LEVEL="WARNING"), tmp_path / f"api-{len(started) + 1}.log"
+        )
         started.append(api)
         return api
 
