@@ -11,7 +11,7 @@ from services.users import authenticate
 async def issue_token_for_credentials(resources: Resources, *, email: str, password: str, client: str) -> str:
     settings = resources.settings
     limiter = FailureLimiter(
-        resources.redis, prefix=resources.redis_key("login-failures"), limit=settings.login_attempts_per_minute
+        resources.redis, prefix=resources.redis_key("login-attempts"), limit=settings.login_attempts_per_minute
     )
     async with resources.session_factory() as session:
         user = await authenticate(session, limiter, email=email, password=password, client=client)

@@ -21,6 +21,7 @@ from core.settings import Settings
 from services.rate_limit import FailureLimiter
 from tests.api_process import ApiProcess, start_api_process
 from tests.conftest import REPO_ROOT, Accounts
+from tests.graph.test_transport import app_behind_proxies
 from tests.jobs.conftest import worker_environment
 
 LOGIN = """mutation($email: String!, $password: String!) {
@@ -204,6 +205,30 @@ async def test_the_limiter_reserves_atomically_and_gives_back_an_attempt_without
     await limiter.release("k")  # nothing to give back: never below zero
     assert [(await limiter.reserve("k")).allowed for _ in range(4)] == [True, True, True, False]
     await limiter.reset("k")
+
+
+async def test_attempts_the_database_could_not_answer_do_not_use_up_the_allowance(
+    settings: Settings, accounts: Accounts
+) -> None:
+    account = await accounts.user(password="the-right-password")
+    email = account.user.email
+    async with (
+        app_behind_proxies(settings) as (app, postgres, _),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client,
+    ):
+        await postgres.cut()
+        outage = [await graphql_login(client, email, "wrong-password") for _ in range(LIMIT + 3)]
+        assert codes(outage) == ["SERVICE_UNAVAILABLE"] * (LIMIT + 3)
+        await postgres.restore()
+        answers: list[dict[str, Any]] = []
+        for _ in range(LIMIT + 10):
+            answer = await graphql_login(client, email, "wrong-password")
+            # A connection the pool kept from before the cut may fail once more; that attempt is given back too.
+            if answer["code"] != "SERVICE_UNAVAILABLE":
+                answers.append(answer)
+            if len(answers) == LIMIT + 1:
+                break
+    assert codes(answers) == ["UNAUTHENTICATED"] * LIMIT + ["RATE_LIMITED"]
 
 
 def test_the_docker_image_starts_uvicorn_with_the_options_of_api_command() -> None:
