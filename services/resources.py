@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from core.decode_budget import PixelBudget
 from core.settings import Settings
 from core.storage import Storage
 from db.engine import create_engine, create_session_factory, read_engine
@@ -23,6 +24,9 @@ class Resources:
     read_session_factory: async_sessionmaker[AsyncSession]
     redis: Redis
     storage: Storage
+    # Pixels this process decodes at once (core/decode_budget.py): one image of the largest accepted size, or
+    # several smaller ones side by side.
+    decode_budget: PixelBudget
 
     @classmethod
     def open(cls, settings: Settings) -> Resources:
@@ -38,6 +42,7 @@ class Resources:
             read_session_factory=create_session_factory(read_engine(engine)),
             redis=Redis.from_url(settings.redis_url),
             storage=Storage(settings.storage_dir),
+            decode_budget=PixelBudget(settings.image_max_pixels),
         )
 
     async def close(self) -> None:
