@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     # dozens of batches at once: a smaller pool kept opening and closing connections under load (TLS attempt,
     # start-up, prepared statements lost each time).
     database_pool_size: int = Field(default=30, ge=1)
+    # PostgreSQL cancels any one statement running longer (its `statement_timeout`): no request or job can hold a
+    # connection and a backend's CPU for minutes. Answered as QUERY_TOO_COMPLEX. 0 turns it off.
+    database_statement_timeout_seconds: float = Field(default=30, ge=0)
     redis_url: str | None = None
     # Prefix for every Redis key and channel this process uses, so test runs and deployments sharing one Redis
     # never see each other's queues or progress messages.
@@ -53,6 +56,9 @@ class Settings(BaseSettings):
     query_max_depth: int = 10
     query_max_aliases: int = 30
     query_max_tokens: int = 5000
+    # The longest one query or mutation over HTTP may run before it is stopped and answered QUERY_TOO_COMPLEX
+    # (subscriptions are long-lived by design and not limited). 0 turns it off.
+    execution_timeout_seconds: float = Field(default=30, ge=0)
 
     # Media limits.
     media_max_bytes: int = 25 * 1024 * 1024

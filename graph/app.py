@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 from collections.abc import AsyncIterator
@@ -36,6 +37,7 @@ from graph.refusals import BAD_REQUEST, SERVICE_UNAVAILABLE, UNAVAILABLE_MESSAGE
 from graph.schema import build_schema
 from graph.uploads import BodyTooLarge, RequestGuard
 from graph.websockets import TextFrameWebSocketAdapter
+from services.errors import QueryTooComplexError
 from services.resources import Resources
 
 GRAPHQL_PATH = "/graphql"
@@ -46,9 +48,16 @@ logger = logging.getLogger("graph.app")
 class GraphQLView(GraphQL[Context, None]):
     websocket_adapter_class = TextFrameWebSocketAdapter
 
-    def __init__(self, *args: Any, graphiql_login: LoginExample | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        graphiql_login: LoginExample | None = None,
+        execution_timeout_seconds: float = 0,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.graphiql_login = graphiql_login
+        self.execution_timeout = execution_timeout_seconds or None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -96,9 +105,17 @@ class GraphQLView(GraphQL[Context, None]):
         self, request: Request, request_adapter: Any, sub_response: Response, **kwargs: Any
     ) -> ExecutionResult:
         try:
-            result = await super().execute_single(
-                request=request, request_adapter=request_adapter, sub_response=sub_response, **kwargs
-            )
+            async with asyncio.timeout(self.execution_timeout) as deadline:
+                result = await super().execute_single(
+                    request=request, request_adapter=request_adapter, sub_response=sub_response, **kwargs
+                )
+        except TimeoutError:
+            if not deadline.expired():
+                raise
+            # Stopped wherever it was: a mutation's transaction is rolled back, so nothing is half written.
+            message = f"The operation ran longer than the {self.execution_timeout:g} s limit; ask for less at once"
+            too_long = GraphQLError(message, extensions={"code": QueryTooComplexError.code})
+            return ExecutionResult(data=None, errors=[too_long])
         except HTTPException as refused:
             # GET may only read: a mutation over GET is a wrong method (405), as Apollo Server answers it.
             if isinstance(refused.__cause__, InvalidOperationTypeError) and request_adapter.method == "GET":
@@ -169,6 +186,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         keep_alive=True,
         keep_alive_interval=15,
         graphiql_login=LoginExample(*development_login) if development_login else None,
+        execution_timeout_seconds=settings.execution_timeout_seconds,
     )
     app = Starlette(
         routes=[

@@ -34,7 +34,12 @@ class Resources:
             raise RuntimeError("DATABASE_URL and REDIS_URL must be set (`make run` sets them for you)")
         # No overflow: connections past the pool are closed again when returned, and under steady load that meant
         # connecting over and over. A batch that finds the pool empty waits for a connection instead.
-        engine = create_engine(settings.database_url, pool_size=settings.database_pool_size, max_overflow=0)
+        engine = create_engine(
+            settings.database_url,
+            pool_size=settings.database_pool_size,
+            max_overflow=0,
+            statement_timeout_seconds=settings.database_statement_timeout_seconds,
+        )
         return cls(
             settings=settings,
             engine=engine,
