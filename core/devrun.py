@@ -32,8 +32,12 @@ CHILD_STOP_SECONDS = 15.0
 _POLL_SECONDS = 0.2
 
 
+SLOW_HEADERS_PROTOCOL = "graph.slow_clients:SlowHeadersProtocol"
+
+
 def api_command(host: str, port: int) -> list[str]:
-    return [PY, "-m", "uvicorn", "graph.app:app", "--host", host, "--port", str(port)]
+    # The httptools protocol with a deadline on request headers (graph/slow_clients.py).
+    return [PY, "-m", "uvicorn", "graph.app:app", "--host", host, "--port", str(port), "--http", SLOW_HEADERS_PROTOCOL]
 
 
 class ShutdownRequested(BaseException):

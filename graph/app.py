@@ -35,6 +35,7 @@ from graph.http import access_token, healthz, readyz
 from graph.loaders import Loaders
 from graph.refusals import BAD_REQUEST, SERVICE_UNAVAILABLE, UNAVAILABLE_MESSAGE, refusal, unavailable
 from graph.schema import build_schema
+from graph.slow_clients import BodyReadTimeout, SlowBodyGuard
 from graph.uploads import BodyTooLarge, RequestGuard
 from graph.websockets import TextFrameWebSocketAdapter
 from services.errors import QueryTooComplexError
@@ -70,8 +71,8 @@ class GraphQLView(GraphQL[Context, None]):
         except HTTPException as refused:
             allow = {"Allow": "GET, POST"} if refused.status_code == 405 else None
             response = refusal(refused.status_code, refused.reason, headers=allow)
-        except BodyTooLarge:
-            raise  # RequestGuard answers it
+        except (BodyTooLarge, BodyReadTimeout):
+            raise  # RequestGuard and SlowBodyGuard answer them
         except Exception as error:
             if is_outage(error):
                 logger.warning("Request refused, a backing service is unreachable: %s", describe_outage(error))
@@ -200,6 +201,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             graphiql_static_mount(),
         ],
         middleware=[
+            Middleware(SlowBodyGuard, idle_timeout_seconds=settings.body_read_timeout_seconds),
             Middleware(
                 RequestGuard,
                 path=GRAPHQL_PATH,
