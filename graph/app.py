@@ -29,12 +29,12 @@ from core.outages import describe_outage, is_outage
 from core.settings import Settings, get_settings
 from core.storage import media_route
 from graph.context import Context
-from graph.errors import INTERNAL_MESSAGE
+from graph.errors import INTERNAL_MESSAGE, with_code
 from graph.graphiql import LoginExample, graphiql_static_mount, render_graphiql_page
 from graph.http import access_token, healthz, readyz
 from graph.loaders import Loaders
 from graph.refusals import BAD_REQUEST, SERVICE_UNAVAILABLE, UNAVAILABLE_MESSAGE, refusal, unavailable
-from graph.schema import build_schema
+from graph.schema import Schema, build_schema
 from graph.slow_clients import BodyReadTimeout, SlowBodyGuard
 from graph.uploads import BodyTooLarge, RequestGuard
 from graph.websockets import TextFrameWebSocketAdapter
@@ -51,12 +51,14 @@ class GraphQLView(GraphQL[Context, None]):
 
     def __init__(
         self,
+        schema: Schema,
         *args: Any,
         graphiql_login: LoginExample | None = None,
         execution_timeout_seconds: float = 0,
         **kwargs: Any,
     ) -> None:
-        super().__init__(*args, **kwargs)
+        super().__init__(schema, *args, **kwargs)
+        self.documents = schema.documents
         self.graphiql_login = graphiql_login
         self.execution_timeout = execution_timeout_seconds or None
 
@@ -105,6 +107,11 @@ class GraphQLView(GraphQL[Context, None]):
     async def execute_single(
         self, request: Request, request_adapter: Any, sub_response: Response, **kwargs: Any
     ) -> ExecutionResult:
+        request_data = kwargs["request_data"]
+        if isinstance(request_data.query, str):
+            syntax_error = await self.documents.parse_off_loop(request_data.query)
+            if syntax_error is not None:
+                return ExecutionResult(data=None, errors=[with_code(syntax_error)])
         try:
             async with asyncio.timeout(self.execution_timeout) as deadline:
                 result = await super().execute_single(
