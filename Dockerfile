@@ -27,4 +27,4 @@ ENV ENVIRONMENT=production \
 
 EXPOSE 8000
 
-CMD ["sh", "-c", "python -m alembic upgrade head && python -m services.bootstrap && exec python -m uvicorn graph.app:app --host \"$HOST\" --port \"$PORT\" --no-proxy-headers"]
+CMD ["sh", "-c", "python -m alembic upgrade head && python -m services.bootstrap && exec python -m uvicorn graph.app:app --host \"$HOST\" --port \"$PORT\" --http graph.slow_clients:SlowHeadersProtocol --no-proxy-headers"]

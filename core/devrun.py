@@ -36,8 +36,24 @@ _POLL_SECONDS = 0.2
 UVICORN_OPTIONS = ("--no-proxy-headers",)
 
 
+SLOW_HEADERS_PROTOCOL = "graph.slow_clients:SlowHeadersProtocol"
+
+
 def api_command(host: str, port: int) -> list[str]:
-    return [PY, "-m", "uvicorn", "graph.app:app", "--host", host, "--port", str(port), *UVICORN_OPTIONS]
+    # The httptools protocol with a deadline on request headers (graph/slow_clients.py).
+    return [
+        PY,
+        "-m",
+        "uvicorn",
+        "graph.app:app",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--http",
+        SLOW_HEADERS_PROTOCOL,
+        *UVICORN_OPTIONS,
+    ]
 
 
 class ShutdownRequested(BaseException):

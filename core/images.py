@@ -120,6 +120,14 @@ def inspect_image(path: Path, *, max_pixels: int) -> ImageInfo:
     )
 
 
+def image_pixels(path: Path, *, max_pixels: int) -> int:
+    """The pixel count from the header alone (cheap: nothing is decoded), refusing what `inspect_image` would
+    refuse before decoding. Callers reserve that much decoding memory first (core/decode_budget.py)."""
+    with path.open("rb") as fp:
+        _, width, height = _identify(fp, max_pixels=max_pixels)
+    return width * height
+
+
 def _identify(fp: io.BufferedReader, *, max_pixels: int) -> tuple[str, int, int]:
     """Read only the header: the format and the size, refusing other formats and pixel bombs before decoding."""
     try:

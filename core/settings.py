@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     # dozens of batches at once: a smaller pool kept opening and closing connections under load (TLS attempt,
     # start-up, prepared statements lost each time).
     database_pool_size: int = Field(default=30, ge=1)
+    # PostgreSQL cancels any one statement running longer (its `statement_timeout`): no request or job can hold a
+    # connection and a backend's CPU for minutes. Answered as QUERY_TOO_COMPLEX. 0 turns it off.
+    database_statement_timeout_seconds: float = Field(default=30, ge=0)
     redis_url: str | None = None
     # Prefix for every Redis key and channel this process uses, so test runs and deployments sharing one Redis
     # never see each other's queues or progress messages.
@@ -59,6 +62,9 @@ class Settings(BaseSettings):
     query_max_depth: int = 10
     query_max_aliases: int = 30
     query_max_tokens: int = 5000
+    # The longest one query or mutation over HTTP may run before it is stopped and answered QUERY_TOO_COMPLEX
+    # (subscriptions are long-lived by design and not limited). 0 turns it off.
+    execution_timeout_seconds: float = Field(default=30, ge=0)
 
     # Media limits.
     media_max_bytes: int = 25 * 1024 * 1024
@@ -86,6 +92,10 @@ class Settings(BaseSettings):
     # Cap on a whole multipart request, checked while it streams in: the largest upload we accept plus room for
     # the operations and map fields. Each mutation then applies its own, smaller limit.
     upload_max_request_bytes: int = 1024 * 1024 * 1024 + 1024 * 1024
+    # Slow clients (graph/slow_clients.py): the longest a request's headers may take to arrive, and the longest
+    # pause while its body streams in. Past either: 408 and the connection closed. 0 turns a limit off.
+    header_read_timeout_seconds: float = Field(default=10, ge=0)
+    body_read_timeout_seconds: float = Field(default=10, ge=0)
 
     # Subscriptions (services/watch.py): each re-reads its row this often even when no Redis message came (the
     # safety net against a lost one), and ends with an error when Redis stays unreachable this long.

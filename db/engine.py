@@ -7,7 +7,13 @@ import weakref
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 
-def create_engine(database_url: str, *, pool_size: int = 10, max_overflow: int | None = None) -> AsyncEngine:
+def create_engine(
+    database_url: str, *, pool_size: int = 10, max_overflow: int | None = None, statement_timeout_seconds: float = 0
+) -> AsyncEngine:
+    server_settings = {"jit": "off", "application_name": "studio-graphql"}
+    if statement_timeout_seconds > 0:
+        # Set at connection start-up, so it costs no statement; PostgreSQL then cancels any longer statement itself.
+        server_settings["statement_timeout"] = str(round(statement_timeout_seconds * 1000))
     return create_async_engine(
         database_url,
         pool_size=pool_size,
@@ -18,7 +24,7 @@ def create_engine(database_url: str, *, pool_size: int = 10, max_overflow: int |
         pool_pre_ping=False,
         pool_recycle=1800,
         # Statement caching per connection keeps the hot read path cheap; JIT buys nothing for OLTP queries.
-        connect_args={"server_settings": {"jit": "off", "application_name": "studio-graphql"}},
+        connect_args={"server_settings": server_settings},
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 from collections.abc import AsyncIterator
@@ -28,14 +29,16 @@ from core.outages import describe_outage, is_outage
 from core.settings import Settings, get_settings
 from core.storage import media_route
 from graph.context import Context
-from graph.errors import INTERNAL_MESSAGE
+from graph.errors import INTERNAL_MESSAGE, with_code
 from graph.graphiql import LoginExample, graphiql_static_mount, render_graphiql_page
 from graph.http import access_token, healthz, readyz
 from graph.loaders import Loaders
 from graph.refusals import BAD_REQUEST, SERVICE_UNAVAILABLE, UNAVAILABLE_MESSAGE, refusal, unavailable
-from graph.schema import build_schema
+from graph.schema import Schema, build_schema
+from graph.slow_clients import BodyReadTimeout, SlowBodyGuard
 from graph.uploads import BodyTooLarge, RequestGuard
 from graph.websockets import TextFrameWebSocketAdapter
+from services.errors import QueryTooComplexError
 from services.resources import Resources
 
 GRAPHQL_PATH = "/graphql"
@@ -46,9 +49,18 @@ logger = logging.getLogger("graph.app")
 class GraphQLView(GraphQL[Context, None]):
     websocket_adapter_class = TextFrameWebSocketAdapter
 
-    def __init__(self, *args: Any, graphiql_login: LoginExample | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self,
+        schema: Schema,
+        *args: Any,
+        graphiql_login: LoginExample | None = None,
+        execution_timeout_seconds: float = 0,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(schema, *args, **kwargs)
+        self.documents = schema.documents
         self.graphiql_login = graphiql_login
+        self.execution_timeout = execution_timeout_seconds or None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -61,8 +73,8 @@ class GraphQLView(GraphQL[Context, None]):
         except HTTPException as refused:
             allow = {"Allow": "GET, POST"} if refused.status_code == 405 else None
             response = refusal(refused.status_code, refused.reason, headers=allow)
-        except BodyTooLarge:
-            raise  # RequestGuard answers it
+        except (BodyTooLarge, BodyReadTimeout):
+            raise  # RequestGuard and SlowBodyGuard answer them
         except Exception as error:
             if is_outage(error):
                 logger.warning("Request refused, a backing service is unreachable: %s", describe_outage(error))
@@ -95,10 +107,23 @@ class GraphQLView(GraphQL[Context, None]):
     async def execute_single(
         self, request: Request, request_adapter: Any, sub_response: Response, **kwargs: Any
     ) -> ExecutionResult:
+        request_data = kwargs["request_data"]
+        if isinstance(request_data.query, str):
+            syntax_error = await self.documents.parse_off_loop(request_data.query)
+            if syntax_error is not None:
+                return ExecutionResult(data=None, errors=[with_code(syntax_error)])
         try:
-            result = await super().execute_single(
-                request=request, request_adapter=request_adapter, sub_response=sub_response, **kwargs
-            )
+            async with asyncio.timeout(self.execution_timeout) as deadline:
+                result = await super().execute_single(
+                    request=request, request_adapter=request_adapter, sub_response=sub_response, **kwargs
+                )
+        except TimeoutError:
+            if not deadline.expired():
+                raise
+            # Stopped wherever it was: a mutation's transaction is rolled back, so nothing is half written.
+            message = f"The operation ran longer than the {self.execution_timeout:g} s limit; ask for less at once"
+            too_long = GraphQLError(message, extensions={"code": QueryTooComplexError.code})
+            return ExecutionResult(data=None, errors=[too_long])
         except HTTPException as refused:
             # GET may only read: a mutation over GET is a wrong method (405), as Apollo Server answers it.
             if isinstance(refused.__cause__, InvalidOperationTypeError) and request_adapter.method == "GET":
@@ -169,6 +194,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         keep_alive=True,
         keep_alive_interval=15,
         graphiql_login=LoginExample(*development_login) if development_login else None,
+        execution_timeout_seconds=settings.execution_timeout_seconds,
     )
     app = Starlette(
         routes=[
@@ -182,6 +208,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             graphiql_static_mount(),
         ],
         middleware=[
+            Middleware(SlowBodyGuard, idle_timeout_seconds=settings.body_read_timeout_seconds),
             Middleware(
                 RequestGuard,
                 path=GRAPHQL_PATH,

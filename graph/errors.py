@@ -72,17 +72,18 @@ class ErrorCodes(MaskErrors):
     """MaskErrors that rewrites every error instead of masking all of them."""
 
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
-        return [self._with_code(error) for error in errors]
+        return [with_code(error) for error in errors]
 
-    @staticmethod
-    def _with_code(error: GraphQLError) -> GraphQLError:
-        code, message, extra = classify(error)
-        return GraphQLError(
-            message=message,
-            nodes=error.nodes,
-            source=error.source,
-            positions=error.positions,
-            path=error.path,
-            original_error=None,
-            extensions={**extra, "code": code},
-        )
+
+def with_code(error: GraphQLError) -> GraphQLError:
+    """The error as the client receives it: its code, and a masked message when it is unexpected."""
+    code, message, extra = classify(error)
+    return GraphQLError(
+        message=message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=None,
+        extensions={**extra, "code": code},
+    )

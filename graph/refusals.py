@@ -26,6 +26,7 @@ _CODE_BY_STATUS = {
     400: BAD_REQUEST,
     404: "NOT_FOUND",
     405: BAD_REQUEST,
+    408: BAD_REQUEST,
     413: PAYLOAD_TOO_LARGE,
     500: "INTERNAL_SERVER_ERROR",
     503: SERVICE_UNAVAILABLE,
@@ -33,10 +34,14 @@ _CODE_BY_STATUS = {
 
 
 def refusal(status: int, message: str, *, headers: Mapping[str, str] | None = None) -> Response:
-    body = orjson.dumps(
+    return Response(refusal_body(status, message), status_code=status, media_type="application/json", headers=headers)
+
+
+def refusal_body(status: int, message: str) -> bytes:
+    """The JSON of a refusal, for the few places that write a response without Starlette (graph/slow_clients.py)."""
+    return orjson.dumps(
         {"errors": [{"message": message, "extensions": {"code": _CODE_BY_STATUS.get(status, BAD_REQUEST)}}]}
     )
-    return Response(body, status_code=status, media_type="application/json", headers=headers)
 
 
 def unavailable() -> Response:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import strawberry
-from graphql import DocumentNode, GraphQLError
+from graphql import GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
     MaxAliasesLimiter,
@@ -22,6 +22,7 @@ from core.settings import Settings
 from graph.background_presets.mutations import Mutation as BackgroundPresetMutation
 from graph.background_presets.queries import Query as BackgroundPresetQuery
 from graph.context import Context
+from graph.documents import DOCUMENT_CACHE_SIZE, DocumentStore, ParsedDocuments
 from graph.errors import ErrorCodes
 from graph.execution import BreadthFirstExecutionContext
 from graph.guidelines.mutations import Mutation as GuidelinesMutation
@@ -99,38 +100,14 @@ class ReleaseLoaders(SchemaExtension):
                 context.loaders.release()
 
 
-class ParsedDocuments(SchemaExtension):
-    """Documents that parsed, kept by their text (at most DOCUMENT_CACHE_SIZE, oldest dropped first): a client
-    sends the same few documents over and over, and parsing one costs more than answering a small query. Only
-    successes are kept, and a miss is parsed by Strawberry itself, so syntax errors and the token limit are
-    reported as before. (Strawberry's ParserCache parses inside this hook, where a syntax error escapes the
-    operation and loses its code.) One store per schema: the token limit is the schema's."""
-
-    def __init__(self, store: dict[str, DocumentNode]) -> None:
-        super().__init__()
-        self.store = store
-
-    def on_parse(self) -> Iterator[None]:
-        context = self.execution_context
-        text = context.query
-        cached = self.store.get(text) if text and context.graphql_document is None else None
-        if cached is not None:
-            context.graphql_document = cached
-        yield
-        if cached is None and text and context.graphql_document is not None:
-            if len(self.store) >= DOCUMENT_CACHE_SIZE:
-                del self.store[next(iter(self.store))]
-            self.store[text] = context.graphql_document
-
-
 class Schema(strawberry.Schema):
+    # Set by build_schema; the HTTP view parses large documents off the loop into it (graph/documents.py).
+    documents: DocumentStore
+
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         # Strawberry logs every error with its traceback, expected ones included; ErrorCodes logs exactly the
         # unexpected ones (graph/errors.py), so nothing is logged here.
         return
-
-
-DOCUMENT_CACHE_SIZE = 256
 
 
 def build_schema(
@@ -141,12 +118,12 @@ def build_schema(
     graphql-core's own execution context to compare answers with (graph/execution/)."""
     # The limiters' validation rules, made once: every QueryDepthLimiter/MaxAliasesLimiter instance makes new rule
     # classes, and ValidationCache is keyed by the rules, so per-request limiters would make every lookup a miss.
-    parsed: dict[str, DocumentNode] = {}
+    documents = DocumentStore(max_tokens=settings.query_max_tokens)
     limits = [
         *QueryDepthLimiter(max_depth=settings.query_max_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=settings.query_max_aliases).validation_rules,
     ]
-    return Schema(
+    schema = Schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -155,7 +132,7 @@ def build_schema(
         extensions=[
             lambda: AddValidationRules(limits),
             lambda: MaxTokensLimiter(max_token_count=settings.query_max_tokens),
-            lambda: ParsedDocuments(parsed),
+            lambda: ParsedDocuments(documents),
             # Validation dominates the cost of small queries and of opening subscriptions. Bounded, so unique
             # documents cannot grow memory; keyed by the rules, so the depth/alias limits still apply.
             lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
@@ -166,6 +143,8 @@ def build_schema(
             ReleaseLoaders,
         ],
     )
+    schema.documents = documents
+    return schema
 
 
 # What `strawberry export-schema graph.schema:schema` writes to schema.graphql.

@@ -54,6 +54,12 @@ class PayloadTooLargeError(DomainError):
     code = "PAYLOAD_TOO_LARGE"
 
 
+class QueryTooComplexError(DomainError):
+    """The operation asks for more work than the limits allow (cost, execution time, a statement's time)."""
+
+    code = "QUERY_TOO_COMPLEX"
+
+
 class RateLimitedError(DomainError):
     code = "RATE_LIMITED"
 

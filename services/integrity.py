@@ -1,11 +1,12 @@
-"""What a constraint violation that PostgreSQL reported means to the client.
+"""What a statement PostgreSQL refused means to the client: a constraint it enforced, or its time limit.
 
 The services check what they can before writing (an organization you are not in, an object you cannot see), but a
 superuser may name any id, and two requests may race between a check and the write. PostgreSQL's constraints are
 then the last word, and this turns their violation into the domain error the client should have seen, instead of
 an internal error: a foreign key to a missing organization or user is NOT_FOUND, a row still referenced is a
 CONFLICT, and a unique violation (the same thing made twice at once) is a CONFLICT. The transaction was rolled
-back, so nothing is half written.
+back, so nothing is half written. A statement that ran past `statement_timeout` (db/engine.py) was asked to do too
+much: QUERY_TOO_COMPLEX.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import re
 
 import asyncpg.exceptions
 
-from services.errors import ConflictError, DomainError, NotFoundError
+from services.errors import ConflictError, DomainError, NotFoundError, QueryTooComplexError
 
 # The referenced table named in a foreign-key violation's detail, as PostgreSQL words it.
 _MISSING = re.compile(r'is not present in table "(?P<table>[^"]+)"')
@@ -31,15 +32,20 @@ def domain_error_of(error: BaseException) -> DomainError | None:
         return ConflictError("It is still in use by other objects")
     if isinstance(violation, asyncpg.exceptions.UniqueViolationError):
         return ConflictError("It conflicts with an existing one (made at the same moment?); read it again and retry")
+    if isinstance(violation, asyncpg.exceptions.QueryCanceledError):
+        return QueryTooComplexError("A database statement ran past its time limit; ask for less at once")
     return None
 
 
-def _violation(error: BaseException) -> asyncpg.exceptions.IntegrityConstraintViolationError | None:
+def _violation(error: BaseException) -> asyncpg.exceptions.PostgresError | None:
     current: BaseException | None = error
     for _ in range(_MAX_CHAIN):
         if current is None:
             return None
-        if isinstance(current, asyncpg.exceptions.IntegrityConstraintViolationError):
+        if isinstance(
+            current,
+            asyncpg.exceptions.IntegrityConstraintViolationError | asyncpg.exceptions.QueryCanceledError,
+        ):
             return current
         current = current.__cause__ or current.__context__
     return None

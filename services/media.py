@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.fetch import FetchError, fetch_image_url
-from core.images import ImageInfo, InvalidImageError, inspect_image
+from core.images import ImageInfo, InvalidImageError, image_pixels, inspect_image
 from core.storage import StagedFile, TooLargeError, content_key, format_size
 from db.models import MediaResource
 from db.models.enums import MediaResourceType
@@ -76,7 +76,7 @@ class MediaService:
         `inspect_image` answered for this very file, when the caller inspected it already."""
         if info is None:
             try:
-                info = await asyncio.to_thread(inspect_image, staged.path, max_pixels=self.settings.image_max_pixels)
+                info = await self._inspect(staged)
             except BaseException as exc:
                 staged.discard()
                 if isinstance(exc, InvalidImageError):
@@ -84,6 +84,13 @@ class MediaService:
                 raise
         (media,) = await self.from_inspected([(staged, info)])
         return media
+
+    async def _inspect(self, staged: StagedFile) -> ImageInfo:
+        """Decode in a thread, within the process's decoding budget (core/decode_budget.py)."""
+        max_pixels = self.settings.image_max_pixels
+        pixels = await asyncio.to_thread(image_pixels, staged.path, max_pixels=max_pixels)
+        async with self.resources.decode_budget.reserve(pixels):
+            return await asyncio.to_thread(inspect_image, staged.path, max_pixels=max_pixels)
 
     async def from_inspected(self, files: Sequence[tuple[StagedFile, ImageInfo]]) -> list[MediaResource]:
         """Store and record staged files that `inspect_image` accepted (each with its answer), in order; the

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from core.decode_budget import PixelBudget
 from core.settings import Settings
 from core.storage import Storage
 from db.engine import create_engine, create_session_factory, read_engine
@@ -23,6 +24,9 @@ class Resources:
     read_session_factory: async_sessionmaker[AsyncSession]
     redis: Redis
     storage: Storage
+    # Pixels this process decodes at once (core/decode_budget.py): one image of the largest accepted size, or
+    # several smaller ones side by side.
+    decode_budget: PixelBudget
 
     @classmethod
     def open(cls, settings: Settings) -> Resources:
@@ -30,7 +34,12 @@ class Resources:
             raise RuntimeError("DATABASE_URL and REDIS_URL must be set (`make run` sets them for you)")
         # No overflow: connections past the pool are closed again when returned, and under steady load that meant
         # connecting over and over. A batch that finds the pool empty waits for a connection instead.
-        engine = create_engine(settings.database_url, pool_size=settings.database_pool_size, max_overflow=0)
+        engine = create_engine(
+            settings.database_url,
+            pool_size=settings.database_pool_size,
+            max_overflow=0,
+            statement_timeout_seconds=settings.database_statement_timeout_seconds,
+        )
         return cls(
             settings=settings,
             engine=engine,
@@ -38,6 +47,7 @@ class Resources:
             read_session_factory=create_session_factory(read_engine(engine)),
             redis=Redis.from_url(settings.redis_url),
             storage=Storage(settings.storage_dir),
+            decode_budget=PixelBudget(settings.image_max_pixels),
         )
 
     async def close(self) -> None:

@@ -16,7 +16,7 @@ import pytest
 from starlette.applications import Starlette
 
 import services.users
-from core.devrun import UVICORN_OPTIONS
+from core.devrun import UVICORN_OPTIONS, api_command
 from core.settings import Settings
 from services.rate_limit import FailureLimiter
 from tests.api_process import ApiProcess, start_api_process
@@ -232,10 +232,12 @@ async def test_attempts_the_database_could_not_answer_do_not_use_up_the_allowanc
 
 
 def test_the_docker_image_starts_uvicorn_with_the_options_of_api_command() -> None:
-    """The Dockerfile cannot import `api_command`; this keeps its CMD from drifting (proxy headers stay off)."""
+    """The Dockerfile cannot import `api_command`; this keeps its CMD the same command (proxy headers stay off)."""
     dockerfile = (REPO_ROOT / "Dockerfile").read_text()
     cmd_line = next(line for line in dockerfile.splitlines() if line.startswith("CMD "))
     shell_command = json.loads(cmd_line.removeprefix("CMD "))[-1]
     uvicorn_words = shlex.split(shell_command.rpartition("exec ")[2])
-    assert uvicorn_words[:3] == ["python", "-m", "uvicorn"]
+    expected = api_command("$HOST", 8000)[3:]  # what follows the interpreter, "-m" and "uvicorn"
+    expected[expected.index("8000")] = "$PORT"
+    assert uvicorn_words == ["python", "-m", "uvicorn", *expected]
     assert set(UVICORN_OPTIONS) <= set(uvicorn_words)

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 import json
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
+import pytest
 from PIL import Image, ImageCms
 
+from core.decode_budget import PixelBudget
 from services.media_gc import delete_files, release_media
 from tests.conftest import Account, Accounts, GraphQLClient, error_code
 from tests.images import image_bytes
@@ -189,3 +194,33 @@ async def test_a_released_file_sent_again_before_deletion_is_kept(
         freed_again = await release_media(session, resources.storage, [uuid.UUID(again["id"])])
     await delete_files(resources.session_factory, resources.storage, freed_again)
     assert freed_again == freed and not resources.storage.exists(freed[0])
+
+
+async def test_parallel_uploads_share_the_decoding_budget(
+    http: httpx.AsyncClient, accounts: Accounts, app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Four large images sent at once are all accepted, decoded one after the other: never more pixels than
+    IMAGE_MAX_PIXELS are decoded at the same time (core/decode_budget.py), so the API's memory stays bounded
+    whatever the clients send. (A smaller limit than the default keeps the images quick to make.)"""
+    resources = app.state.resources
+    max_pixels = 1_000_000
+    monkeypatch.setattr(resources.settings, "image_max_pixels", max_pixels)
+    budget = PixelBudget(max_pixels)
+    monkeypatch.setattr(resources, "decode_budget", budget)
+    decoding_together: list[int] = []
+    reserve = budget.reserve
+
+    @asynccontextmanager
+    async def observed_reserve(pixels: int) -> AsyncIterator[None]:
+        async with reserve(pixels):
+            decoding_together.append(budget.in_use)
+            yield
+
+    monkeypatch.setattr(budget, "reserve", observed_reserve)
+    account = await accounts.user()
+    side = int((max_pixels * 0.6) ** 0.5)  # two of these do not fit at once
+    images = [image_bytes(width=side, height=side, color=(shade, 0, 0), image_format="PNG") for shade in range(4)]
+    answers = await asyncio.gather(*(upload(http, account, content) for content in images))
+    assert [uploaded(answer)["width"] for answer in answers] == [side] * 4
+    assert decoding_together == [side * side] * 4  # each decoded alone
+    assert budget.in_use == 0
