@@ -19,7 +19,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -183,7 +183,7 @@ class Row:
     notes: list[str] = field(default_factory=list)
 
 
-Attack = Callable[[Stack, Options, list[str]], Awaitable[str]]
+Attack = Callable[[Stack, Options, list[str]], Coroutine[Any, Any, str]]
 
 
 def measure(stack: Stack, options: Options, name: str, attack: Attack) -> Row:

@@ -25,6 +25,10 @@ def _parse_value(value: object) -> UploadFile:
     return value
 
 
+def _serialize(value: object) -> object:
+    return value  # as Strawberry's: an Upload is never answered, only taken
+
+
 def _parse_literal(node: ValueNode, variables: dict[str, Any] | None = None) -> UploadFile:
     # graphql-core only calls this for literals written in the document (a variable is coerced by _parse_value),
     # and no literal can be a file. A GraphQLError, not a ValueError: graphql-core keeps it as the validation
@@ -35,7 +39,7 @@ def _parse_literal(node: ValueNode, variables: dict[str, Any] | None = None) -> 
 FileOnlyUpload: ScalarDefinition = scalar(
     name=UploadDefinition.name,
     description=UploadDefinition.description,
-    serialize=UploadDefinition.serialize,
+    serialize=_serialize,
     parse_value=_parse_value,
     parse_literal=_parse_literal,
 )
