@@ -10,8 +10,12 @@ INSTALLED := $(VENV)/.installed
 # package.json or package-lock.json changes (or node_modules is deleted).
 JS_CLIENTS := tests/clients/js
 JS_INSTALLED := $(JS_CLIENTS)/node_modules/.installed
+# schemathesis for `make fuzz`, in a virtualenv of its own: its dependencies never enter the project's .venv.
+FUZZ_VENV := .venv-fuzz
+SCHEMATHESIS := schemathesis==4.32.5
+FUZZ_INSTALLED := $(FUZZ_VENV)/.installed-$(SCHEMATHESIS)
 
-.PHONY: install js-install run test test-e2e lint schema bench bench-jobs
+.PHONY: install js-install run test test-e2e lint schema bench bench-jobs bench-attacks fuzz
 
 install: $(INSTALLED)
 
@@ -58,3 +62,18 @@ bench: install
 
 bench-jobs: install
 	$(PY) -m bench.jobs
+
+# Denial-of-service attacks on the API, each measured by /healthz latency beside it (bench/README.md).
+bench-attacks: install
+	$(PY) -m bench.attacks $(ARGS)
+
+# schemathesis against /graphql (superuser and member tokens): exits non-zero on any internal error.
+# Extra arguments: make fuzz ARGS='--examples 100 --no-member'
+fuzz: install $(FUZZ_INSTALLED)
+	$(PY) -m bench.fuzz --st $(FUZZ_VENV)/bin/st $(ARGS)
+
+$(FUZZ_INSTALLED):
+	test -x $(FUZZ_VENV)/bin/python || $(PYTHON) -m venv $(FUZZ_VENV)
+	$(FUZZ_VENV)/bin/python -m pip install --disable-pip-version-check --quiet '$(SCHEMATHESIS)'
+	rm -f $(FUZZ_VENV)/.installed-*
+	touch $(FUZZ_INSTALLED)

@@ -217,7 +217,7 @@ class Stack:
         )
 
 
-def _environment(servers: BenchServers, storage_dir: Path, password: str, prefix: str) -> dict[str, str]:
+def _environment(servers: BenchServers, storage_dir: Path, email: str, password: str, prefix: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         ENVIRONMENT="development",
@@ -226,18 +226,16 @@ def _environment(servers: BenchServers, storage_dir: Path, password: str, prefix
         REDIS_PREFIX=prefix,
         STORAGE_DIR=str(storage_dir),
         SECRET_KEY=secrets.token_urlsafe(32),
-        FIRST_SUPERUSER_EMAIL=SUPERUSER_EMAIL,
+        FIRST_SUPERUSER_EMAIL=email,
         FIRST_SUPERUSER_PASSWORD=password,
         PYTHONUNBUFFERED="1",
     )
     return env
 
 
-def _login(api_url: str, password: str) -> tuple[str, str]:
+def _login(api_url: str, email: str, password: str) -> tuple[str, str]:
     """The superuser's token (the OAuth2 password flow) and id."""
-    response = httpx.post(
-        f"{api_url}/api/v1/login/access-token", data={"username": SUPERUSER_EMAIL, "password": password}
-    )
+    response = httpx.post(f"{api_url}/api/v1/login/access-token", data={"username": email, "password": password})
     if response.status_code != 200:
         raise BenchError(f"login answered {response.status_code}: {response.text[:300]}")
     token = response.json()["access_token"]
@@ -255,7 +253,11 @@ def _delete_redis_keys(redis_url: str, prefix: str) -> None:
 
 
 @contextlib.contextmanager
-def running_stack(data_dir: Path, *, with_worker: bool = True) -> Iterator[Stack]:
+def running_stack(
+    data_dir: Path, *, with_worker: bool = True, superuser_email: str = SUPERUSER_EMAIL
+) -> Iterator[Stack]:
+    """`superuser_email`: the first superuser's, the one logged in; another than bench/seed.py's when the
+    caller seeds that dataset too (emails are unique)."""
     logs = data_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     data_dir.chmod(0o755)  # as root, the embedded PostgreSQL runs as another user who must get through
@@ -272,7 +274,7 @@ def running_stack(data_dir: Path, *, with_worker: bool = True) -> Iterator[Stack
             )
             prefix = f"studio-bench-jobs-{servers.database}"
             password = secrets.token_urlsafe(16)
-            env = _environment(servers, work_dir / "storage", password, prefix)
+            env = _environment(servers, work_dir / "storage", superuser_email, password, prefix)
             try:
                 for command in (MIGRATE, BOOTSTRAP):
                     subprocess.run(command, env=env, check=True, stdin=subprocess.DEVNULL, capture_output=True)  # noqa: S603
@@ -282,7 +284,7 @@ def running_stack(data_dir: Path, *, with_worker: bool = True) -> Iterator[Stack
                 api_url = f"http://{HOST}:{port}"
                 _wait_until(api, lambda: httpx.get(f"{api_url}/readyz", timeout=2.0).status_code == 200, "/readyz")
                 log.info("API ready on port %s (pid %s, log %s)", port, api.pid, api.log_path)
-                token, superuser_id = _login(api_url, password)
+                token, superuser_id = _login(api_url, superuser_email, password)
                 stack = Stack(servers, env, work_dir, logs, api, api_url, None, token, superuser_id, prefix)
                 if with_worker:
                     started.append(stack.start_worker())

@@ -14,6 +14,7 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.file_uploads import Upload
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
@@ -47,6 +48,7 @@ from graph.subjects.queries import Query as SubjectQuery
 from graph.subscriptions.subscription import Subscription as JobSubscription
 from graph.tasks.mutations import Mutation as UploadTaskMutation
 from graph.tasks.queries import Query as UploadTaskQuery
+from graph.upload_scalar import FileOnlyUpload
 from graph.users.mutations import Mutation as UserMutation
 from graph.users.queries import Query as UserQuery
 
@@ -129,6 +131,7 @@ def build_schema(
         subscription=Subscription,
         # Strawberry annotates graphql-core 3.2's class; its own default derives from the same base as this one.
         execution_context_class=execution_context_class,  # type: ignore[arg-type]
+        scalar_overrides={Upload: FileOnlyUpload},
         extensions=[
             lambda: AddValidationRules(limits),
             lambda: MaxTokensLimiter(max_token_count=settings.query_max_tokens),
