@@ -22,6 +22,7 @@ from core.settings import Settings
 from graph.background_presets.mutations import Mutation as BackgroundPresetMutation
 from graph.background_presets.queries import Query as BackgroundPresetQuery
 from graph.context import Context
+from graph.cost_limits import CostLimits, Prices
 from graph.errors import ErrorCodes
 from graph.execution import BreadthFirstExecutionContext
 from graph.guidelines.mutations import Mutation as GuidelinesMutation
@@ -142,6 +143,7 @@ def build_schema(
     # The limiters' validation rules, made once: every QueryDepthLimiter/MaxAliasesLimiter instance makes new rule
     # classes, and ValidationCache is keyed by the rules, so per-request limiters would make every lookup a miss.
     parsed: dict[str, DocumentNode] = {}
+    prices = Prices(DOCUMENT_CACHE_SIZE)
     limits = [
         *QueryDepthLimiter(max_depth=settings.query_max_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=settings.query_max_aliases).validation_rules,
@@ -162,6 +164,8 @@ def build_schema(
             OperationNameRequired,
             RefuseNulCharacters,
             SubscriptionsOverWebsockets,
+            # Last of the checks: only a document that passed every other one is priced and charged.
+            lambda: CostLimits(max_cost=settings.query_max_cost, prices=prices),
             ErrorCodes,
             ReleaseLoaders,
         ],
