@@ -35,7 +35,6 @@ from graph.http import access_token, healthz, readyz
 from graph.loaders import Loaders
 from graph.refusals import (
     BAD_REQUEST,
-    RETRY_AFTER_SECONDS,
     SERVICE_UNAVAILABLE,
     UNAVAILABLE_MESSAGE,
     refusal,
@@ -151,6 +150,8 @@ def _code(error: GraphQLError) -> object:
 
 def _refusal_status(errors: list[GraphQLError], sub_response: Response) -> None:
     """The HTTP status of an operation refused before it ran (docs/api.md, the refusal table)."""
+    if any(error.path is not None for error in errors):
+        return  # a field failed while the operation ran: HTTP 200, the error says why
     codes = {_code(error) for error in errors}
     if codes == {BAD_REQUEST}:
         sub_response.status_code = 400  # a malformed request (several operations, no operationName)
@@ -158,9 +159,6 @@ def _refusal_status(errors: list[GraphQLError], sub_response: Response) -> None:
         sub_response.status_code = 429  # the caller's cost budget is spent (graph/cost_limits.py)
         retry_after = (errors[0].extensions or {}).get("retryAfter")
         sub_response.headers["Retry-After"] = str(retry_after)
-    elif codes == {SERVICE_UNAVAILABLE}:
-        sub_response.status_code = 503  # Redis unreachable while reserving the operation's cost
-        sub_response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
 
 
 def create_app(settings: Settings | None = None) -> Starlette:

@@ -185,7 +185,7 @@ class _CostWalk:
         if argument is None:
             return None
         value: Any = argument.default_value
-        for given in node.arguments:
+        for given in node.arguments or ():
             if given.name.value != LIMIT_ARGUMENT:
                 continue
             if isinstance(given.value, VariableNode):

@@ -7,14 +7,15 @@ answered, the objects its answer holds are counted, the unused part of the reser
 carries `extensions.cost` = {requested, actual}. A subscription is priced and charged as one answer when it starts;
 its events carry no cost.
 
-Redis unreachable while reserving: the operation is refused as SERVICE_UNAVAILABLE (HTTP 503, like every other
-outage before execution) rather than run unmetered, since an attacker who could make Redis slow must not get an
-unlimited budget; while settling after the answer, the answer is kept and the caller keeps paying the full price.
+Redis unreachable (core/outages.py) while reserving: the operation runs without a budget, and one warning line is
+logged for it. The price limit needs no Redis and still refuses every operation above QUERY_MAX_COST, so an outage
+lifts only the per-minute budget; refusing instead would make Redis a dependency of every read, where the API keeps
+answering what needs only PostgreSQL (a subscription opened while Redis is down still gets its task as it stands,
+docs/api.md "Subscriptions"). While settling after the answer, the answer is kept and the refund is lost.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
 from collections.abc import AsyncIterator, Hashable, Mapping
@@ -35,17 +36,15 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
 from core.outages import describe_outage, is_outage
+from core.settings import Settings
 from graph.context import Context
 from graph.cost import LIMIT_ARGUMENT, answered_objects, operation_cost
-from graph.refusals import SERVICE_UNAVAILABLE, UNAVAILABLE_MESSAGE
 from graph.request_checks import provided_operation_name
 
 logger = logging.getLogger("graph.cost_limits")
 
 QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
 RATE_LIMITED = "RATE_LIMITED"
-# A reservation waits this long for Redis before the operation is refused as SERVICE_UNAVAILABLE.
-BUDGET_TIMEOUT_SECONDS = 2.0
 
 
 def caller_key(context: Context) -> str:
@@ -111,9 +110,9 @@ def _limit_variable_names(document: DocumentNode) -> tuple[str, ...]:
 class CostLimits(SchemaExtension):
     """Prices, refuses, reserves and settles each operation (this module's docstring)."""
 
-    def __init__(self, *, max_cost: int, prices: Prices) -> None:
+    def __init__(self, *, settings: Settings, prices: Prices) -> None:
         super().__init__()
-        self.max_cost = max_cost
+        self.settings = settings
         self.prices = prices
         self.requested: int | None = None
         self.reserved: tuple[str, int] | None = None  # (caller key, amount) while a reservation is open
@@ -138,25 +137,28 @@ class CostLimits(SchemaExtension):
         context = self.execution_context
         schema = graphql_schema(context.schema)
         requested = self.prices.price(context.query, document, operation, context.variables or {}, schema)
-        if requested > self.max_cost:
-            message = f"The operation may cost {requested}, more than the {self.max_cost} allowed"
-            extensions = {"code": QUERY_TOO_COMPLEX, "cost": requested, "maxCost": self.max_cost}
+        max_cost = self.settings.query_max_cost
+        if requested > max_cost:
+            message = f"The operation may cost {requested}, more than the {max_cost} allowed"
+            extensions = {"code": QUERY_TOO_COMPLEX, "cost": requested, "maxCost": max_cost}
             return GraphQLError(message, extensions=extensions)
         self.requested = requested
-        budget = request_context.resources.cost_budget
-        if budget.per_minute <= 0:
+        per_minute = self.settings.cost_budget_per_minute
+        if per_minute <= 0:
             return None
         caller = caller_key(request_context)
         try:
-            wait_ms = await asyncio.wait_for(budget.reserve(caller, requested), BUDGET_TIMEOUT_SECONDS)
+            wait_ms = await request_context.resources.cost_budget.reserve(caller, requested, per_minute)
         except Exception as error:
-            if not (is_outage(error) or isinstance(error, TimeoutError)):
+            # No deadline of our own: under a burst (a thousand subscriptions opened at once) a busy event loop
+            # would read a late answer as an outage; an unreachable Redis fails at once.
+            if not is_outage(error):
                 raise
-            logger.warning("Cost budget unreachable, operation refused: %s", describe_outage(error))
-            return GraphQLError(UNAVAILABLE_MESSAGE, extensions={"code": SERVICE_UNAVAILABLE})
+            logger.warning("Cost budget unreachable, operation runs without one: %s", describe_outage(error))
+            return None
         if wait_ms is not None:
             retry_after = max(1, math.ceil(wait_ms / 1000))
-            message = f"Cost budget of {budget.per_minute} a minute spent; retry in {retry_after} s"
+            message = f"Cost budget of {per_minute} a minute spent; retry in {retry_after} s"
             return GraphQLError(message, extensions={"code": RATE_LIMITED, "retryAfter": retry_after})
         self.reserved = (caller, requested)
         return None
@@ -182,11 +184,10 @@ class CostLimits(SchemaExtension):
         (caller, amount), self.reserved = self.reserved, None
         request_context = context.context
         try:
-            await asyncio.wait_for(
-                request_context.resources.cost_budget.settle(caller, amount, actual), BUDGET_TIMEOUT_SECONDS
-            )
+            per_minute = self.settings.cost_budget_per_minute
+            await request_context.resources.cost_budget.settle(caller, amount, actual, per_minute)
         except Exception as error:
-            if not (is_outage(error) or isinstance(error, TimeoutError)):
+            if not is_outage(error):
                 raise
             logger.warning("Cost budget unreachable, unused cost not refunded: %s", describe_outage(error))
 

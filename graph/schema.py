@@ -165,7 +165,7 @@ def build_schema(
             RefuseNulCharacters,
             SubscriptionsOverWebsockets,
             # Last of the checks: only a document that passed every other one is priced and charged.
-            lambda: CostLimits(max_cost=settings.query_max_cost, prices=prices),
+            lambda: CostLimits(settings=settings, prices=prices),
             ErrorCodes,
             ReleaseLoaders,
         ],

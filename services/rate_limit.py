@@ -65,23 +65,23 @@ class CostBudget:
     """Each caller's budget of query cost a minute (docs/api.md, "Limits and cost"): an operation reserves what
     it may cost before it runs, and gets back what it did not use once answered."""
 
-    def __init__(self, redis: Redis, *, prefix: str, per_minute: int) -> None:
+    def __init__(self, redis: Redis, *, prefix: str) -> None:
         self.redis = redis
         self.prefix = prefix
-        self.per_minute = per_minute
         self._script = redis.register_script(_BUCKET_SCRIPT)
 
-    async def reserve(self, caller: str, cost: int) -> int | None:
-        """Takes `cost` from the caller's budget: None when taken, else the milliseconds until it could be."""
+    async def reserve(self, caller: str, cost: int, per_minute: int) -> int | None:
+        """Takes `cost` from the caller's budget of `per_minute`: None when taken, else the milliseconds until it
+        could be."""
         if cost <= 0:
             return None
-        taken, wait_ms = await self._script(keys=[self._key(caller)], args=[self.per_minute, cost, 0])
+        taken, wait_ms = await self._script(keys=[self._key(caller)], args=[per_minute, cost, 0])
         return None if taken else int(wait_ms)
 
-    async def settle(self, caller: str, reserved: int, used: int) -> None:
+    async def settle(self, caller: str, reserved: int, used: int, per_minute: int) -> None:
         """Gives back what a reservation did not use (or takes what the answer used beyond it)."""
         if used != reserved:
-            await self._script(keys=[self._key(caller)], args=[self.per_minute, used - reserved, 1])
+            await self._script(keys=[self._key(caller)], args=[per_minute, used - reserved, 1])
 
     def _key(self, caller: str) -> str:
         return f"{self.prefix}:{caller}"

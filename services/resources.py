@@ -49,8 +49,7 @@ class Resources:
     @cached_property
     def cost_budget(self) -> CostBudget:
         """Every caller's query cost budget (graph/cost_limits.py); one script registration per process."""
-        prefix = self.redis_key("cost-budget")
-        return CostBudget(self.redis, prefix=prefix, per_minute=self.settings.cost_budget_per_minute)
+        return CostBudget(self.redis, prefix=self.redis_key("cost-budget"))
 
     def redis_key(self, *parts: str) -> str:
         return ":".join((self.settings.redis_prefix, *parts))
