@@ -173,11 +173,12 @@ class CostLimits(SchemaExtension):
         context = self.execution_context
         if self.requested is None or context.operation_type is OperationType.SUBSCRIPTION:
             return  # refused, or a subscription: charged its price, no answer to count yet
-        result = context.result
         document = context.graphql_document
         operation = get_operation_ast(document, provided_operation_name(context)) if document else None
-        data = getattr(result, "data", None)
-        actual = answered_objects(data, document, operation, graphql_schema(context.schema)) if operation else 0
+        data = getattr(context.result, "data", None)  # no result when execution itself failed
+        actual = 0
+        if document is not None and operation is not None:
+            actual = answered_objects(data, document, operation, graphql_schema(context.schema))
         self.cost = {"requested": self.requested, "actual": actual}
         if self.reserved is None:
             return

@@ -49,22 +49,23 @@ GUIDELINES_ATTACK = (
 )
 
 
-async def post(http: httpx.AsyncClient, query: str, variables: dict[str, Any] | None = None, **headers: str) -> Any:
-    return await http.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
-
-
-def bearer(token: str) -> str:
-    return f"Bearer {token}"
+async def post(
+    http: httpx.AsyncClient,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> httpx.Response:
+    return await http.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers or {})
 
 
 async def test_a_known_query_costs_its_hand_computed_price(http: httpx.AsyncClient, accounts: Accounts) -> None:
     account = await accounts.user()
     for name in ("North", "South"):
         created = await post(
-            http, "mutation($n: String!) { createOrganization(name: $n) { id } }", {"n": name}, **account.headers
+            http, "mutation($n: String!) { createOrganization(name: $n) { id } }", {"n": name}, headers=account.headers
         )
         assert "errors" not in created.json(), created.json()
-    answer = await post(http, ORGANIZATIONS, **account.headers)
+    answer = await post(http, ORGANIZATIONS, headers=account.headers)
     assert answer.status_code == 200
     body = answer.json()
     assert len(body["data"]["me"]["organizations"]) == 2
@@ -75,10 +76,10 @@ async def test_a_known_query_costs_its_hand_computed_price(http: httpx.AsyncClie
 async def test_the_limit_argument_bounds_a_list(http: httpx.AsyncClient, accounts: Accounts) -> None:
     account = await accounts.user()
     for variables, price in (({"n": 3}, 1 + 3 * SUBJECT_PRICE), ({}, 1 + 100 * SUBJECT_PRICE)):
-        body = (await post(http, SUBJECTS, variables, **account.headers)).json()
+        body = (await post(http, SUBJECTS, variables, headers=account.headers)).json()
         # The list type (1) and `limit` subjects, the argument's default (100) when not given.
         assert body["extensions"]["cost"] == {"requested": price, "actual": 1}, variables
-    literal = (await post(http, "{ subjects(limit: 2) { data { id } } }", **account.headers)).json()
+    literal = (await post(http, "{ subjects(limit: 2) { data { id } } }", headers=account.headers)).json()
     assert literal["extensions"]["cost"]["requested"] == 1 + 2
 
 
@@ -88,7 +89,7 @@ async def test_aliases_and_fragments_each_count(http: httpx.AsyncClient, account
       { a: me { id } b: me { ...Orgs } c: me { ... on User { organizations { id } } } }
       fragment Orgs on User { organizations { id } }
     """
-    body = (await post(http, query, **account.headers)).json()
+    body = (await post(http, query, headers=account.headers)).json()
     organizations = 1 + ORGANIZATIONS_BOUND
     assert body["extensions"]["cost"] == {"requested": 1 + organizations + organizations, "actual": 3}
 
@@ -120,7 +121,7 @@ async def test_graphiql_introspection_and_the_bench_pages_are_allowed(
     assert 0 < cost["actual"] < cost["requested"] < settings.query_max_cost / 2
     account = await accounts.user()
     for page, size in ((SUBJECTS_PAGE, SUBJECTS_PAGE_SIZE), (GUIDELINES_PAGE, GUIDELINES_PAGE_SIZE)):
-        body = (await post(http, page, {"limit": size}, **account.headers)).json()
+        body = (await post(http, page, {"limit": size}, headers=account.headers)).json()
         assert body["data"] is not None and "errors" not in body, body
         assert body["extensions"]["cost"]["requested"] < settings.query_max_cost / 2
 
@@ -190,7 +191,7 @@ async def test_a_spent_budget_is_rate_limited_per_caller(small_budget_app: Starl
         assert refused.headers["retry-after"] == str(retry_after)
         # Another caller (a user, not this client address) has a budget of its own.
         account = await accounts.user()
-        other = await post(http, TYPE_NAMES, **account.headers)
+        other = await post(http, TYPE_NAMES, headers=account.headers)
         assert other.status_code == 200 and other.json()["extensions"]["cost"]["actual"] == price
 
 
@@ -199,7 +200,7 @@ async def test_unused_cost_is_refunded(small_budget_app: Starlette, accounts: Ac
     async with _client(small_budget_app) as http:
         # Each reserves 101 of the 300 and uses 1: without the refund, the third would be refused.
         for _ in range(10):
-            body = (await post(http, ORGANIZATIONS, **account.headers)).json()
+            body = (await post(http, ORGANIZATIONS, headers=account.headers)).json()
             assert body["extensions"]["cost"] == {"requested": 1 + ORGANIZATIONS_BOUND, "actual": 1}, body
 
 
