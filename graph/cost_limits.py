@@ -52,7 +52,7 @@ def caller_key(context: Context) -> str:
     (core/client_address.py, which reads forwarded headers from trusted proxies, replaces request.client.)"""
     if context.caller is not None:
         return f"user:{context.caller.id}"
-    client = context.request.client
+    client = getattr(context.request, "client", None)  # no request: the schema run in-process (tests, tools)
     return f"address:{client.host if client else 'unknown'}"
 
 
