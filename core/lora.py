@@ -56,7 +56,7 @@ _DTYPE_BITS = {
 
 # What LoraInfo.metadata keeps of `__metadata__`: training tools write free text there (tag frequencies can run
 # to hundreds of kilobytes), and the result is stored with the entity.
-_METADATA_MAX_KEYS = 64
+METADATA_MAX_KEYS = 64
 _METADATA_MAX_KEY_LENGTH = 128
 _METADATA_MAX_VALUE_LENGTH = 1024
 
@@ -241,7 +241,7 @@ def _check_coverage(spans: list[tuple[int, int, str]], data_length: int) -> None
 
 
 def _cap_metadata(metadata: dict[str, str]) -> dict[str, str]:
-    kept = sorted(metadata.items())[:_METADATA_MAX_KEYS]
+    kept = sorted(metadata.items())[:METADATA_MAX_KEYS]
     return {key[:_METADATA_MAX_KEY_LENGTH]: value[:_METADATA_MAX_VALUE_LENGTH] for key, value in kept}
 
 

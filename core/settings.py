@@ -65,6 +65,15 @@ class Settings(BaseSettings):
     # The longest one query or mutation over HTTP may run before it is stopped and answered QUERY_TOO_COMPLEX
     # (subscriptions are long-lived by design and not limited). 0 turns it off.
     execution_timeout_seconds: float = Field(default=30, ge=0)
+    # Cost analysis (graph/cost.py): the most objects one operation may answer, counted before it runs. The
+    # frontend's heaviest page (50 guidelines with every nested list at its cap) prices at 1.34 million and
+    # GraphiQL's introspection at 0.69 million; 30 aliases of a deep introspection price at 5.6 million.
+    query_max_cost: int = Field(default=3_000_000, ge=1)
+    # Each caller's cost budget a minute (user, or client address when anonymous): an operation reserves its
+    # price and gets back what its answer did not use, so this bounds mostly the expensive operations one caller
+    # keeps in flight. 0 switches the budget off. At least QUERY_MAX_COST, or the costliest allowed query could
+    # never run.
+    cost_budget_per_minute: int = Field(default=10_000_000, ge=0)
 
     # Media limits.
     media_max_bytes: int = 25 * 1024 * 1024
@@ -117,6 +126,12 @@ class Settings(BaseSettings):
         if isinstance(values, dict) and values.get("storage_dir") is None and values.get("data_dir") is not None:
             return {**values, "storage_dir": Path(values["data_dir"]) / "storage"}
         return values
+
+    @model_validator(mode="after")
+    def _budget_fits_the_costliest_query(self) -> Settings:
+        if 0 < self.cost_budget_per_minute < self.query_max_cost:
+            raise ValueError("COST_BUDGET_PER_MINUTE must be 0 (off) or at least QUERY_MAX_COST")
+        return self
 
     @model_validator(mode="after")
     def _require_secret_outside_development(self) -> Settings:

@@ -29,6 +29,7 @@ from core.outages import describe_outage, is_outage
 from core.settings import Settings, get_settings
 from core.storage import media_route
 from graph.context import Context
+from graph.cost_limits import RATE_LIMITED
 from graph.errors import INTERNAL_MESSAGE, with_code
 from graph.graphiql import LoginExample, graphiql_static_mount, render_graphiql_page
 from graph.http import access_token, healthz, readyz
@@ -129,8 +130,8 @@ class GraphQLView(GraphQL[Context, None]):
             if isinstance(refused.__cause__, InvalidOperationTypeError) and request_adapter.method == "GET":
                 raise HTTPException(405, "Mutations are only accepted over POST") from refused
             raise
-        if result.data is None and result.errors and all(_code(error) == BAD_REQUEST for error in result.errors):
-            sub_response.status_code = 400  # a malformed request (several operations, no operationName)
+        if result.data is None and result.errors:
+            _refusal_status(result.errors, sub_response)
         return result
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket | None) -> Context:
@@ -164,6 +165,19 @@ class GraphQLView(GraphQL[Context, None]):
 
 def _code(error: GraphQLError) -> object:
     return (error.extensions or {}).get("code")
+
+
+def _refusal_status(errors: list[GraphQLError], sub_response: Response) -> None:
+    """The HTTP status of an operation refused before it ran (docs/api.md, the refusal table)."""
+    if any(error.path is not None for error in errors):
+        return  # a field failed while the operation ran: HTTP 200, the error says why
+    codes = {_code(error) for error in errors}
+    if codes == {BAD_REQUEST}:
+        sub_response.status_code = 400  # a malformed request (several operations, no operationName)
+    elif codes == {RATE_LIMITED}:
+        sub_response.status_code = 429  # the caller's cost budget is spent (graph/cost_limits.py)
+        retry_after = (errors[0].extensions or {}).get("retryAfter")
+        sub_response.headers["Retry-After"] = str(retry_after)
 
 
 def create_app(settings: Settings | None = None) -> Starlette:

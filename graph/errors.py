@@ -50,7 +50,8 @@ def classify(error: GraphQLError) -> tuple[str, str, dict[str, object]]:
         return original.code, original.message, extra
     existing = (error.extensions or {}).get("code")
     if isinstance(existing, str):
-        return existing, error.message, {}
+        # Refusals made at the edge keep what they tell the client (QUERY_TOO_COMPLEX's cost, retryAfter).
+        return existing, error.message, {k: v for k, v in (error.extensions or {}).items() if k != "code"}
     if original is None or isinstance(original, GraphQLError):
         if _TOO_COMPLEX.search(error.message):
             return "QUERY_TOO_COMPLEX", error.message, {}

@@ -23,6 +23,7 @@ from core.settings import Settings
 from graph.background_presets.mutations import Mutation as BackgroundPresetMutation
 from graph.background_presets.queries import Query as BackgroundPresetQuery
 from graph.context import Context
+from graph.cost_limits import CostLimits, Prices
 from graph.documents import DOCUMENT_CACHE_SIZE, DocumentStore, ParsedDocuments
 from graph.errors import ErrorCodes
 from graph.execution import BreadthFirstExecutionContext
@@ -121,6 +122,7 @@ def build_schema(
     # The limiters' validation rules, made once: every QueryDepthLimiter/MaxAliasesLimiter instance makes new rule
     # classes, and ValidationCache is keyed by the rules, so per-request limiters would make every lookup a miss.
     documents = DocumentStore(max_tokens=settings.query_max_tokens)
+    prices = Prices(DOCUMENT_CACHE_SIZE)
     limits = [
         *QueryDepthLimiter(max_depth=settings.query_max_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=settings.query_max_aliases).validation_rules,
@@ -142,6 +144,8 @@ def build_schema(
             OperationNameRequired,
             RefuseNulCharacters,
             SubscriptionsOverWebsockets,
+            # Last of the checks: only a document that passed every other one is priced and charged.
+            lambda: CostLimits(settings=settings, prices=prices),
             ErrorCodes,
             ReleaseLoaders,
         ],

@@ -5,6 +5,7 @@ Shared by the API (graph/) and the worker (jobs/)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -13,6 +14,7 @@ from core.decode_budget import PixelBudget
 from core.settings import Settings
 from core.storage import Storage
 from db.engine import create_engine, create_session_factory, read_engine
+from services.rate_limit import CostBudget
 
 
 @dataclass
@@ -53,6 +55,11 @@ class Resources:
     async def close(self) -> None:
         await self.redis.aclose()
         await self.engine.dispose()
+
+    @cached_property
+    def cost_budget(self) -> CostBudget:
+        """Every caller's query cost budget (graph/cost_limits.py); one script registration per process."""
+        return CostBudget(self.redis, prefix=self.redis_key("cost-budget"))
 
     def redis_key(self, *parts: str) -> str:
         return ":".join((self.settings.redis_prefix, *parts))

@@ -197,7 +197,10 @@ async def test_websocket_takes_the_token_from_connection_init(live_server: str, 
     account = await accounts.user()
     messages = await _ws_exchange(live_server, {"Authorization": f"Bearer {account.token}"}, "{ me { email } }")
     assert messages[0]["type"] == "connection_ack"
-    assert messages[1] == {"id": "1", "type": "next", "payload": {"data": {"me": {"email": account.user.email}}}}
+    # A query over the websocket is an answer like any other: it carries its cost (docs/api.md, "Limits and cost").
+    cost = {"cost": {"requested": 1, "actual": 1}}
+    payload = {"data": {"me": {"email": account.user.email}}, "extensions": cost}
+    assert messages[1] == {"id": "1", "type": "next", "payload": payload}
 
 
 async def test_websocket_refuses_a_bad_token(live_server: str) -> None:
