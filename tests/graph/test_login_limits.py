@@ -183,7 +183,7 @@ async def test_a_correct_login_below_the_limit_works_and_starts_the_count_afresh
         assert codes(wrong) == ["UNAUTHENTICATED"] * (LIMIT - 1)
         login = await graphql_login(client, email, "the-right-password")
         me = await client.post("/graphql", json={"query": ME}, headers={"Authorization": f"Bearer {login['token']}"})
-        assert me.json() == {"data": {"me": {"email": email}}}
+        assert me.json()["data"] == {"me": {"email": email}}
         # The success forgot the four failures: a full allowance again, then the limit.
         again = [await graphql_login(client, email, "wrong-password") for _ in range(LIMIT)]
         assert codes(again) == ["UNAUTHENTICATED"] * LIMIT
