@@ -102,9 +102,12 @@ class Settings(BaseSettings):
     # the operations and map fields. Each mutation then applies its own, smaller limit.
     upload_max_request_bytes: int = 1024 * 1024 * 1024 + 1024 * 1024
     # Slow clients (graph/slow_clients.py): the longest a request's headers may take to arrive, and the longest
-    # pause while its body streams in. Past either: 408 and the connection closed. 0 turns a limit off.
+    # pause while its body streams in. Past either: 408 and the connection closed. 0 turns the limit off.
     header_read_timeout_seconds: float = Field(default=10, ge=0)
     body_read_timeout_seconds: float = Field(default=10, ge=0)
+    # ... and, past body_read_timeout_seconds, the slowest average a body may arrive at (a byte a second never
+    # pauses long enough for the idle limit). 1 KiB/s lets a 1 MiB request through a very poor link.
+    body_min_bytes_per_second: int = Field(default=1024, ge=0)
 
     # Subscriptions (services/watch.py): each re-reads its row this often even when no Redis message came (the
     # safety net against a lost one), and ends with an error when Redis stays unreachable this long.

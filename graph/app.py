@@ -222,7 +222,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
             graphiql_static_mount(),
         ],
         middleware=[
-            Middleware(SlowBodyGuard, idle_timeout_seconds=settings.body_read_timeout_seconds),
+            Middleware(
+                SlowBodyGuard,
+                idle_timeout_seconds=settings.body_read_timeout_seconds,
+                min_bytes_per_second=settings.body_min_bytes_per_second,
+            ),
             Middleware(
                 RequestGuard,
                 path=GRAPHQL_PATH,

@@ -9,8 +9,10 @@ now and then, were each held for as long as the client liked. Two limits, both a
   connection's start, or from a request's first byte, to the end of its headers. Served by
   `uvicorn --http graph.slow_clients:SlowHeadersProtocol` (core/devrun.py, Dockerfile).
 - `SlowBodyGuard`, ASGI middleware: while a request's body is incomplete, each wait for its next chunk may last at
-  most `BODY_READ_TIMEOUT_SECONDS` (an idle limit, as nginx's `client_body_timeout`: a 1 GB upload on a slow but
-  steady link still goes through).
+  most `BODY_READ_TIMEOUT_SECONDS` (an idle limit, as nginx's `client_body_timeout`), and once that much time has
+  passed the body must have come at `BODY_MIN_BYTES_PER_SECOND` on average (as Apache's `mod_reqtimeout` MinRate):
+  a byte a second never pauses long enough for the idle limit, and a 1 GB upload on a slow but real link still
+  goes through.
 """
 
 from __future__ import annotations
@@ -80,33 +82,44 @@ class SlowHeadersProtocol(HttpToolsProtocol):
 
 
 class BodyReadTimeout(Exception):
-    """Raised from `receive` when the next chunk of a body does not come in time; the guard answers 408."""
+    """Raised from `receive` when a body pauses too long or comes too slowly; the guard answers 408 with the
+    message."""
 
 
 class SlowBodyGuard:
-    def __init__(self, app: ASGIApp, *, idle_timeout_seconds: float) -> None:
+    def __init__(self, app: ASGIApp, *, idle_timeout_seconds: float, min_bytes_per_second: int) -> None:
         self.app = app
         self.idle_timeout = idle_timeout_seconds or None
+        self.min_rate = min_bytes_per_second
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or self.idle_timeout is None:
             await self.app(scope, receive, send)
             return
+        idle_timeout = self.idle_timeout
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        received = 0
         body_complete = False
         response_started = False
 
         async def timed_receive() -> Message:
-            nonlocal body_complete
+            nonlocal body_complete, received
             if body_complete:
                 # After the body, `receive` waits for the client to disconnect, which may rightly take long.
                 return await receive()
             try:
-                async with asyncio.timeout(self.idle_timeout):
+                async with asyncio.timeout(idle_timeout):
                     message = await receive()
             except TimeoutError:
-                raise BodyReadTimeout from None
+                raise BodyReadTimeout(f"The request body stalled: nothing came for {idle_timeout:g} s") from None
             if message["type"] != "http.request" or not message.get("more_body", False):
                 body_complete = True
+                return message
+            received += len(message.get("body", b""))
+            elapsed = loop.time() - started
+            if elapsed > idle_timeout and received < self.min_rate * elapsed:
+                raise BodyReadTimeout(f"The request body came slower than {self.min_rate} bytes a second")
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -117,8 +130,7 @@ class SlowBodyGuard:
 
         try:
             await self.app(scope, timed_receive, tracking_send)
-        except BodyReadTimeout:
-            logger.info("Refused a request whose body stalled for %g s", self.idle_timeout)
+        except BodyReadTimeout as too_slow:
+            logger.info("Refused a slow request body: %s", too_slow)
             if not response_started:
-                message = f"The request body stalled: nothing came for {self.idle_timeout:g} s"
-                await refusal(REQUEST_TIMEOUT, message, headers={"Connection": "close"})(scope, receive, send)
+                await refusal(REQUEST_TIMEOUT, str(too_slow), headers={"Connection": "close"})(scope, receive, send)

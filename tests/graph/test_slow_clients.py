@@ -2,7 +2,7 @@
 408 with a refusal's JSON and the connection closed; a slow but steady body still goes through.
 
 Real sockets against the app served by uvicorn with the project's protocol, as `make run` serves it, with limits
-of half a second instead of ten.
+of half a second instead of ten, and a minimum body rate of 5 bytes a second.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from graph.app import create_app
 from graph.slow_clients import SlowHeadersProtocol
 
 LIMIT = 0.5
+MIN_RATE = 5  # bytes a second, on average, once LIMIT has passed
 # A guard against a hang, not a measurement: far longer than the limits under test.
 NEVER = 30
 
@@ -31,7 +32,8 @@ class QuickHeadersProtocol(SlowHeadersProtocol):
 
 @pytest.fixture
 async def server(settings: Settings) -> AsyncIterator[tuple[str, int]]:
-    app = create_app(settings.model_copy(update={"body_read_timeout_seconds": LIMIT}))
+    limits = {"body_read_timeout_seconds": LIMIT, "body_min_bytes_per_second": MIN_RATE}
+    app = create_app(settings.model_copy(update=limits))
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -124,8 +126,17 @@ async def test_a_slow_but_steady_body_goes_through(server: tuple[str, int]) -> N
         b"POST /graphql HTTP/1.1\r\nHost: studio\r\nContent-Type: application/json\r\nConnection: close\r\n"
         b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n"
     )
-    # One byte every tenth of a second: the body takes far longer than the limit, but never pauses that long.
+    # Ten bytes a second: the body takes far longer than the idle limit, never pauses that long, and comes faster
+    # than the minimum rate.
     answer = await trickle_then_read(server, [head, *(bytes([byte]) for byte in body)], pause=LIMIT / 5)
     head_part, _, answered = answer.partition(b"\r\n\r\n")
     assert head_part.startswith(b"HTTP/1.1 200 OK"), answer
     assert orjson.loads(answered)["data"] == {"__typename": "Query"}
+
+
+async def test_a_body_that_never_pauses_long_but_comes_too_slowly_is_refused(server: tuple[str, int]) -> None:
+    head = b"POST /graphql HTTP/1.1\r\nHost: studio\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+    # A byte every 0.3 s: each pause is under the idle limit, the average (3.3 bytes a second) under the minimum.
+    trickled = [head, *(b" " for _ in range(100))]
+    error = refused_408(await trickle_then_read(server, trickled, pause=0.3))
+    assert error["message"] == f"The request body came slower than {MIN_RATE} bytes a second"
