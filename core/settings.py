@@ -75,6 +75,11 @@ class Settings(BaseSettings):
     # the margin after they started (the margin covers arq's own redelivery delay of a dead worker's job, +10 s).
     job_timeout_seconds: int = 600
     job_reap_margin_seconds: int = 60
+    # A job interrupted by PostgreSQL or Redis being unreachable runs again after this delay, doubled at each try up
+    # to 60 s (jobs/retrying.py); on its JOB_OUTAGE_MAX_TRIES-th try it fails for good with a message saying why.
+    # The defaults ride out about four minutes of outage, longer than a server restart or a failover.
+    job_outage_retry_seconds: float = 5.0
+    job_outage_max_tries: int = 8
     # Cap on a JSON request to /graphql (a document and its variables), checked while it streams in: 413 beyond.
     request_max_bytes: int = 1024 * 1024
     # Cap on a whole multipart request, checked while it streams in: the largest upload we accept plus room for
