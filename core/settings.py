@@ -87,7 +87,8 @@ class Settings(BaseSettings):
     upload_max_request_bytes: int = 1024 * 1024 * 1024 + 1024 * 1024
 
     # Subscriptions (services/watch.py): each re-reads its row this often even when no Redis message came (the
-    # safety net against a lost one), and ends with an error when Redis stays unreachable this long.
+    # safety net against a lost one), and ends with SERVICE_UNAVAILABLE when Redis or PostgreSQL stays unreachable
+    # this long (graph/subscriptions/watch_row.py).
     subscription_recheck_seconds: float = 5.0
     subscription_reconnect_seconds: float = 10.0
 
