@@ -23,7 +23,7 @@ from starlette.applications import Starlette
 from websockets.asyncio.client import connect
 from websockets.typing import Subprotocol
 
-from core.embedded import EmbeddedRedis, EmbeddedServerError, free_port
+from core.embedded import EmbeddedRedis, free_port
 from core.settings import Settings
 from db.models import Style
 from db.models.enums import LoraStatus
@@ -349,30 +349,13 @@ async def _hub_watches(app: Starlette) -> int:
 # --- Redis going away --------------------------------------------------------------------------------------------
 
 
-class RestartableRedis(EmbeddedRedis):
-    """An embedded Redis that comes back on the same port after `stop()`, as a restarted server does (the base
-    class picks a new free port at every start)."""
-
-    pinned_port: int | None = None
-
-    def _start_on_free_port(self, spawn: Any) -> None:
-        if self.pinned_port is None:
-            super()._start_on_free_port(spawn)
-            self.pinned_port = self.port
-            return
-        self._process = spawn(self.pinned_port)
-        if not self._wait_ready(self.pinned_port):
-            raise EmbeddedServerError(f"embedded Redis did not come back on port {self.pinned_port}")
-        self.port = self.pinned_port
-
-
 @dataclass
 class IsolatedServer:
     """This test's own app, on its own embedded Redis, served by its own uvicorn."""
 
     host: str
     app: Starlette
-    redis: RestartableRedis
+    redis: EmbeddedRedis
 
     async def stop_redis(self) -> None:
         await asyncio.to_thread(self.redis.stop)
@@ -389,7 +372,7 @@ class IsolatedServer:
 async def isolated_server(
     settings: Settings, folder: Path, *, reconnect_seconds: float
 ) -> AsyncIterator[IsolatedServer]:
-    redis = RestartableRedis(folder / "redis", durable=False)
+    redis = EmbeddedRedis(folder / "redis", durable=False)
     url = await asyncio.to_thread(redis.start)
     # A long recheck period: only Redis (or its return) may wake these subscriptions.
     app = create_app(
