@@ -14,10 +14,12 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import httpx
+from arq.jobs import Job, JobStatus
 from arq.worker import Worker
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.applications import Starlette
 
 from core.settings import Settings
 from db.models import Subject, SubjectBaseImagesUploadTask
@@ -25,6 +27,7 @@ from db.models.enums import TaskStatus
 from jobs.resilient import ARQ_INTERNALS, ResilientWorker
 from jobs.sweep import sweep_staging
 from jobs.zip_ingest import PROGRESS_EVERY
+from services.queue import queue_name
 from tests.conftest import Accounts, GraphQLClient
 from tests.graph.subjects_common import create
 from tests.jobs.conftest import WorkerProcess
@@ -63,16 +66,26 @@ async def wait_for(condition: Callable[[], bool], worker: WorkerProcess, what: s
         await asyncio.sleep(0.05)
 
 
-async def finished_task(gql: GraphQLClient, owner: object, task_id: str, worker: WorkerProcess) -> dict[str, object]:
-    """The task once it is COMPLETED or FAILED, as its owner reads it."""
+async def finished_task(
+    gql: GraphQLClient, owner: object, task_id: str, worker: WorkerProcess, app: Starlette
+) -> dict[str, object]:
+    """The task once it is COMPLETED or FAILED, as its owner reads it, and its job once arq has recorded it as done:
+    a job still running when the worker is stopped is left in the queue, where it would hold up later tests."""
+    redis, settings = app.state.resources.redis, app.state.resources.settings
     deadline = time.monotonic() + FINISH_WITHIN
     while True:
         task = await task_as(gql, owner, task_id)  # type: ignore[arg-type]
         if task["status"] in ("COMPLETED", "FAILED"):
-            return task
+            break
         assert worker.alive, worker.log()
         assert time.monotonic() < deadline, f"task still {task['status']}:\n{worker.log()}"
         await asyncio.sleep(0.1)
+    job = Job(task_id, redis, _queue_name=queue_name(settings))
+    deadline = time.monotonic() + FINISH_WITHIN
+    while await job.status() is not JobStatus.complete:
+        assert time.monotonic() < deadline, f"job {task_id} is {await job.status()}:\n{worker.log()}"
+        await asyncio.sleep(0.05)
+    return task
 
 
 def test_the_arq_internals_the_worker_relies_on_still_exist() -> None:
@@ -84,6 +97,7 @@ def test_the_arq_internals_the_worker_relies_on_still_exist() -> None:
 
 
 async def test_the_worker_rides_out_a_redis_outage_and_takes_jobs_afterwards(
+    app: Starlette,
     http: httpx.AsyncClient,
     gql: GraphQLClient,
     accounts: Accounts,
@@ -98,7 +112,7 @@ async def test_the_worker_rides_out_a_redis_outage_and_takes_jobs_afterwards(
         before = uploaded_task(
             await upload_zip(http, owner, build_zip([("portfolio/a.png", unique_png())]), subject_id=subject["id"])
         )
-        assert (await finished_task(gql, owner, before["id"], worker))["status"] == "COMPLETED"
+        assert (await finished_task(gql, owner, before["id"], worker, app))["status"] == "COMPLETED"
 
         await redis.cut()
         await wait_for(lambda: "Redis unreachable" in worker.log(), worker, "outage noticed")
@@ -110,11 +124,11 @@ async def test_the_worker_rides_out_a_redis_outage_and_takes_jobs_afterwards(
         )
         await redis.restore()
 
-        assert (await finished_task(gql, owner, during["id"], worker))["status"] == "COMPLETED"
+        assert (await finished_task(gql, owner, during["id"], worker, app))["status"] == "COMPLETED"
         after = uploaded_task(
             await upload_zip(http, owner, build_zip([("portfolio/c.png", unique_png())]), subject_id=subject["id"])
         )
-        assert (await finished_task(gql, owner, after["id"], worker))["status"] == "COMPLETED"
+        assert (await finished_task(gql, owner, after["id"], worker, app))["status"] == "COMPLETED"
         assert worker.alive
         await asyncio.to_thread(worker.stop)  # the proxy runs on this loop: never block it
     log = worker.log()
@@ -135,6 +149,7 @@ async def _waiting_on_a_lock(session_factory: async_sessionmaker[AsyncSession]) 
 
 
 async def test_a_zip_job_cut_off_from_postgresql_mid_way_is_retried_and_completes(
+    app: Starlette,
     http: httpx.AsyncClient,
     gql: GraphQLClient,
     accounts: Accounts,
@@ -184,7 +199,7 @@ async def test_a_zip_job_cut_off_from_postgresql_mid_way_is_retried_and_complete
         await asyncio.sleep(2)  # the next try meets the outage too
         await holder.commit()
         await postgres.restore()
-        done = await finished_task(gql, owner, task["id"], worker)
+        done = await finished_task(gql, owner, task["id"], worker, app)
         await asyncio.to_thread(worker.stop)  # the proxy runs on this loop: never block it
 
     log = worker.log()
