@@ -1,4 +1,4 @@
-# One image for the API (the default command) and the worker (`python -m arq jobs.worker.WorkerSettings`).
+# One image for the API (the default command) and the worker (`python -m jobs.worker`).
 # The commands are the ones `make run` (core/devrun.py) runs; only the servers come from the environment.
 FROM python:3.11-slim
 

@@ -1,5 +1,5 @@
 """The system the jobs bench measures, started the way `make run` starts it: the API (`python -m uvicorn
-graph.app:app`) and one worker (`python -m arq jobs.worker.WorkerSettings`) as processes of their own, against a
+graph.app:app`) and one worker (`python -m jobs.worker`) as processes of their own, against a
 database and Redis chosen by bench/servers.py, with storage in a temp folder; plus the first superuser (made by
 `python -m services.bootstrap`, logged in through the token endpoint) and the small HTTP client the phases share.
 

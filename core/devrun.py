@@ -1,33 +1,39 @@
 """`make run`: the whole product on one machine with nothing configured (`python -m core.devrun`).
 
 Starts an embedded PostgreSQL and Redis under DATA_DIR when DATABASE_URL / REDIS_URL are unset, migrates,
-creates the first superuser, then runs the API and one worker until Ctrl-C or SIGTERM, or until any of them
-dies; everything it started is stopped in reverse order. The child commands are exactly the production ones
-(see Dockerfile), only their environment differs.
+creates the first superuser, then runs the API and one worker until Ctrl-C or SIGTERM. The child commands are
+exactly the production ones (see Dockerfile), only their environment differs.
+
+What dies is started again (core/supervise.py): the API, the worker or an embedded server, after 1, 2, 4 ... 30 s;
+a restarted server comes back on its port, and the API and worker reconnect by themselves. Something that dies
+5 times within 60 s is broken: then everything stops, saying which. Stopping (Ctrl-C, SIGTERM, giving up) stops
+the API and the worker first, then the embedded Redis and PostgreSQL, and waits for each.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
 from urllib.parse import urlsplit, urlunsplit
 
 from core.embedded import EmbeddedPostgres, EmbeddedRedis, die_with_parent
 from core.settings import Settings, get_settings
+from core.supervise import Child, GaveUp, RestartPolicy, Supervisor
 
 log = logging.getLogger("devrun")
 
 PY = sys.executable
 MIGRATE = [PY, "-m", "alembic", "upgrade", "head"]
 BOOTSTRAP = [PY, "-m", "services.bootstrap"]
-WORKER = [PY, "-m", "arq", "jobs.worker.WorkerSettings"]
+WORKER = [PY, "-m", "jobs.worker"]
 CHILD_STOP_SECONDS = 15.0
 _POLL_SECONDS = 0.2
 # uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1 (its FORWARDED_ALLOW_IPS default) and rewrite the
@@ -82,11 +88,13 @@ def _shown(path: Path) -> str:
 
 
 class DevRun:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, policy: RestartPolicy | None = None) -> None:
         self.settings = settings
         self.env = dict(os.environ)
         self.embedded: list[EmbeddedPostgres | EmbeddedRedis] = []
         self.children: dict[str, subprocess.Popen[bytes]] = {}
+        self.supervisor = Supervisor(policy)
+        self._long_running: dict[str, list[str]] = {}
 
     def start_services(self) -> None:
         data_dir = self.settings.data_dir
@@ -124,6 +132,26 @@ class DevRun:
         self.env["DATABASE_URL"] = database_url
         self.env["REDIS_URL"] = redis_url
         log.info("Files: %s", _shown(self.settings.storage_dir))
+        for server in self.embedded:
+            self.supervisor.add(self._supervised_server(server))
+
+    def _supervised_server(self, server: EmbeddedPostgres | EmbeddedRedis) -> Child:
+        variable = "DATABASE_URL" if isinstance(server, EmbeddedPostgres) else "REDIS_URL"
+
+        def start() -> None:
+            server.stop()  # releases the folder lock and forgets the dead process
+            url = server.start()  # on its previous port when that is still free
+            log.info("embedded %s is back: %s", server.name, url)
+            if url != self.env[variable]:
+                # Its port was taken meanwhile: the API and the worker must be told the new address.
+                self.env[variable] = url
+                for name in self._long_running:
+                    self._restart(name)
+
+        def ended() -> str | None:
+            return None if server.is_running() else f"see {server.log_path}"
+
+        return Child(f"embedded {server.name}", start, ended)
 
     def run_once(self, name: str, command: Sequence[str]) -> None:
         log.info("%s: python %s", name, " ".join(command[1:]))
@@ -134,22 +162,35 @@ class DevRun:
 
     def start_long_running(self) -> None:
         host, port = self.settings.host, self.settings.port
-        self._spawn("api", api_command(host, port))
-        self._spawn("worker", WORKER)
+        for name, command in (("api", api_command(host, port)), ("worker", WORKER)):
+            self._long_running[name] = command
+            self._start_supervised(name)
+            self.supervisor.add(Child(name, functools.partial(self._start_supervised, name), self._ended(name)))
         shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - only compared
         log.info("API: http://%s:%s/graphql (GraphiQL in a browser); Ctrl-C stops everything", shown_host, port)
 
     def watch(self) -> None:
-        """Block until a child or an embedded server dies (raising ChildFailed) or a signal arrives."""
-        while True:
-            for name, process in self.children.items():
-                code = process.poll()
-                if code is not None:
-                    raise ChildFailed(f"{name} exited on its own (exit code {code})")
-            for server in self.embedded:
-                if not server.is_running():
-                    raise ChildFailed(f"embedded {server.name} stopped on its own; see {server.log_path}")
-            time.sleep(_POLL_SECONDS)
+        """Restart whatever dies, until a signal arrives or something dies too often (raising ChildFailed)."""
+        try:
+            self.supervisor.run(_POLL_SECONDS)
+        except GaveUp as gave_up:
+            raise ChildFailed(str(gave_up)) from None
+
+    def _start_supervised(self, name: str) -> None:
+        process = self._spawn(name, self._long_running[name])
+        log.info("%s: pid %d", name, process.pid)
+
+    def _ended(self, name: str) -> Callable[[], str | None]:
+        def ended() -> str | None:
+            code = self.children[name].poll()
+            return None if code is None else f"exit code {code}"
+
+        return ended
+
+    def _restart(self, name: str) -> None:
+        """Stop a running child and start it again (with the current environment)."""
+        self._stop_processes({name: self.children[name]})
+        self._start_supervised(name)
 
     def _spawn(self, name: str, command: Sequence[str]) -> subprocess.Popen[bytes]:
         # Own session: a Ctrl-C in the terminal reaches only us, and we stop children once, in order, instead
@@ -165,18 +206,23 @@ class DevRun:
         return process
 
     def stop_children(self) -> None:
-        for process in self.children.values():
+        """The API, the worker and any one-off command, all at once (they do not depend on each other)."""
+        self._stop_processes(self.children)
+        self.children.clear()
+
+    @staticmethod
+    def _stop_processes(processes: dict[str, subprocess.Popen[bytes]]) -> None:
+        for process in processes.values():
             if process.poll() is None:
                 process.terminate()
         deadline = time.monotonic() + CHILD_STOP_SECONDS
-        for name, process in self.children.items():
+        for name, process in processes.items():
             try:
                 process.wait(max(0.0, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 log.warning("%s did not stop in %ss; killing it", name, CHILD_STOP_SECONDS)
                 process.kill()
                 process.wait()
-        self.children.clear()
 
     def stop_services(self) -> None:
         for server in reversed(self.embedded):

@@ -165,6 +165,7 @@ class _ChildServer:
         self.folder = Path(folder).absolute()
         self.log_path = self.folder / "server.log"
         self.port: int | None = None
+        self.previous_port: int | None = None  # kept across stop(), for a restart
         self._process: subprocess.Popen[bytes] | None = None
         self._lock = _FolderLock(self.folder / ".lock")
 
@@ -186,13 +187,14 @@ class _ChildServer:
 
     def _start_on_free_port(self, spawn: Callable[[int], subprocess.Popen[bytes]]) -> None:
         """Start the child on a fresh free port; another process can take the port between our pick and the
-        child's bind, so a failed bind is retried on a new one."""
-        for _ in range(_PORT_ATTEMPTS):
-            port = free_port()
+        child's bind, so a failed bind is retried on a new one. A restart tries the previous port first, so that
+        clients holding the URL (`make run`'s API and worker) reconnect to the restarted server by themselves."""
+        for attempt in range(_PORT_ATTEMPTS):
+            port = self.previous_port if attempt == 0 and self.previous_port is not None else free_port()
             log_offset = self.log_path.stat().st_size if self.log_path.exists() else 0
             self._process = spawn(port)
             if self._wait_ready(port):
-                self.port = port
+                self.port = self.previous_port = port
                 return
             with self.log_path.open(errors="replace") as log_file:
                 log_file.seek(log_offset)

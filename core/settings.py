@@ -96,6 +96,11 @@ class Settings(BaseSettings):
     # the margin after they started (the margin covers arq's own redelivery delay of a dead worker's job, +10 s).
     job_timeout_seconds: int = 600
     job_reap_margin_seconds: int = 60
+    # A job interrupted by PostgreSQL or Redis being unreachable runs again after this delay, doubled at each try up
+    # to 60 s (jobs/retrying.py); on its JOB_OUTAGE_MAX_TRIES-th try it fails for good with a message saying why.
+    # The defaults ride out about four minutes of outage, longer than a server restart or a failover.
+    job_outage_retry_seconds: float = 5.0
+    job_outage_max_tries: int = 8
     # Cap on a JSON request to /graphql (a document and its variables), checked while it streams in: 413 beyond.
     request_max_bytes: int = 1024 * 1024
     # Cap on a whole multipart request, checked while it streams in: the largest upload we accept plus room for
@@ -110,7 +115,8 @@ class Settings(BaseSettings):
     body_min_bytes_per_second: int = Field(default=1024, ge=0)
 
     # Subscriptions (services/watch.py): each re-reads its row this often even when no Redis message came (the
-    # safety net against a lost one), and ends with an error when Redis stays unreachable this long.
+    # safety net against a lost one), and ends with SERVICE_UNAVAILABLE when Redis or PostgreSQL stays unreachable
+    # this long (graph/subscriptions/watch_row.py).
     subscription_recheck_seconds: float = 5.0
     subscription_reconnect_seconds: float = 10.0
 

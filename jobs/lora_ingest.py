@@ -1,8 +1,8 @@
 """The LoRA job: check an uploaded weights file and store it as the entity's model (services/lora.py).
 
-Expected outcomes (a bad file, a superseded upload) are answers, not errors. An unexpected error (the database
-away for a moment) is retried with a growing delay; once the tries are spent the entity is marked `failed`, so
-no upload stays `processing` because of one.
+Expected outcomes (a bad file, a superseded upload) are answers, not errors. PostgreSQL or Redis being unreachable
+is retried as for every job (jobs/retrying.py). Any other unexpected error is retried too, with a growing delay,
+MAX_TRIES times; once the tries are spent the entity is marked `failed`, so no upload stays `processing`.
 """
 
 from __future__ import annotations
@@ -13,11 +13,13 @@ from typing import Any, cast
 
 from arq import Retry
 
+from jobs.retrying import job_try, outage_retry
 from services import lora
 from services.resources import Resources
 
 logger = logging.getLogger("jobs.lora_ingest")
 
+# Tries for an unexpected error other than an outage (which has JOB_OUTAGE_MAX_TRIES).
 MAX_TRIES = 4
 _RETRY_DELAY_SECONDS = 5
 
@@ -31,7 +33,10 @@ async def lora_ingest(ctx: dict[str, Any], kind: str, entity_id: str, staged_key
     try:
         return await lora.ingest(resources, entity_kind, entity, staged_key)
     except Exception as error:
-        attempt = int(ctx.get("job_try") or 1)
+        retry = outage_retry(ctx, error, what=f"LoRA job for {kind} {entity_id}")
+        if retry is not None:
+            raise retry from error
+        attempt = job_try(ctx)
         if attempt < MAX_TRIES:
             logger.warning("LoRA job for %s %s failed (try %d), retrying: %r", kind, entity_id, attempt, error)
             raise Retry(defer=attempt * _RETRY_DELAY_SECONDS) from error

@@ -26,6 +26,7 @@ from core.settings import Settings
 from db.base import utcnow
 from db.models import SubjectBaseImagesUploadTask
 from db.models.enums import TaskStatus
+from jobs.retrying import skipped_on_outage
 from services.queue import queue_name
 from services.resources import Resources
 from services.upload_tasks import announce_task, finish, release_archive
@@ -40,7 +41,7 @@ _WAITING = frozenset({JobStatus.queued, JobStatus.deferred})
 
 def reaper_cron(settings: Settings) -> CronJob:
     """Every minute, and once when a worker starts (jobs/worker.py)."""
-    return cron(reap_upload_tasks, second=30, run_at_startup=True)
+    return cron(skipped_on_outage(reap_upload_tasks), second=30, run_at_startup=True)
 
 
 async def reap_upload_tasks(ctx: dict[str, Any]) -> int:

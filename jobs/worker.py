@@ -1,16 +1,25 @@
-"""arq worker settings: `python -m arq jobs.worker.WorkerSettings` (what `make run` and the image start)."""
+"""The job worker: `python -m jobs.worker` (what `make run`, the image and docker-compose start).
+
+arq's worker, made to outlive Redis outages (jobs/resilient.py), with our functions and cron jobs. Queued jobs
+retry when PostgreSQL or Redis goes away (jobs/retrying.py); cron jobs skip that run.
+"""
 
 from __future__ import annotations
 
 import logging
+import logging.config
 from typing import Any, ClassVar
 
-from arq import cron, func
+from arq import cron
+from arq.logs import default_log_config
+from arq.worker import get_kwargs
 
 from core.settings import get_settings
 from jobs import lora_ingest
 from jobs.purge import purge_deleted
 from jobs.reaper import reaper_cron
+from jobs.resilient import ResilientWorker
+from jobs.retrying import register, retry_on_outage, skipped_on_outage
 from jobs.sweep import sweep_staging
 from jobs.zip_ingest import job_function as zip_ingest_function
 from services.queue import queue_name, redis_settings
@@ -20,9 +29,6 @@ _settings = get_settings()
 
 
 async def startup(ctx: dict[str, Any]) -> None:
-    # arq's CLI already installs a log handler; only the level of our own loggers is set here.
-    for name in ("jobs", "services", "core"):
-        logging.getLogger(name).setLevel(_settings.log_level)
     ctx["resources"] = Resources.open(_settings)
 
 
@@ -35,13 +41,13 @@ async def shutdown(ctx: dict[str, Any]) -> None:
 class WorkerSettings:
     functions: ClassVar[list[Any]] = [
         sweep_staging,
-        func(lora_ingest.lora_ingest, max_tries=lora_ingest.MAX_TRIES),
-        purge_deleted,
+        register(lora_ingest.lora_ingest, _settings),
+        register(retry_on_outage(purge_deleted), _settings),
         zip_ingest_function(_settings),
     ]
     cron_jobs: ClassVar[list[Any]] = [
         cron(sweep_staging, minute={7, 37}, run_at_startup=True),
-        cron(purge_deleted, minute=23),
+        cron(skipped_on_outage(purge_deleted), minute=23),
         reaper_cron(_settings),
     ]
     on_startup = startup
@@ -53,3 +59,20 @@ class WorkerSettings:
     max_jobs = 4
     # Functions without a timeout of their own; also bounds how soon arq re-runs a dead worker's job.
     job_timeout = _settings.job_timeout_seconds
+
+
+def log_config() -> dict[str, Any]:
+    """arq's own command-line logging (which this replaces), extended to our loggers: one format for the lot."""
+    config = default_log_config(verbose=False)
+    for name in ("jobs", "services", "core", "db"):
+        config["loggers"][name] = {"handlers": ["arq.standard"], "level": _settings.log_level, "propagate": False}
+    return config
+
+
+def main() -> None:
+    logging.config.dictConfig(log_config())
+    ResilientWorker(**get_kwargs(WorkerSettings)).run()  # type: ignore[arg-type]
+
+
+if __name__ == "__main__":
+    main()

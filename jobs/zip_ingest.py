@@ -8,7 +8,8 @@ metadata.json (read by the mutation) are not items. Every image goes through the
 Idempotent (arq delivers at least once, and a job whose worker died is run again): every attempt starts over at
 the first entry and converges on the same rows, because a media row is per (owner, content), a base image is one
 row per (subject, shot type) that setting to the same media leaves alone, and a portfolio image is only added
-when that media is not in the portfolio yet. Counters and resultData are recomputed by each attempt.
+when that media is not in the portfolio yet. Counters and resultData are recomputed by each attempt. That is also
+what makes an attempt cut short by PostgreSQL or Redis going away safe to run again (jobs/retrying.py).
 
 Entries are staged and inspected ahead of time, in threads (jobs/zip_prepare.py); each transaction records
 PROGRESS_EVERY of them with a few statements and commits the progress with them, which is then announced.
@@ -24,15 +25,17 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from arq.worker import Function, func
+from arq.worker import Function
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.archive import Archive, ArchiveEntry, ArchiveError, open_archive
+from core.outages import is_outage
 from core.settings import Settings
 from db.base import utcnow
 from db.models import ShotType, Subject
 from db.models.enums import TaskStatus
+from jobs.retrying import gave_up_message, outage_retry, register
 from jobs.zip_prepare import Limits, Preparation, Prepared, Refused
 from services.caller import Caller, load_caller
 from services.media import MediaService
@@ -82,7 +85,9 @@ ARCHIVE_GONE = "the uploaded archive is no longer available; upload again"
 
 def job_function(settings: Settings) -> Function:
     """The job as the worker registers it (jobs/worker.py)."""
-    return func(ingest_base_images_zip, name=JOB_NAME, timeout=settings.job_timeout_seconds + STOP_GRACE_SECONDS)
+    return register(
+        ingest_base_images_zip, settings, name=JOB_NAME, timeout=settings.job_timeout_seconds + STOP_GRACE_SECONDS
+    )
 
 
 class JobFailure(Exception):
@@ -142,9 +147,16 @@ async def ingest_base_images_zip(ctx: dict[str, Any], task_id: str) -> str:
             await run.fail(UNEXPECTED)
     except (JobFailure, ArchiveError) as exc:
         await run.fail(exc.message)
-    except Exception:
-        logger.exception("Upload task %s failed unexpectedly", task_id)
-        await run.fail(UNEXPECTED)
+    except Exception as exc:
+        if is_outage(exc):
+            # The task stays PROCESSING while the job waits for its next try, which starts over (idempotent).
+            retry = outage_retry(ctx, exc, what=f"Upload task {task_id}")
+            if retry is not None:
+                raise retry from exc
+            await run.fail(f"{gave_up_message(ctx)}; upload again")
+        else:
+            logger.exception("Upload task %s failed unexpectedly", task_id)
+            await run.fail(UNEXPECTED)
     return "failed"
 
 

@@ -36,7 +36,9 @@ class TcpProxy:
         await asyncio.gather(*self._pipes, return_exceptions=True)
 
     async def restore(self) -> None:
-        await self.start()
+        """Listen on the same port again; nothing when already listening."""
+        if self._server is None:
+            await self.start()
 
     async def _accept(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
         try:

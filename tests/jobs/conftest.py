@@ -1,5 +1,5 @@
 """Real arq workers for the job tests: in this process (burst mode, sharing the app's resources) or as a separate
-`python -m arq jobs.worker.WorkerSettings` process with this session's settings, for the fault tests.
+`python -m jobs.worker` process with this session's settings, for the fault tests.
 
     async def test_x(run_jobs):                       # every queued job, run to completion, here
         await run_jobs()
@@ -110,7 +110,7 @@ def worker_environment(settings: Settings, **overrides: str) -> dict[str, str]:
 
 @pytest.fixture
 def worker_process(settings: Settings, tmp_path: Path) -> Iterator[Callable[..., WorkerProcess]]:
-    """Start real worker processes (`python -m arq jobs.worker.WorkerSettings`); keyword arguments override
+    """Start real worker processes (`python -m jobs.worker`); keyword arguments override
     environment variables (e.g. JOB_TIMEOUT_SECONDS="5"). Any still running at the end is killed."""
     started: list[WorkerProcess] = []
 
@@ -118,7 +118,7 @@ def worker_process(settings: Settings, tmp_path: Path) -> Iterator[Callable[...,
         log_path = tmp_path / f"worker-{len(started) + 1}.log"
         with log_path.open("wb") as log:
             process = subprocess.Popen(
-                [sys.executable, "-m", "arq", "jobs.worker.WorkerSettings"],
+                [sys.executable, "-m", "jobs.worker"],
                 cwd=REPO_ROOT,
                 env=worker_environment(settings, **overrides),
                 stdout=log,

@@ -6,15 +6,21 @@ from __future__ import annotations
 import itertools
 import json
 import time
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from sqlalchemy import insert, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Subprotocol
 
+from db.base import utcnow
+from db.models import SubjectBaseImagesUploadTask
+from db.models.enums import TaskStatus
 from tests.conftest import Account
 from tests.jobs.zip_helpers import DEFAULT_SHOT_TYPES, TASK_FIELDS, build_zip, unique_png
 from tests.websocket_frames import receive_message
@@ -41,6 +47,41 @@ def progress_zip() -> bytes:
     members += [(f"portfolio/look-{index:02}.png", unique_png()) for index in range(42)]
     members.append(("notes.txt", b"not an image"))
     return build_zip(members)
+
+
+# --- task rows, written straight to the database ------------------------------------------------------------
+
+
+async def processing_tasks(
+    session_factory: async_sessionmaker[AsyncSession], owner: Account, subject_id: str, count: int
+) -> list[str]:
+    """`count` tasks of the subject, PROCESSING, written straight to the database (faster than uploads)."""
+    ids = [uuid.uuid4() for _ in range(count)]
+    rows = [
+        {
+            "id": task_id,
+            "owner_id": owner.id,
+            "subject_id": uuid.UUID(subject_id),
+            "status": TaskStatus.PROCESSING,
+            "total_items": 10,
+            "processed_items": 3,
+            "progress": 30,
+            "started_at": utcnow(),
+        }
+        for task_id in ids
+    ]
+    async with session_factory() as session, session.begin():
+        await session.execute(insert(SubjectBaseImagesUploadTask), rows)
+    return [str(task_id) for task_id in ids]
+
+
+async def finish_tasks(session_factory: async_sessionmaker[AsyncSession], task_ids: list[str]) -> None:
+    async with session_factory() as session, session.begin():
+        await session.execute(
+            update(SubjectBaseImagesUploadTask)
+            .where(SubjectBaseImagesUploadTask.id.in_([uuid.UUID(task_id) for task_id in task_ids]))
+            .values(status=TaskStatus.COMPLETED, processed_items=10, progress=100, completed_at=utcnow())
+        )
 
 
 # --- a graphql-transport-ws client -------------------------------------------------------------------------------

@@ -18,21 +18,19 @@ from typing import Any
 import httpx
 import uvicorn
 from redis.asyncio import Redis
-from sqlalchemy import insert, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import update
 from starlette.applications import Starlette
 from websockets.asyncio.client import connect
 from websockets.typing import Subprotocol
 
-from core.embedded import EmbeddedRedis, EmbeddedServerError, free_port
+from core.embedded import EmbeddedRedis, free_port
 from core.settings import Settings
-from db.base import utcnow
-from db.models import Style, SubjectBaseImagesUploadTask
-from db.models.enums import LoraStatus, TaskStatus
+from db.models import Style
+from db.models.enums import LoraStatus
 from graph.app import create_app
 from services.progress import announce, lora_channel, task_channel
 from services.watch import channel_hub
-from tests.conftest import Account, Accounts, GraphQLClient
+from tests.conftest import Accounts, GraphQLClient
 from tests.jobs.conftest import RunJobs
 from tests.jobs.lora_helpers import answer, make_style, make_subject, small_lora, upload_lora
 from tests.jobs.subscription_helpers import (
@@ -41,6 +39,8 @@ from tests.jobs.subscription_helpers import (
     STEP_TIMEOUT,
     assert_progress_story,
     data_of,
+    finish_tasks,
+    processing_tasks,
     progress_zip,
     refusal_code,
     subscribed,
@@ -278,44 +278,12 @@ async def test_lora_status_wants_exactly_one_id_and_a_visible_entity(
 # --- many at once --------------------------------------------------------------------------------------------------
 
 
-async def _task_rows(
-    session_factory: async_sessionmaker[AsyncSession], owner: Account, subject_id: str, count: int
-) -> list[str]:
-    """`count` tasks of the subject, PROCESSING, written straight to the database (faster than uploads)."""
-    ids = [uuid.uuid4() for _ in range(count)]
-    rows = [
-        {
-            "id": task_id,
-            "owner_id": owner.id,
-            "subject_id": uuid.UUID(subject_id),
-            "status": TaskStatus.PROCESSING,
-            "total_items": 10,
-            "processed_items": 3,
-            "progress": 30,
-            "started_at": utcnow(),
-        }
-        for task_id in ids
-    ]
-    async with session_factory() as session, session.begin():
-        await session.execute(insert(SubjectBaseImagesUploadTask), rows)
-    return [str(task_id) for task_id in ids]
-
-
-async def _finish_tasks(session_factory: async_sessionmaker[AsyncSession], task_ids: list[str]) -> None:
-    async with session_factory() as session, session.begin():
-        await session.execute(
-            update(SubjectBaseImagesUploadTask)
-            .where(SubjectBaseImagesUploadTask.id.in_([uuid.UUID(task_id) for task_id in task_ids]))
-            .values(status=TaskStatus.COMPLETED, processed_items=10, progress=100, completed_at=utcnow())
-        )
-
-
 async def test_a_thousand_subscriptions_share_one_redis_connection(
     live_server: str, app: Starlette, gql: GraphQLClient, accounts: Accounts, session_factory: Any
 ) -> None:
     owner = await accounts.user()
     subject_id = await make_subject(gql, owner)
-    task_ids = await _task_rows(session_factory, owner, subject_id, 1000)
+    task_ids = await processing_tasks(session_factory, owner, subject_id, 1000)
     resources = app.state.resources
     sockets, per_socket = 10, 100
     query = "subscription($id: UUID!) { uploadTaskProgress(taskId: $id) { id status progress } }"
@@ -357,7 +325,7 @@ async def test_a_thousand_subscriptions_share_one_redis_connection(
     subscriber_counts = [client.get("sub", 0) for client in await resources.redis.client_list()]
     assert sum(1 for count in subscriber_counts if int(count) >= 1000) == 1
 
-    await _finish_tasks(session_factory, task_ids)
+    await finish_tasks(session_factory, task_ids)
     # What services.progress.announce does for each, in one round trip.
     async with resources.redis.pipeline(transaction=False) as pipe:
         for task_id in task_ids:
@@ -381,30 +349,13 @@ async def _hub_watches(app: Starlette) -> int:
 # --- Redis going away --------------------------------------------------------------------------------------------
 
 
-class RestartableRedis(EmbeddedRedis):
-    """An embedded Redis that comes back on the same port after `stop()`, as a restarted server does (the base
-    class picks a new free port at every start)."""
-
-    pinned_port: int | None = None
-
-    def _start_on_free_port(self, spawn: Any) -> None:
-        if self.pinned_port is None:
-            super()._start_on_free_port(spawn)
-            self.pinned_port = self.port
-            return
-        self._process = spawn(self.pinned_port)
-        if not self._wait_ready(self.pinned_port):
-            raise EmbeddedServerError(f"embedded Redis did not come back on port {self.pinned_port}")
-        self.port = self.pinned_port
-
-
 @dataclass
 class IsolatedServer:
     """This test's own app, on its own embedded Redis, served by its own uvicorn."""
 
     host: str
     app: Starlette
-    redis: RestartableRedis
+    redis: EmbeddedRedis
 
     async def stop_redis(self) -> None:
         await asyncio.to_thread(self.redis.stop)
@@ -421,7 +372,7 @@ class IsolatedServer:
 async def isolated_server(
     settings: Settings, folder: Path, *, reconnect_seconds: float
 ) -> AsyncIterator[IsolatedServer]:
-    redis = RestartableRedis(folder / "redis", durable=False)
+    redis = EmbeddedRedis(folder / "redis", durable=False)
     url = await asyncio.to_thread(redis.start)
     # A long recheck period: only Redis (or its return) may wake these subscriptions.
     app = create_app(
@@ -460,7 +411,7 @@ async def test_redis_restarted_during_a_subscription_still_delivers_the_final_st
 ) -> None:
     owner = await accounts.user()
     subject_id = await make_subject(gql, owner)
-    [task_id] = await _task_rows(session_factory, owner, subject_id, 1)
+    [task_id] = await processing_tasks(session_factory, owner, subject_id, 1)
 
     async with (
         isolated_server(settings, tmp_path, reconnect_seconds=15.0) as server,
@@ -473,7 +424,7 @@ async def test_redis_restarted_during_a_subscription_still_delivers_the_final_st
         await _wait_until(lambda: not server.hub_connected)
         await operation.nothing_for(0.5)  # the task has not changed: nothing to say yet
         # The task ends while Redis is down: its announcement is lost (there is nobody to publish to).
-        await _finish_tasks(session_factory, [task_id])
+        await finish_tasks(session_factory, [task_id])
         await operation.nothing_for(0.5)
 
         await server.start_redis()
@@ -488,7 +439,7 @@ async def test_redis_kept_down_ends_subscriptions_with_the_final_state_or_a_clea
 ) -> None:
     owner = await accounts.user()
     subject_id = await make_subject(gql, owner)
-    running, finishing, late = await _task_rows(session_factory, owner, subject_id, 3)
+    running, finishing, late = await processing_tasks(session_factory, owner, subject_id, 3)
     budget = 2.0
 
     async with (
@@ -499,7 +450,7 @@ async def test_redis_kept_down_ends_subscriptions_with_the_final_state_or_a_clea
         assert data_of(await stuck.next())["status"] == "PROCESSING"
         assert data_of(await ending.next())["status"] == "PROCESSING"
         await server.stop_redis()
-        await _finish_tasks(session_factory, [finishing])
+        await finish_tasks(session_factory, [finishing])
         began = time.monotonic()
         # Opened while Redis is down: the task as it stands still comes first.
         async with subscribed(server.host, owner, PROGRESS, {"id": late}) as opened_late:
@@ -517,7 +468,10 @@ async def test_redis_kept_down_ends_subscriptions_with_the_final_state_or_a_clea
         assert [message["type"] for message in messages] == ["next", "complete"]
         payload = messages[0]["payload"]
         assert payload["data"] is None
-        assert [error["message"] for error in payload["errors"]] == [
-            "progress updates are unavailable; query subjectUploadTask"
+        assert payload["errors"] == [
+            {
+                "message": "progress updates are unavailable; query subjectUploadTask",
+                "extensions": {"code": "SERVICE_UNAVAILABLE"},
+            }
         ]
     assert waited < budget + 10
