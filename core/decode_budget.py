@@ -10,8 +10,16 @@ IMAGE_MAX_PIXELS) waits until it can run alone, so nothing waits forever.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import functools
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from typing import ParamSpec, TypeVar
+
+DECODE_THREADS = 2
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
 
 
 class PixelBudget:
@@ -21,6 +29,16 @@ class PixelBudget:
         self.capacity = capacity
         self.in_use = 0
         self._changed = asyncio.Condition()
+        self._threads = ThreadPoolExecutor(max_workers=DECODE_THREADS, thread_name_prefix="image-decode")
+
+    async def decode(self, pixels: int, function: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
+        """Run `function` (a decode of `pixels` pixels) on the decoding threads, within the budget."""
+        async with self.reserve(pixels):
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._threads, functools.partial(function, *args, **kwargs))
+
+    def close(self) -> None:
+        self._threads.shutdown(wait=False, cancel_futures=True)
 
     @asynccontextmanager
     async def reserve(self, pixels: int) -> AsyncIterator[None]:

@@ -89,8 +89,7 @@ class MediaService:
         """Decode in a thread, within the process's decoding budget (core/decode_budget.py)."""
         max_pixels = self.settings.image_max_pixels
         pixels = await asyncio.to_thread(image_pixels, staged.path, max_pixels=max_pixels)
-        async with self.resources.decode_budget.reserve(pixels):
-            return await asyncio.to_thread(inspect_image, staged.path, max_pixels=max_pixels)
+        return await self.resources.decode_budget.decode(pixels, inspect_image, staged.path, max_pixels=max_pixels)
 
     async def from_inspected(self, files: Sequence[tuple[StagedFile, ImageInfo]]) -> list[MediaResource]:
         """Store and record staged files that `inspect_image` accepted (each with its answer), in order; the

@@ -53,6 +53,7 @@ class Resources:
         )
 
     async def close(self) -> None:
+        self.decode_budget.close()
         await self.redis.aclose()
         await self.engine.dispose()
 

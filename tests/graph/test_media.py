@@ -224,3 +224,4 @@ async def test_parallel_uploads_share_the_decoding_budget(
     assert [uploaded(answer)["width"] for answer in answers] == [side] * 4
     assert decoding_together == [side * side] * 4  # each decoded alone
     assert budget.in_use == 0
+    budget.close()
