@@ -351,6 +351,15 @@ def _host_port(stack: Stack) -> tuple[str, int]:
     return url.host, url.port or 80
 
 
+async def _still_waiting(reader: asyncio.StreamReader) -> bool:
+    """True when the server sent nothing within a second (it still waits for us)."""
+    try:
+        await asyncio.wait_for(reader.read(4096), timeout=1.0)
+    except TimeoutError:
+        return True
+    return False
+
+
 async def _hold(host: str, port: int, first: bytes, trickle: bytes, options: Options) -> float | None:
     """Send `first`, then one byte of `trickle` a second; the seconds until the server closed the connection,
     or None if it was still open when the client gave up (after --slow-seconds)."""
@@ -363,12 +372,10 @@ async def _hold(host: str, port: int, first: bytes, trickle: bytes, options: Opt
         writer.write(first)
         await writer.drain()
         for index in range(int(options.slow_seconds)):
-            try:
-                # A read that ends (b"" or an answer) means the server gave up on us; a timeout means it waits.
-                await asyncio.wait_for(reader.read(4096), timeout=1.0)
+            # A read that ends (b"" or an answer) means the server gave up on us; a timeout means it still waits,
+            # so the next byte goes out.
+            if not await _still_waiting(reader):
                 return time.monotonic() - started
-            except TimeoutError:
-                pass
             writer.write(trickle[index % len(trickle) : index % len(trickle) + 1])
             await writer.drain()
         return None

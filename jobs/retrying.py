@@ -7,8 +7,7 @@ with a row to fail, like the ZIP ingest, records it there). Jobs are registered 
 (`register`), so arq's own cap, which fails a job without running it and without a word in its row, is never
 what stops one. Every job is idempotent (docs/design.md), which is what makes running it again safe.
 
-    async with retried_on_outage(ctx, "purge"):      # a job with nothing of its own to record on giving up
-        ...
+    register(retry_on_outage(purge_deleted), settings)     # a job with nothing of its own to record on giving up
 
     except Exception as error:                       # a job that records its failure in a row
         if (retry := outage_retry(ctx, error, what=...)) is not None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from core.decode_budget import PixelBudget
 
 
@@ -48,11 +50,9 @@ async def test_an_image_over_the_capacity_runs_alone() -> None:
 
 async def test_a_failed_decode_gives_its_pixels_back() -> None:
     budget = PixelBudget(100)
-    try:
+    with pytest.raises(ValueError, match="corrupt image"):
         async with budget.reserve(80):
             raise ValueError("corrupt image")
-    except ValueError:
-        pass
     assert budget.in_use == 0
     async with asyncio.timeout(1), budget.reserve(80):
         assert budget.in_use == 80
