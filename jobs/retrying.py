@@ -10,7 +10,7 @@ what stops one. Every job is idempotent (docs/design.md), which is what makes ru
     register(retry_on_outage(purge_deleted), settings)     # a job with nothing of its own to record on giving up
 
     except Exception as error:                       # a job that records its failure in a row
-        if (retry := outage_retry(ctx, error, what=...)) is not None:
+        if (retry := outage_retry(ctx, error, what="zip ingest")) is not None:
             raise retry from error
 """
 
