@@ -21,7 +21,6 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 import httpx
@@ -29,6 +28,7 @@ import orjson
 
 from bench import profile
 from bench.load import Endpoint, fetch_once, http_request, run_load, run_sequential
+from bench.process import start_bench_process
 from bench.queries import Query, guidelines_page, subject_by_id, subjects_page
 from bench.report import Row, render_markdown, render_statements, render_targets, render_text
 from bench.seed import SeededData, seed
@@ -361,17 +361,8 @@ def serve(
         env_file.unlink(missing_ok=True)
 
 
-def _interrupt(signum: int, _frame: FrameType | None) -> None:
-    # SIGTERM (and SIGINT even when started in the background, where it is ignored) unwind like Ctrl-C, so the
-    # servers stop and the bench database is dropped.
-    raise KeyboardInterrupt(signal.Signals(signum).name)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="bench: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    signal.signal(signal.SIGTERM, _interrupt)
-    signal.signal(signal.SIGINT, _interrupt)
+    start_bench_process()
     options = parse_options(sys.argv[1:] if argv is None else argv)
     logs = options.data_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)

@@ -13,7 +13,6 @@ import argparse
 import asyncio
 import io
 import logging
-import signal
 import statistics
 import sys
 import threading
@@ -22,7 +21,6 @@ from collections import Counter
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 import httpx
@@ -30,6 +28,7 @@ import orjson
 from PIL import Image
 
 from bench.jobs_stack import CSRF, PeakSampler, Stack, megabytes, memory, running_stack
+from bench.process import start_bench_process
 from bench.seed import seed
 from core.settings import get_settings
 from core.storage import Storage
@@ -474,15 +473,8 @@ def render(rows: Sequence[Row]) -> str:
     return "\n".join(lines)
 
 
-def _interrupt(signum: int, _frame: FrameType | None) -> None:
-    raise KeyboardInterrupt(signal.Signals(signum).name)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="bench: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    signal.signal(signal.SIGTERM, _interrupt)
-    signal.signal(signal.SIGINT, _interrupt)
+    start_bench_process()
     options = parse_options(sys.argv[1:] if argv is None else argv)
     options.data_dir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()

@@ -15,18 +15,17 @@ import asyncio
 import logging
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import FrameType
 
 import orjson
 
 from bench.jobs_stack import Stack, running_stack
+from bench.process import start_bench_process
 from bench.seed import SeedSizes, seed
 from core.security import create_access_token
 from core.settings import get_settings
@@ -180,15 +179,8 @@ def render(summaries: Sequence[Summary]) -> str:
     return "\n".join(lines)
 
 
-def _interrupt(signum: int, _frame: FrameType | None) -> None:
-    raise KeyboardInterrupt(signal.Signals(signum).name)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="bench: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    signal.signal(signal.SIGTERM, _interrupt)
-    signal.signal(signal.SIGINT, _interrupt)
+    start_bench_process()
     options = parse_options(sys.argv[1:] if argv is None else argv)
     if not options.st.exists():
         print(f"{options.st} is missing: `make fuzz` creates .venv-fuzz with schemathesis", file=sys.stderr)

@@ -21,13 +21,11 @@ import asyncio
 import logging
 import math
 import os
-import signal
 import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 from typing import Any, TypeVar
 
 from bench.jobs_lora import LoraResult, measure_lora
@@ -35,6 +33,7 @@ from bench.jobs_progress import ProgressResult, measure_progress
 from bench.jobs_stack import Stack, create_subject, megabytes, running_stack
 from bench.jobs_subscriptions import SubscriptionsResult, measure_subscriptions, shown_errors
 from bench.jobs_zip import ZipResult, cover_uri, measure_zip, write_images
+from bench.process import start_bench_process
 from core.settings import get_settings
 
 log = logging.getLogger("bench")
@@ -279,11 +278,6 @@ def details(results: Results, load: tuple[tuple[float, ...], tuple[float, ...]],
 # --- main ------------------------------------------------------------------------------------------------------------
 
 
-def _interrupt(signum: int, _frame: FrameType | None) -> None:
-    # SIGTERM unwinds like Ctrl-C, so the processes stop and the bench database is dropped.
-    raise KeyboardInterrupt(signal.Signals(signum).name)
-
-
 def _run(coro: Any) -> Any:
     try:
         import uvloop
@@ -293,10 +287,7 @@ def _run(coro: Any) -> Any:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="bench: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    signal.signal(signal.SIGTERM, _interrupt)
-    signal.signal(signal.SIGINT, _interrupt)
+    start_bench_process()
     options = parse_options(sys.argv[1:] if argv is None else argv)
     load_start = os.getloadavg()
     started = time.monotonic()

@@ -8,10 +8,12 @@ never reached execution. Nothing on `/graphql` answers `text/plain`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import TypeVar
 
 import orjson
 from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 BAD_REQUEST = "BAD_REQUEST"
 PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
@@ -20,6 +22,8 @@ SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
 UNAVAILABLE_MESSAGE = "The service cannot reach its database or queue at the moment; retry shortly"
 # What a client should wait before retrying after SERVICE_UNAVAILABLE (a PostgreSQL restart takes a few seconds).
 RETRY_AFTER_SECONDS = 5
+
+RefusedError = TypeVar("RefusedError", bound=Exception)
 
 # The code each HTTP status of a refusal carries.
 _CODE_BY_STATUS = {
@@ -46,3 +50,29 @@ def refusal_body(status: int, message: str) -> bytes:
 
 def unavailable() -> Response:
     return refusal(503, UNAVAILABLE_MESSAGE, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+async def refusing_on(
+    app: ASGIApp,
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    refused: type[RefusedError],
+    answer: Callable[[RefusedError], Response],
+) -> None:
+    """Run `app`; when `refused` escapes it before the response started, send `answer(error)` instead (middleware
+    that raises from `receive` to stop reading a body: graph/uploads.py, graph/slow_clients.py). Once the response
+    has started, nothing more can be said: the connection just ends."""
+    response_started = False
+
+    async def tracking_send(message: Message) -> None:
+        nonlocal response_started
+        if message["type"] == "http.response.start":
+            response_started = True
+        await send(message)
+
+    try:
+        await app(scope, receive, tracking_send)
+    except refused as error:
+        if not response_started:
+            await answer(error)(scope, receive, send)

@@ -21,11 +21,12 @@ import asyncio
 import logging
 from typing import Any
 
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from core.settings import get_settings
-from graph.refusals import refusal, refusal_body
+from graph.refusals import refusal, refusal_body, refusing_on
 
 logger = logging.getLogger("graph.slow_clients")
 
@@ -101,7 +102,6 @@ class SlowBodyGuard:
         started = loop.time()
         received = 0
         body_complete = False
-        response_started = False
 
         async def timed_receive() -> Message:
             nonlocal body_complete, received
@@ -122,15 +122,9 @@ class SlowBodyGuard:
                 raise BodyReadTimeout(f"The request body came slower than {self.min_rate} bytes a second")
             return message
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal response_started
-            if message["type"] == "http.response.start":
-                response_started = True
-            await send(message)
+        await refusing_on(self.app, scope, timed_receive, send, BodyReadTimeout, _too_slow)
 
-        try:
-            await self.app(scope, timed_receive, tracking_send)
-        except BodyReadTimeout as too_slow:
-            logger.info("Refused a slow request body: %s", too_slow)
-            if not response_started:
-                await refusal(REQUEST_TIMEOUT, str(too_slow), headers={"Connection": "close"})(scope, receive, send)
+
+def _too_slow(error: BodyReadTimeout) -> Response:
+    logger.info("Refused a slow request body: %s", error)
+    return refusal(REQUEST_TIMEOUT, str(error), headers={"Connection": "close"})

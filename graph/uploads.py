@@ -12,7 +12,7 @@ from starlette.datastructures import Headers
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from graph.refusals import refusal
+from graph.refusals import refusal, refusing_on
 
 CSRF_HEADERS = ("apollo-require-preflight", "x-apollo-operation-name")
 
@@ -46,7 +46,6 @@ class RequestGuard:
             return
 
         received = 0
-        response_started = False
 
         async def counting_receive() -> Message:
             nonlocal received
@@ -57,17 +56,7 @@ class RequestGuard:
                     raise BodyTooLarge
             return message
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal response_started
-            if message["type"] == "http.response.start":
-                response_started = True
-            await send(message)
-
-        try:
-            await self.app(scope, counting_receive, tracking_send)
-        except BodyTooLarge:
-            if not response_started:
-                await _too_large(limit)(scope, receive, send)
+        await refusing_on(self.app, scope, counting_receive, send, BodyTooLarge, lambda _: _too_large(limit))
 
 
 def _too_large(limit: int) -> Response:

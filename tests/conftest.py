@@ -4,7 +4,6 @@ storage folder, and the real application behind an HTTP client (and a live serve
 from __future__ import annotations
 
 import asyncio
-import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -14,7 +13,6 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-import uvicorn
 from alembic import command
 from alembic.config import Config
 from pydantic import SecretStr
@@ -31,6 +29,7 @@ from graph.app import create_app
 from services.users import create_user
 from tests.remote_images import HttpsServer, serve_https
 from tests.services import TestServers, test_servers
+from tests.serving import served
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 E2E_DIR = Path(__file__).resolve().parent / "e2e"
@@ -125,8 +124,13 @@ def settings(
 async def app(settings: Settings) -> AsyncIterator[Starlette]:
     application = create_app(settings)
     yield application
-    resources = application.state.resources
-    keys = [key async for key in resources.redis.scan_iter(match=f"{settings.redis_prefix}:*")]
+    await close_app(application)
+
+
+async def close_app(app: Starlette) -> None:
+    """Drops what an app built by a test left in Redis (under its REDIS_PREFIX) and closes its connections."""
+    resources = app.state.resources
+    keys = [key async for key in resources.redis.scan_iter(match=f"{resources.settings.redis_prefix}:*")]
     if keys:
         await resources.redis.delete(*keys)
     await resources.close()
@@ -229,19 +233,9 @@ def gql(http: httpx.AsyncClient) -> GraphQLClient:
 
 @pytest.fixture(scope="session")
 async def live_server(app: Starlette) -> AsyncIterator[str]:
-    """The same application served by uvicorn on a loopback port, for websocket tests. Proxy headers are off, as
-    `api_command` and the Dockerfile start it: the app alone reads X-Forwarded-For (core/client_address.py)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", proxy_headers=False)
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 - uvicorn exposes a flag, not an event
-        await asyncio.sleep(0.02)
-    yield f"127.0.0.1:{port}"
-    server.should_exit = True
-    await task
+    """The same application served by uvicorn on a loopback port, for websocket tests (tests/serving.py)."""
+    async with served(app) as host:
+        yield host
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,9 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -39,17 +41,19 @@ def _wait(condition: Callable[[], bool], what: str, log_path: Path, within: floa
         time.sleep(0.1)
 
 
-def _healthy(port: int) -> bool:
-    try:
-        return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
+def devrun_environment(settings: Settings, port: int, data_dir: Path) -> dict[str, str]:
+    """The session's database and Redis, with a queue prefix of its own: a worker SIGKILLed mid-job (or mid-cron)
+    leaves its job marked in progress for arq's expiry, which must not hold up the session's other workers."""
+    prefix = f"{settings.redis_prefix}-devrun-{uuid.uuid4().hex[:8]}"
+    return worker_environment(settings, HOST="127.0.0.1", PORT=str(port), DATA_DIR=str(data_dir), REDIS_PREFIX=prefix)
 
 
-def test_make_run_restarts_a_killed_worker_and_stops_everything_on_sigterm(settings: Settings, tmp_path: Path) -> None:
-    port = free_port()
-    environment = worker_environment(settings, HOST="127.0.0.1", PORT=str(port), DATA_DIR=str(tmp_path / "data"))
-    log_path = tmp_path / "devrun.log"
+@contextmanager
+def running_devrun(
+    environment: dict[str, str], log_path: Path
+) -> Iterator[tuple[subprocess.Popen[bytes], Callable[[], str]]]:
+    """`python -m core.devrun` (what `make run` starts) and a reader of its output so far (kept in `log_path`);
+    killed if a test leaves it up."""
     with log_path.open("wb") as log_file:
         devrun = subprocess.Popen(
             [sys.executable, "-m", "core.devrun"], cwd=REPO_ROOT, env=environment, stdout=log_file, stderr=log_file
@@ -59,6 +63,29 @@ def test_make_run_restarts_a_killed_worker_and_stops_everything_on_sigterm(setti
         return log_path.read_text(errors="replace")
 
     try:
+        yield devrun, log
+    finally:
+        if devrun.poll() is None:
+            devrun.kill()
+            devrun.wait()
+
+
+def _answers(port: int, path: str) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}{path}", timeout=5).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _healthy(port: int) -> bool:
+    return _answers(port, "/healthz")
+
+
+def test_make_run_restarts_a_killed_worker_and_stops_everything_on_sigterm(settings: Settings, tmp_path: Path) -> None:
+    port = free_port()
+    environment = devrun_environment(settings, port, tmp_path / "data")
+    log_path = tmp_path / "devrun.log"
+    with running_devrun(environment, log_path) as (devrun, log):
         _wait(lambda: _healthy(port), "API", log_path)
         _wait(lambda: "Starting worker" in log(), "worker", log_path)
         [api_pid] = map(int, API_PID.findall(log()))
@@ -76,10 +103,6 @@ def test_make_run_restarts_a_killed_worker_and_stops_everything_on_sigterm(setti
 
         devrun.send_signal(signal.SIGTERM)
         assert devrun.wait(timeout=30) == 0, log()
-    finally:
-        if devrun.poll() is None:
-            devrun.kill()
-            devrun.wait()
     assert not _alive(second_worker) and not _alive(api_pid), log()
     assert log().rstrip().endswith("devrun: stopped"), log()
 
@@ -99,10 +122,7 @@ def _pid_of_redis_on(address: str) -> int:
 
 
 def _ready(port: int) -> bool:
-    try:
-        return httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5).status_code == 200
-    except httpx.HTTPError:
-        return False
+    return _answers(port, "/readyz")
 
 
 def test_make_run_restarts_a_killed_embedded_redis_on_its_port_and_the_worker_carries_on(
@@ -110,18 +130,10 @@ def test_make_run_restarts_a_killed_embedded_redis_on_its_port_and_the_worker_ca
 ) -> None:
     port = free_port()
     data = tmp_path / "data"
-    environment = worker_environment(settings, HOST="127.0.0.1", PORT=str(port), DATA_DIR=str(data))
+    environment = devrun_environment(settings, port, data)
     del environment["REDIS_URL"]  # an embedded Redis under DATA_DIR, as `make run` starts with nothing configured
     log_path = tmp_path / "devrun.log"
-    with log_path.open("wb") as log_file:
-        devrun = subprocess.Popen(
-            [sys.executable, "-m", "core.devrun"], cwd=REPO_ROOT, env=environment, stdout=log_file, stderr=log_file
-        )
-
-    def log() -> str:
-        return log_path.read_text(errors="replace")
-
-    try:
+    with running_devrun(environment, log_path) as (devrun, log):
         _wait(lambda: _ready(port), "ready API", log_path)
         _wait(lambda: "Starting worker" in log(), "worker", log_path)
         [redis_url] = re.findall(r"devrun: Redis: embedded \S+ \S+, (redis://\S+),", log())
@@ -139,10 +151,6 @@ def test_make_run_restarts_a_killed_embedded_redis_on_its_port_and_the_worker_ca
 
         devrun.send_signal(signal.SIGTERM)
         assert devrun.wait(timeout=30) == 0, log()
-    finally:
-        if devrun.poll() is None:
-            devrun.kill()
-            devrun.wait()
     assert not _alive(worker), log()
     # The API and the worker stopped before the server they use.
     stopped = log()

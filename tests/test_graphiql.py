@@ -8,7 +8,6 @@ page, the static mount, Route + WebSocketRoute at /graphql) and served by uvicor
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import re
@@ -20,7 +19,6 @@ from typing import cast
 import httpx
 import pytest
 import strawberry
-import uvicorn
 from graphql import DocumentNode, FieldNode, StringValueNode, Visitor, parse, visit
 from pydantic import SecretStr
 from starlette.applications import Starlette
@@ -45,6 +43,7 @@ from graph.graphiql import (
     render_graphiql_page,
 )
 from services.bootstrap import ensure_first_superuser
+from tests.serving import served
 from tests.websocket_frames import receive_message
 
 
@@ -91,16 +90,8 @@ def build_app() -> Starlette:
 
 @pytest.fixture(scope="module")
 async def base_url() -> AsyncIterator[str]:
-    server = uvicorn.Server(uvicorn.Config(build_app(), host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()  # surfaces why the server could not start
-        await asyncio.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    await task
+    async with served(build_app()) as host:
+        yield f"http://{host}"
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ computed by hand, refusals before execution, extensions.cost, and each caller's 
 
 from __future__ import annotations
 
-import socket
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -15,13 +14,14 @@ from graphql import GraphQLObjectType, get_introspection_query, get_named_type, 
 from starlette.applications import Starlette
 
 from bench.queries import GUIDELINES_PAGE, GUIDELINES_PAGE_SIZE, SUBJECTS_PAGE, SUBJECTS_PAGE_SIZE
+from core.embedded import free_port
 from core.settings import Settings
 from graph.app import create_app
 from graph.cost import BASE_IMAGES_BOUND, LIST_BOUNDS, ORGANIZATIONS_BOUND, PAGE_FIELD
 from graph.cost_limits import graphql_schema
 from graph.guidelines.inputs import MAX_IDS
 from graph.schema import schema
-from tests.conftest import Accounts
+from tests.conftest import Accounts, close_app
 
 SUBJECTS = (
     "query($n: Int) { subjects(limit: $n) { count data { id measurements { heightCm } baseImages { imageUrl } } } }"
@@ -145,13 +145,6 @@ def test_every_list_of_objects_has_a_bound() -> None:
                 assert paged or (type_.name, name) in LIST_BOUNDS, f"{type_.name}.{name} has no bound"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
-
-
 @pytest.fixture
 async def small_budget_app(settings: Settings) -> AsyncIterator[Starlette]:
     """The app with a budget of 300 a minute (5 a second) and a price limit of 200, on keys of its own."""
@@ -160,11 +153,7 @@ async def small_budget_app(settings: Settings) -> AsyncIterator[Starlette]:
         settings.model_copy(update={"query_max_cost": 200, "cost_budget_per_minute": 300, "redis_prefix": prefix})
     )
     yield app
-    resources = app.state.resources
-    keys = [key async for key in resources.redis.scan_iter(match=f"{prefix}:*")]
-    if keys:
-        await resources.redis.delete(*keys)
-    await resources.close()
+    await close_app(app)
 
 
 def _client(app: Starlette) -> httpx.AsyncClient:
@@ -213,7 +202,7 @@ async def test_over_the_price_limit_is_refused_before_the_budget(small_budget_ap
 async def test_redis_unreachable_lifts_only_the_budget(settings: Settings, caplog: pytest.LogCaptureFixture) -> None:
     # Redis refuses connections: the operation runs (the price limit still applies), and the log says why it ran
     # without a budget.
-    unreachable = f"redis://127.0.0.1:{_free_port()}/0"
+    unreachable = f"redis://127.0.0.1:{free_port()}/0"
     app = create_app(settings.model_copy(update={"redis_url": unreachable, "query_max_cost": 200}))
     try:
         async with _client(app) as http:
@@ -254,8 +243,4 @@ async def test_anonymous_budgets_follow_forwarded_addresses_only_from_trusted_pr
             assert spent == [200, 429]  # that one client's third
     finally:
         for app in (untrusted, trusted):
-            resources = app.state.resources
-            keys = [key async for key in resources.redis.scan_iter(match=f"{resources.settings.redis_prefix}:*")]
-            if keys:
-                await resources.redis.delete(*keys)
-            await resources.close()
+            await close_app(app)

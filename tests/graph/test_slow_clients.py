@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 from collections.abc import AsyncIterator
 
 import orjson
 import pytest
-import uvicorn
 
 from core.settings import Settings
 from graph.app import create_app
 from graph.slow_clients import SlowHeadersProtocol
+from tests.serving import served
 
 LIMIT = 0.5
 MIN_RATE = 5  # bytes a second, on average, once LIMIT has passed
@@ -34,20 +33,12 @@ class QuickHeadersProtocol(SlowHeadersProtocol):
 async def server(settings: Settings) -> AsyncIterator[tuple[str, int]]:
     limits = {"body_read_timeout_seconds": LIMIT, "body_min_bytes_per_second": MIN_RATE}
     app = create_app(settings.model_copy(update=limits))
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", http=QuickHeadersProtocol
-    )
-    served = uvicorn.Server(config)
-    task = asyncio.create_task(served.serve())
-    while not served.started:  # noqa: ASYNC110 - uvicorn exposes a flag, not an event
-        await asyncio.sleep(0.02)
-    yield "127.0.0.1", port
-    served.should_exit = True
-    await task
-    await app.state.resources.close()
+    try:
+        async with served(app, http=QuickHeadersProtocol) as host:
+            address, port = host.split(":")
+            yield address, int(port)
+    finally:
+        await app.state.resources.close()
 
 
 async def trickle_then_read(address: tuple[str, int], parts: list[bytes], pause: float) -> bytes:

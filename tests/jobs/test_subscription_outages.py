@@ -7,7 +7,6 @@ The app under test is this test's own, served by uvicorn on a real socket, reach
 
 from __future__ import annotations
 
-import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -15,18 +14,17 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import uvicorn
 from sqlalchemy.engine import make_url
 from starlette.applications import Starlette
 
-from core.embedded import free_port
 from core.settings import Settings
 from graph.app import create_app
 from graph.refusals import UNAVAILABLE_MESSAGE
 from services.progress import announce, task_channel
 from tests.conftest import Accounts, GraphQLClient
 from tests.jobs.lora_helpers import make_subject
-from tests.jobs.subscription_helpers import PROGRESS, STEP_TIMEOUT, data_of, finish_tasks, processing_tasks, subscribed
+from tests.jobs.subscription_helpers import PROGRESS, data_of, finish_tasks, processing_tasks, subscribed
+from tests.serving import served
 from tests.tcp_proxy import TcpProxy
 
 
@@ -56,18 +54,13 @@ async def server_behind_a_postgres_proxy(
             }
         )
     )
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    serving = asyncio.create_task(server.serve())
     try:
-        while not server.started:
-            assert not serving.done(), "uvicorn did not start"
-            await asyncio.sleep(0.02)
-        yield ProxiedServer(host=f"127.0.0.1:{port}", app=app, postgres=postgres)
+        async with served(app) as host:
+            try:
+                yield ProxiedServer(host=host, app=app, postgres=postgres)
+            finally:
+                await postgres.restore()  # the app's shutdown closes its pool through it
     finally:
-        server.should_exit = True
-        await postgres.restore()  # the app's shutdown closes its pool through it
-        await asyncio.wait_for(serving, STEP_TIMEOUT)
         await app.state.resources.close()
         await postgres.cut()
 

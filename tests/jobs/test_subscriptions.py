@@ -16,14 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 from redis.asyncio import Redis
 from sqlalchemy import update
 from starlette.applications import Starlette
 from websockets.asyncio.client import connect
 from websockets.typing import Subprotocol
 
-from core.embedded import EmbeddedRedis, free_port
+from core.embedded import EmbeddedRedis
 from core.settings import Settings
 from db.models import Style
 from db.models.enums import LoraStatus
@@ -46,6 +45,7 @@ from tests.jobs.subscription_helpers import (
     subscribed,
 )
 from tests.jobs.zip_helpers import TASK_FIELDS, build_zip, upload_zip, uploaded_task
+from tests.serving import served
 from tests.websocket_frames import receive_message
 
 # --- uploadTaskProgress ------------------------------------------------------------------------------------------
@@ -384,17 +384,10 @@ async def isolated_server(
             }
         )
     )
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    serving = asyncio.create_task(server.serve())
     try:
-        while not server.started:
-            assert not serving.done(), "uvicorn did not start"
-            await asyncio.sleep(0.02)
-        yield IsolatedServer(host=f"127.0.0.1:{port}", app=app, redis=redis)
+        async with served(app) as host:
+            yield IsolatedServer(host=host, app=app, redis=redis)
     finally:
-        server.should_exit = True
-        await asyncio.wait_for(serving, STEP_TIMEOUT)
         await app.state.resources.close()
         await asyncio.to_thread(redis.stop)
 
