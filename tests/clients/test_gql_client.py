@@ -1,5 +1,6 @@
 """Conformance with `gql`, the Python GraphQL client (pinned in pyproject.toml): what its users write, run against
-the live server. Queries and errors over HTTP (httpx transport), multipart uploads with its FileVar, and the ZIP
+the live server. Queries and errors over HTTP (httpx transport), the cost extension and its refusals (a query too
+complex, a spent budget answered 429), multipart uploads with its FileVar, and the ZIP
 upload's progress subscription followed to COMPLETED over `graphql-transport-ws` and over the legacy `graphql-ws`.
 
 gql parses every websocket message itself and rejects binary frames, as GraphiQL and graphql-ws do: these are the
@@ -9,6 +10,7 @@ tests that fail when the server's frames stop being what clients read.
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -21,11 +23,14 @@ from gql.transport.httpx import HTTPXAsyncTransport
 from gql.transport.websockets import WebsocketsTransport
 from PIL import Image
 
-from tests.conftest import Account, Accounts
+from core.settings import Settings
+from graph.app import create_app
+from tests.conftest import Account, Accounts, close_app
 from tests.graph.subjects_common import COVER
 from tests.jobs.conftest import RunJobs
 from tests.jobs.subscription_helpers import PROGRESS, assert_progress_story, progress_zip
 from tests.jobs.zip_helpers import DEFAULT_SHOT_TYPES, TASK_FIELDS
+from tests.serving import served
 
 STEP_TIMEOUT = 30.0
 CSRF = {"Apollo-Require-Preflight": "true"}  # what gql users add for this server, as for Apollo Server
@@ -141,3 +146,44 @@ async def test_zip_progress_over_legacy_graphql_ws(
 ) -> None:
     account = await accounts.user()
     await _follow_a_zip_upload(live_server, account, run_jobs, tmp_path, WebsocketsTransport.APOLLO_SUBPROTOCOL)
+
+
+DEEP_INTROSPECTION = "__schema { types { name fields { name args { name type { name } } type { name kind } } } }"
+TYPE_NAMES = "query Types { __schema { types { name } } }"
+
+
+async def test_cost_refusals_and_budgets_as_gql_reads_them(
+    live_server: str, accounts: Accounts, settings: Settings
+) -> None:
+    account = await accounts.user()
+    async with http_session(live_server, account) as session:
+        answered = await session.execute(request(ME), get_execution_result=True)
+        assert answered.extensions == {"cost": {"requested": 1, "actual": 1}}
+
+        too_complex = "query Heavy { " + " ".join(f"a{n}: {DEEP_INTROSPECTION}" for n in range(30)) + " }"
+        with pytest.raises(TransportQueryError) as refused:
+            await session.execute(request(too_complex))
+        assert refused.value.errors is not None
+        [error] = refused.value.errors
+        assert error["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+        assert error["extensions"]["cost"] > error["extensions"]["maxCost"] == settings.query_max_cost
+
+    # A budget of 300 a minute: the third priced query within the second is refused. The answer is HTTP 429, and
+    # gql still reads its JSON: the error, its code and when to retry.
+    small_budget = create_app(
+        settings.model_copy(
+            update={"query_max_cost": 200, "cost_budget_per_minute": 300, "redis_prefix": f"gql-{uuid.uuid4().hex}"}
+        )
+    )
+    try:
+        async with served(small_budget) as host, http_session(host, account) as session:
+            await session.execute(request(TYPE_NAMES))
+            await session.execute(request(TYPE_NAMES))
+            with pytest.raises(TransportQueryError) as limited:
+                await session.execute(request(TYPE_NAMES))
+            assert limited.value.errors is not None
+            [error] = limited.value.errors
+            assert error["extensions"]["code"] == "RATE_LIMITED"
+            assert isinstance(error["extensions"]["retryAfter"], int) and error["extensions"]["retryAfter"] >= 1
+    finally:
+        await close_app(small_budget)
