@@ -4,6 +4,7 @@ import uuid
 
 import strawberry
 
+from graph import fields
 from graph.context import Info
 from graph.tasks.types import SubjectBaseImagesUploadTask
 from services.upload_tasks import get_task, latest_task
@@ -11,14 +12,14 @@ from services.upload_tasks import get_task, latest_task
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="An upload task: yours, or one of a subject you can see (superusers see all).")
+    @fields.field("An upload task: yours, or one of a subject you can see (superusers see all).")
     async def subject_upload_task(self, info: Info, task_id: uuid.UUID) -> SubjectBaseImagesUploadTask:
         caller = info.context.require_caller()
         async with info.context.read_session() as session:
             row = await get_task(session, caller, task_id)
         return SubjectBaseImagesUploadTask.of(row)
 
-    @strawberry.field(description="The newest upload task of a subject you can see.")
+    @fields.field("The newest upload task of a subject you can see.")
     async def subject_latest_upload_task(
         self, info: Info, subject_id: uuid.UUID, organization_id: uuid.UUID | None = None
     ) -> SubjectBaseImagesUploadTask:
