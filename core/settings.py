@@ -58,6 +58,11 @@ class Settings(BaseSettings):
     # uvicorn's own proxy-header handling is off (--no-proxy-headers) so this is the only place that decides.
     forwarded_allow_ips: str = ""
 
+    # How operations execute (graph/execution/): "fast" answers clean reads breadth first, a level of objects at a
+    # time; "standard" is graphql-core's own executor, which the fast path must always answer exactly like. The
+    # suite runs under both; "standard" is the switch if the fast path ever misbehaves in production.
+    graphql_execution: Literal["fast", "standard"] = "fast"
+
     # GraphQL edge limits.
     query_max_depth: int = 10
     query_max_aliases: int = 30

@@ -70,10 +70,18 @@ def classify(error: GraphQLError) -> tuple[str, str, dict[str, object]]:
 
 
 class ErrorCodes(MaskErrors):
-    """MaskErrors that rewrites every error instead of masking all of them."""
+    """MaskErrors that gives every error its code, masking only the unexpected ones (`with_code`): every error
+    goes through `anonymise_error`, MaskErrors' public hook, which writes the error the client receives."""
 
-    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
-        return [with_code(error) for error in errors]
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=_every_error)
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        return with_code(error)
+
+
+def _every_error(_error: GraphQLError) -> bool:
+    return True
 
 
 def with_code(error: GraphQLError) -> GraphQLError:

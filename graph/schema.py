@@ -15,7 +15,6 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.file_uploads import Upload
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
@@ -26,7 +25,7 @@ from graph.context import Context
 from graph.cost_limits import CostLimits, Prices
 from graph.documents import DOCUMENT_CACHE_SIZE, DocumentStore, ParsedDocuments
 from graph.errors import ErrorCodes
-from graph.execution import BreadthFirstExecutionContext
+from graph.execution import execution_context_class
 from graph.guidelines.mutations import Mutation as GuidelinesMutation
 from graph.guidelines.queries import Query as GuidelinesQuery
 from graph.lora.mutations import Mutation as LoraMutation
@@ -113,12 +112,8 @@ class Schema(strawberry.Schema):
         return
 
 
-def build_schema(
-    settings: Settings,
-    execution_context_class: type[StrawberryGraphQLCoreExecutionContext] = BreadthFirstExecutionContext,
-) -> Schema:
-    """The schema with this deployment's limits (each app builds its own from its settings). Tests pass
-    graphql-core's own execution context to compare answers with (graph/execution/)."""
+def build_schema(settings: Settings) -> Schema:
+    """The schema with this deployment's limits and execution (each app builds its own from its settings)."""
     # The limiters' validation rules, made once: every QueryDepthLimiter/MaxAliasesLimiter instance makes new rule
     # classes, and ValidationCache is keyed by the rules, so per-request limiters would make every lookup a miss.
     documents = DocumentStore(max_tokens=settings.query_max_tokens)
@@ -131,8 +126,7 @@ def build_schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        # Strawberry annotates graphql-core 3.2's class; its own default derives from the same base as this one.
-        execution_context_class=execution_context_class,  # type: ignore[arg-type]
+        execution_context_class=execution_context_class(settings.graphql_execution),
         scalar_overrides={Upload: FileOnlyUpload},
         extensions=[
             lambda: AddValidationRules(limits),

@@ -14,6 +14,8 @@ import asyncio
 from collections.abc import Awaitable, Generator, Sequence
 from typing import Any
 
+from core.internals.asyncio import take_blocking_future
+
 
 class Failed:
     """An awaitable that raised: the exception, kept in its place among the results."""
@@ -33,11 +35,12 @@ async def settle_all(awaitables: Sequence[Awaitable[Any]]) -> list[Any]:
         for index, awaitable in enumerate(awaitables):
             _step(index, awaitable.__await__(), None, None, results, waiting)
         while waiting:
-            futures = {future for _, _, future in waiting}  # several may wait on one future (a cached load)
-            if None in futures:
+            if any(future is None for _, _, future in waiting):
                 await asyncio.sleep(0)  # a bare `yield` asks for one turn of the loop
             else:
-                await asyncio.wait(futures, return_when=asyncio.FIRST_COMPLETED)  # type: ignore[type-var]
+                # Several may wait on one future (a cached load).
+                futures = {future for _, _, future in waiting if future is not None}
+                await asyncio.wait(futures, return_when=asyncio.FIRST_COMPLETED)
             still_waiting, waiting = waiting, []
             for index, iterator, future in still_waiting:
                 if future is None:
@@ -78,10 +81,9 @@ def _step(
     if yielded is None:
         waiting.append((index, iterator, None))
         return
-    if not asyncio.isfuture(yielded) or not getattr(yielded, "_asyncio_future_blocking", False):
+    future = take_blocking_future(yielded)  # as asyncio.Task does: the future is now ours to wait on
+    if future is None:
         iterator.close()
         results[index] = Failed(RuntimeError(f"awaitable yielded {yielded!r}, not an asyncio future"))
         return
-    # As asyncio.Task does: the future is now ours to wait on.
-    yielded._asyncio_future_blocking = False
-    waiting.append((index, iterator, yielded))
+    waiting.append((index, iterator, future))

@@ -12,9 +12,12 @@ needs them (`LevelPaths`).
 
 Only clean answers come from this path. The first time anything goes wrong in it (a resolver raises, a null in a
 non-null field, a value a scalar refuses), that value is completed again by graphql-core itself, and so is the
-rest of the request: errors, their paths and null propagation are exactly graphql-core's. Reads have no side
-effects and dataloaders cache, so doing it again costs time, not correctness. Selections with shapes the plans do
-not cover (unions, interfaces, nested lists) are graphql-core's from the start.
+rest of the request: errors, their paths and null propagation are exactly graphql-core's. What the failing levels
+had already resolved is handed to graphql-core with it (outcomes.py), so no resolver runs twice. Selections with
+shapes the plans do not cover (unions, interfaces, nested lists) are graphql-core's from the start. Each fallback
+is logged at debug level and counted (fallbacks.py).
+
+graphql-core's internals that this builds on are gathered, and checked, in core/internals/graphql_core.py.
 """
 
 from __future__ import annotations
@@ -26,25 +29,39 @@ from functools import partial
 from operator import is_not
 from typing import Any
 
-from graphql import GraphQLObjectType, GraphQLOutputType, GraphQLResolveInfo
-from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
-from graphql.execution.values import get_argument_values
-from graphql.pyutils import AwaitableOrValue, Path, Undefined
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from graphql import GraphQLObjectType, GraphQLOutputType
+from graphql.pyutils import AwaitableOrValue, Path, Undefined, UndefinedType
 
+from core.internals.graphql_core import (
+    FieldDetailsList,
+    GroupedFieldSet,
+    get_argument_values,
+    to_nodes,
+    with_other_paths,
+)
+from core.internals.strawberry import StrawberryGraphQLCoreExecutionContext
+from graph.execution import fallbacks
 from graph.execution.answers import NotClean, answer_builder
 from graph.execution.concurrently import Failed, settle_all
-from graph.execution.paths import LevelPaths, new_tuple
+from graph.execution.infos import LevelInfoHasNoPath, ResolveInfo
+from graph.execution.outcomes import Completed, Outcomes, Resolved
+from graph.execution.paths import LevelPaths
 from graph.execution.plans import FieldPlan, FieldType, SelectionPlan, Shape, field_type_of, plan_selection
+
+# What a level form may raise: its errors, and reading the path of the Info it shares with its level (infos.py).
+LEVEL_FAILURES = (Exception, LevelInfoHasNoPath)
 
 
 class BreadthFirstExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Schema extensions that hook `resolve` must see every resolver call: then everything is graphql-core's.
-        manager = self.middleware_manager
-        self._plain_fields = manager is None or not manager.middlewares
+        middlewares = self.middleware_manager.middlewares if self.middleware_manager is not None else ()
+        self._plain_fields = not middlewares
+        if middlewares:
+            fallbacks.fell_back(fallbacks.MIDDLEWARE, ", ".join(map(_name_of, middlewares)))
         self._levels = self._plain_fields
+        self._outcomes = Outcomes()
         # Keyed like graphql-core's subfield cache: a grouped field set is memoised per selection, so one plan
         # serves every object of it. The set is kept alive beside its plan so that its id is not reused.
         self._plans: dict[tuple[GraphQLObjectType, int], tuple[GroupedFieldSet, SelectionPlan]] = {}
@@ -115,15 +132,68 @@ class BreadthFirstExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if not rest:
             return results
         completed = super().execute_fields(parent_type, source_value, path, rest, position_context)
-        if self.is_awaitable(completed):
+        if isinstance(completed, dict):
+            results.update(completed)
+            return results
 
-            async def merged() -> dict[str, Any]:
-                results.update(await completed)  # type: ignore[misc]
-                return results
+        async def merged() -> dict[str, Any]:
+            results.update(await completed)
+            return results
 
-            return merged()
-        results.update(completed)  # type: ignore[arg-type]
-        return results
+        return merged()
+
+    # --- graphql-core's path, given what a failed level had resolved (outcomes.py) --------------------------------
+
+    def execute_field(
+        self,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        field_details_list: FieldDetailsList,
+        path: Path,
+        position_context: Any,
+    ) -> AwaitableOrValue[Any] | UndefinedType:
+        outcome = self._outcomes.get(field_details_list, source) if self._outcomes else None
+        if outcome is None:
+            return super().execute_field(parent_type, source, field_details_list, path, position_context)
+        if isinstance(outcome, Completed):
+            return outcome.value
+        return self._complete_resolved(parent_type, source, field_details_list, path, position_context, outcome)
+
+    def _complete_resolved(
+        self,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        details: FieldDetailsList,
+        path: Path,
+        position_context: Any,
+        outcome: Resolved,
+    ) -> AwaitableOrValue[Any]:
+        """graphql-core's `execute_field` from where its resolver has answered, with the recorded answer."""
+        field_def = self.schema.get_field(parent_type, details[0].node.name.value)
+        assert field_def is not None  # only fields of the schema were resolved
+        return_type = field_def.type
+        info = self.build_resolve_info(field_def, to_nodes(details), parent_type, path)
+        try:
+            if outcome.error is not None:
+                raise outcome.error
+            if self.is_awaitable(outcome.value):
+                return self.complete_awaitable_value(return_type, details, info, path, outcome.value, position_context)
+            completed = self.complete_value(return_type, details, info, path, outcome.value, position_context)
+            if self.is_awaitable(completed):
+                return self._awaited_or_located(completed, return_type, details, path)
+            return completed
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, return_type, details, path)
+            return None
+
+    async def _awaited_or_located(
+        self, completed: Awaitable[Any], return_type: GraphQLOutputType, details: FieldDetailsList, path: Path
+    ) -> Any:
+        try:
+            return await completed
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, return_type, details, path)
+            return None
 
     # --- a level at a time ---------------------------------------------------------------------------------------
 
@@ -131,7 +201,7 @@ class BreadthFirstExecutionContext(StrawberryGraphQLCoreExecutionContext):
         self,
         return_type: GraphQLOutputType,
         field_details_list: FieldDetailsList,
-        info: GraphQLResolveInfo,
+        info: ResolveInfo,
         path: Path,
         result: Any,
         position_context: Any,
@@ -153,7 +223,7 @@ class BreadthFirstExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return_type: GraphQLOutputType,
         field_type: FieldType,
         field_details_list: FieldDetailsList,
-        info: GraphQLResolveInfo,
+        info: ResolveInfo,
         path: Path,
         result: Any,
         position_context: Any,
@@ -161,8 +231,9 @@ class BreadthFirstExecutionContext(StrawberryGraphQLCoreExecutionContext):
         try:
             paths = LevelPaths(1, lambda _index: path)
             return (await self._complete_values(field_type, field_details_list, None, [result], paths))[0]
-        except Exception:  # whatever it was, graphql-core's completion below reports it
+        except Exception as failure:  # whatever it was, graphql-core's completion below reports it
             self._levels = False
+            fallbacks.fell_back(fallbacks.UNCLEAN_LEVEL, f"below {path.as_list()}: {_reason(failure)}")
         completed = super().complete_value(return_type, field_details_list, info, path, result, position_context)
         return await completed if self.is_awaitable(completed) else completed
 
@@ -238,33 +309,42 @@ class BreadthFirstExecutionContext(StrawberryGraphQLCoreExecutionContext):
         # as its values are in, side by side with the others (a resolver awaiting two loads one after the other
         # must not hold back its siblings' next level, or a loader both use would answer in two batches).
         deeper: list[FieldPlan] = []
+        resolved: list[list[Any] | Awaitable[Sequence[Any]]] = []  # each deeper field's values, as resolved
         levels: list[Coroutine[Any, Any, list[Any]]] = []
-        unstarted: list[Any] = []  # the resolvers' awaitables, until the levels below take them over
         try:
             for field in selection.fields:
                 if field.plain_leaf:
                     continue
-                name = field.response_name
-                field_paths = paths.child(name, type_name)
+                field_paths = paths.child(field.response_name, type_name)
+                values: list[Any] | Awaitable[Sequence[Any]]
+                awaiting: list[int] = []
                 if field.attribute is not None:
                     read, attribute = field.attribute.read, field.attribute.name
-                    values, awaiting = [read(source, attribute) for source in sources], list[int]()
+                    values = [read(source, attribute) for source in sources]
                 else:
                     values, awaiting = self._resolve(field, object_type, sources, field_paths)
-                    if isinstance(values, list):
-                        unstarted.extend(values[index] for index in awaiting)
-                    else:
-                        unstarted.append(values)
                 deeper.append(field)
-                levels.append(self._field_level(field, values, awaiting, field_paths))
-        except BaseException:
-            _close(unstarted)
+                resolved.append(values)
+                levels.append(self._field_level(field, sources, values, awaiting, field_paths))
+        except BaseException as error:
             _close(levels)
+            for field, field_values in zip(deeper, resolved, strict=True):
+                if isinstance(field_values, list):
+                    if isinstance(error, Exception):
+                        self._outcomes.resolved(field.details, sources, field_values)  # all but coroutines
+                    _close(field_values)
+                else:
+                    _close([field_values])
             raise
         completed_fields = await settle_all(levels) if len(levels) > 1 else [await level for level in levels]
+        failures = [completed for completed in completed_fields if isinstance(completed, Failed)]
+        if failures:
+            # graphql-core answers this level again: it takes each complete field's answers as they are.
+            for field, completed in zip(deeper, completed_fields, strict=True):
+                if not isinstance(completed, Failed):
+                    self._outcomes.completed(field.details, sources, completed)
+            raise NotClean from failures[0].error
         for field, completed in zip(deeper, completed_fields, strict=True):
-            if isinstance(completed, Failed):
-                raise NotClean from completed.error
             name = field.response_name
             for answer, value in zip(answers, completed, strict=True):
                 answer[name] = value
@@ -273,50 +353,70 @@ class BreadthFirstExecutionContext(StrawberryGraphQLCoreExecutionContext):
     async def _field_level(
         self,
         field: FieldPlan,
-        values: list[Any] | Awaitable[Sequence[Any]],
+        sources: list[Any],
+        resolved: list[Any] | Awaitable[Sequence[Any]],
         awaiting: list[int],
         field_paths: LevelPaths,
     ) -> list[Any]:
-        """One field's values, once its awaitables (at the `awaiting` indexes) are in, completed. `values` may
-        also be a level resolver's awaitable answer for all the objects at once."""
-        if not isinstance(values, list):
-            values = _answers_for(len(field_paths), await values)
+        """One field's values for `sources`, once its awaitables (at the `awaiting` indexes) are in, completed.
+        `resolved` may also be a level resolver's awaitable answer for all the objects at once. Whatever fails,
+        what the field's resolvers answered is recorded before the failure goes up (outcomes.py)."""
+        details = field.details
+        if isinstance(resolved, list):
+            values = resolved
+        else:
+            try:
+                values = _answers_for(len(sources), await resolved)
+            except LEVEL_FAILURES as error:
+                for source in sources:
+                    self._outcomes.failed(details, source, error)
+                raise NotClean from error
             awaiting = [index for index, value in enumerate(values) if self.is_awaitable(value)]
         if awaiting:
             outcomes = await settle_all([values[index] for index in awaiting])
+            failure: Failed | None = None
             for index, outcome in zip(awaiting, outcomes, strict=True):
-                if isinstance(outcome, Failed):
-                    raise NotClean from outcome.error
                 values[index] = outcome
+                if failure is None and isinstance(outcome, Failed):
+                    failure = outcome
+            if failure is not None:
+                self._outcomes.resolved(details, sources, values)
+                raise NotClean from failure.error
         assert field.type is not None
-        return await self._complete_values(field.type, field.details, field.coerce, values, field_paths)
+        try:
+            return await self._complete_values(field.type, details, field.coerce, values, field_paths)
+        except Exception:
+            self._outcomes.resolved(details, sources, values)
+            raise
 
     def _resolve(
         self, field: FieldPlan, object_type: GraphQLObjectType, sources: list[Any], field_paths: LevelPaths
     ) -> tuple[list[Any] | Awaitable[Sequence[Any]], list[int]]:
         """The field's resolver called for each source: the values, and the indexes of those to be awaited. A
         level resolver (graph/execution/levels.py) is called once for all the sources: its answer may be one
-        awaitable for all of them."""
+        awaitable for all of them. A resolver that raises is recorded with the values before it (outcomes.py)."""
         is_awaitable = self.is_awaitable
         first = self.build_resolve_info(field.field_def, field.nodes, object_type, field_paths.at(0))
         direct = field.direct
         if direct is not None and direct.level is not None:
-            answered = direct.answer_level(first, sources)
-            if is_awaitable(answered):
-                return answered, []
-            values = _answers_for(len(sources), answered)
-            return values, [index for index, value in enumerate(values) if is_awaitable(value)]
+            try:
+                answered = direct.answer_level(first, sources)
+                if is_awaitable(answered):
+                    return answered, []
+                answers = _answers_for(len(sources), answered)
+            except LEVEL_FAILURES as error:
+                for source in sources:
+                    self._outcomes.failed(field.details, source, error)
+                raise NotClean from error
+            return answers, [index for index, value in enumerate(answers) if is_awaitable(value)]
         calls: Iterator[Any]
         if direct is not None:
-            calls = map(direct.for_level(first), sources)  # one Info for the level (plans.DirectResolver)
+            calls = direct.call_each(first, sources, field_paths)
         else:
             resolve, args = field.field_def.resolve or self.field_resolver, self._arguments(field)
-            # Each object's resolve info is the first one's but for its path: made as a tuple, not through the
-            # NamedTuple's generated __new__ and 15 arguments each time.
-            info_class, at = type(first), first._fields.index("path")
-            before, after = first[:at], first[at + 1 :]
+            with_path = with_other_paths(first)
             calls = (
-                resolve(source, new_tuple(info_class, (*before, field_path, *after)), **args)
+                resolve(source, with_path(field_path), **args)
                 for source, field_path in zip(sources, field_paths.all(), strict=True)
             )
         values: list[Any] = []
@@ -326,17 +426,35 @@ class BreadthFirstExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 if is_awaitable(value):
                     awaiting.append(len(values))
                 values.append(value)
-        except BaseException:
-            _close(values[index] for index in awaiting)
+        except BaseException as error:
+            if isinstance(error, Exception):
+                done = len(values)
+                self._outcomes.resolved(field.details, sources[:done], values)
+                self._outcomes.failed(field.details, sources[done], error)
+            _close(values)
             raise
         return values, awaiting
 
 
-def _answers_for(count: int, answers: Sequence[Any]) -> list[Any]:
-    """A level resolver's answers, one per object: anything else is a bug that graphql-core's path reports."""
+def _answers_for(count: int, answers: Any) -> list[Any]:
+    """A level resolver's answers, one per object: anything else is a bug in it, reported for each object."""
     if not isinstance(answers, (list, tuple)) or len(answers) != count:
-        raise NotClean
+        raise TypeError(f"a level resolver answered {_described(answers)} for {count} objects")
     return list(answers)
+
+
+def _described(answers: Any) -> str:
+    return f"{len(answers)} values" if isinstance(answers, (list, tuple)) else type(answers).__name__
+
+
+def _name_of(middleware: Any) -> str:
+    return type(middleware).__name__ if not isinstance(middleware, type) else middleware.__name__
+
+
+def _reason(failure: Exception) -> str:
+    """What made a level unclean: the error below NotClean, or what graphql-core will report itself."""
+    cause = failure.__cause__ if isinstance(failure, NotClean) else failure
+    return repr(cause) if cause is not None else "a value graphql-core completes (a null, or one a scalar refuses)"
 
 
 _is_not_none = partial(is_not, None)

@@ -2,17 +2,16 @@
 
 A page answer is mostly plain fields: a column of a row, returned as it is and coerced to a scalar or enum (the
 nested guidelines page resolves ~8,500 fields, ~7,000 of them plain). A field Strawberry itself marks as basic
-(no resolver, no permission classes, no field extensions: `_is_default` on its resolver) is answered by reading
-the attribute, as Strawberry's own default resolver does, without a `GraphQLResolveInfo`, a `Path` or
-Strawberry's wrapper.
+(no resolver, no permission classes, no field extensions: `is_default_resolver` of core/internals/strawberry.py)
+is answered by reading the attribute, as Strawberry's own default resolver does, without a `GraphQLResolveInfo`,
+a `Path` or Strawberry's wrapper.
 """
 
 from __future__ import annotations
 
 import builtins
 import enum
-import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,13 +23,21 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
-    GraphQLResolveInfo,
     GraphQLSchema,
 )
-from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
-from strawberry.schema.schema_converter import CustomGraphQLEnumType, GraphQLCoreConverter
+from strawberry.schema.schema_converter import CustomGraphQLEnumType
+from strawberry.types.field import StrawberryField
 
+from core.internals.graphql_core import FieldDetailsList, GroupedFieldSet
+from core.internals.strawberry import (
+    has_exception_handlers,
+    is_default_resolver,
+    strawberry_field_of,
+    strawberry_schema_of,
+)
+from graph.execution.infos import Level, ObjectInfoFactory, ResolveInfo, level_info_class, object_info_factory
 from graph.execution.levels import LevelResolver, level_resolver_of
+from graph.execution.paths import LevelPaths
 
 
 class Shape(enum.Enum):
@@ -100,32 +107,12 @@ class Attribute:
 
 
 def attribute_of(field_def: GraphQLField, node: FieldNode) -> Attribute | None:
-    if node.arguments or field_def.args or not getattr(field_def.resolve, "_is_default", False):
+    if node.arguments or field_def.args or not is_default_resolver(field_def.resolve):
         return None
-    strawberry_field = field_def.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    strawberry_field = strawberry_field_of(field_def)
     if strawberry_field is None or not strawberry_field.is_basic_field:
         return None
     return Attribute(strawberry_field.python_name, strawberry_field.default_resolver)
-
-
-class PathOfLevelError(Exception):
-    """A resolver read `info.path` from the Info a whole level shares."""
-
-
-@functools.cache
-def level_info_class(info_class: type[Any]) -> type[Any]:
-    """The schema's Info class, for an Info that every object of a level shares."""
-
-    class LevelInfo(info_class):  # type: ignore[misc,valid-type]
-        """What a resolver sees of one object's Info is the same for every object of its level (context, field,
-        selection, variables) but for the path. Reading the path is an error: it sends the level to graphql-core,
-        which calls the resolver again with each object's own Info."""
-
-        @property
-        def path(self) -> Any:
-            raise PathOfLevelError("a level's shared Info has no single path")
-
-    return LevelInfo
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,35 +120,36 @@ class DirectResolver:
     """A Strawberry resolver without arguments, field extensions or exception handlers, called as the function
     itself: with the source as `self` and Strawberry's `Info`, which is all Strawberry's wrapper does for such a
     field (its argument conversion and extension chain have nothing to do, at ~4 us a call). The objects of one
-    level share one Info (`level_info_class`): ~1,450 resolver calls on a guidelines page, each of which made
-    a resolve info, a Strawberry Info and a keyword dict of its own."""
+    level share what their Infos hold but their paths (infos.py)."""
 
     function: Callable[..., Any]
-    field: Any  # the StrawberryField
+    field: StrawberryField
+    object_info: ObjectInfoFactory
     level_info: type[Any]
     with_self: bool
     info_name: str | None
     level: LevelResolver | None  # the resolver's form for a whole level (levels.py), if it has one
 
-    def for_level(self, info: GraphQLResolveInfo) -> Callable[[Any], Any]:
-        """The resolver for each object of the level whose first object's resolve info is `info`."""
-        function = self.function
-        if self.info_name is None:
-            return function if self.with_self else (lambda _source: function())
-        kwargs = {self.info_name: self.level_info(_raw_info=info, _field=self.field)}
+    def call_each(self, info: ResolveInfo, sources: list[Any], paths: LevelPaths) -> Iterator[Any]:
+        """The resolver's values (or awaitables) for `sources`, at `paths`, the first of whose resolve info is
+        `info`: each call made when the iterator is advanced."""
+        function, name = self.function, self.info_name
+        if name is None:
+            return map(function, sources) if self.with_self else (function() for _ in sources)
+        level, make_info = Level(info, self.field, paths), self.object_info
         if self.with_self:
-            return lambda source: function(source, **kwargs)
-        return lambda _source: function(**kwargs)
+            return (function(source, **{name: make_info(level, index)}) for index, source in enumerate(sources))
+        return (function(**{name: make_info(level, index)}) for index in range(len(sources)))
 
-    def answer_level(self, info: GraphQLResolveInfo, sources: list[Any]) -> Any:
+    def answer_level(self, info: ResolveInfo, sources: list[Any]) -> Any:
         """The level resolver's answers for `sources` (a list, or an awaitable of one)."""
         assert self.level is not None
         return self.level(sources, self.level_info(_raw_info=info, _field=self.field))
 
 
 def direct_resolver(field_def: GraphQLField, node: FieldNode, schema: GraphQLSchema) -> DirectResolver | None:
-    strawberry_field = field_def.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
-    strawberry_schema = getattr(schema, "_strawberry_schema", None)
+    strawberry_field = strawberry_field_of(field_def)
+    strawberry_schema = strawberry_schema_of(schema)
     if strawberry_field is None or strawberry_schema is None or node.arguments or field_def.args:
         return None
     resolver = strawberry_field.base_resolver
@@ -169,16 +157,18 @@ def direct_resolver(field_def: GraphQLField, node: FieldNode, schema: GraphQLSch
         resolver is None
         or strawberry_field.extensions
         or strawberry_field.arguments
-        or strawberry_schema.schema_converter._exception_handler_specs
+        or has_exception_handlers(strawberry_schema)
         or resolver.parent_parameter is not None
         or resolver.root_parameter is not None
         or not callable(resolver.wrapped_func)
     ):
         return None
+    info_class = strawberry_schema.config.info_class
     return DirectResolver(
         function=resolver.wrapped_func,
         field=strawberry_field,
-        level_info=level_info_class(strawberry_schema.config.info_class),
+        object_info=object_info_factory(info_class),
+        level_info=level_info_class(info_class),
         with_self=resolver.self_parameter is not None,
         info_name=resolver.info_parameter.name if resolver.info_parameter is not None else None,
         level=level_resolver_of(resolver.wrapped_func),

@@ -5,18 +5,16 @@ whole-level form (levels.py) answers, hidden and soft-deleted links included."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from core.settings import Settings
 from db.base import utcnow
 from db.models import GuidelineSubject, Subject
 from graph.context import Context
-from graph.execution import BreadthFirstExecutionContext
 from graph.loaders import Loaders
 from graph.schema import build_schema
 from services.caller import load_caller
@@ -36,15 +34,18 @@ NESTED = """query($organizationId: UUID!) { guidelines(organizationId: $organiza
 } } }"""
 
 
+Execution = Literal["fast", "standard"]
+
+
 async def answer(
-    app: Starlette, settings: Settings, user_id: uuid.UUID, organization_id: uuid.UUID, execution: Any
+    app: Starlette, settings: Settings, user_id: uuid.UUID, organization_id: uuid.UUID, execution: Execution
 ) -> Any:
-    """NESTED as `user_id` sees it, executed with the execution context class `execution`."""
+    """NESTED as `user_id` sees it, executed as the GRAPHQL_EXECUTION setting `execution` says."""
     resources = app.state.resources
     context = Context(request=None, response=None, resources=resources, loaders=Loaders(resources.session_factory))  # type: ignore[arg-type]
     async with context.read_session() as session:
         context.caller = await load_caller(session, user_id)
-    result = await build_schema(settings, execution).execute(
+    result = await build_schema(settings.model_copy(update={"graphql_execution": execution})).execute(
         NESTED, variable_values={"organizationId": str(organization_id)}, context_value=context
     )
     assert result.errors is None, result.errors
@@ -76,8 +77,8 @@ async def test_the_nested_guidelines_page_answers_the_same_under_graphql_core(
         seed.add(GuidelineSubject, guideline_id=guideline_ids[0], subject_id=subject_id, position=position)
     await seed.write(session_factory)
 
-    breadth_first = await answer(app, settings, member.id, organization_id, BreadthFirstExecutionContext)
-    graphql_core = await answer(app, settings, member.id, organization_id, StrawberryGraphQLCoreExecutionContext)
+    breadth_first = await answer(app, settings, member.id, organization_id, "fast")
+    graphql_core = await answer(app, settings, member.id, organization_id, "standard")
 
     assert breadth_first == graphql_core
     page = breadth_first["guidelines"]
