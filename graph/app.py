@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import orjson
-from cross_web import HTTPException
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from graphql import GraphQLError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -21,6 +21,7 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLRequestData
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
@@ -106,9 +107,14 @@ class GraphQLView(GraphQL[Context, None]):
         return decoded
 
     async def execute_single(
-        self, request: Request, request_adapter: Any, sub_response: Response, **kwargs: Any
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
     ) -> ExecutionResult:
-        request_data = kwargs["request_data"]
         if isinstance(request_data.query, str):
             syntax_error = await self.documents.parse_off_loop(request_data.query)
             if syntax_error is not None:
@@ -116,7 +122,7 @@ class GraphQLView(GraphQL[Context, None]):
         try:
             async with asyncio.timeout(self.execution_timeout) as deadline:
                 result = await super().execute_single(
-                    request=request, request_adapter=request_adapter, sub_response=sub_response, **kwargs
+                    request, request_adapter, sub_response, context, root_value, request_data
                 )
         except TimeoutError:
             if not deadline.expired():
@@ -157,7 +163,8 @@ class GraphQLView(GraphQL[Context, None]):
                 raise ConnectionRejectionError({"message": UNAVAILABLE_MESSAGE, "code": SERVICE_UNAVAILABLE}) from error
             if context.caller is None:
                 raise ConnectionRejectionError({"message": context.auth_problem, "code": "UNAUTHENTICATED"})
-        return UNSET  # a bare {"type": "connection_ack"}, with no payload
+        acknowledged: UnsetType = UNSET  # a bare {"type": "connection_ack"}, with no payload
+        return acknowledged
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return HTMLResponse(render_graphiql_page(GRAPHQL_PATH, self.graphiql_login))

@@ -178,7 +178,8 @@ class _CostWalk:
             bound = page
         else:
             bound = _list_bound(parent.name, node.name.value, self.schema)
-        return bound**lists * (1 + children)
+        multiplier: int = bound**lists  # typeshed: int ** int may be a float (negative exponents); not here
+        return multiplier * (1 + children)
 
     def _limit(self, node: FieldNode, definition: GraphQLField) -> int | None:
         argument = definition.args.get(LIMIT_ARGUMENT)
@@ -273,7 +274,8 @@ def _field_definition(parent: GraphQLNamedType, name: str, schema: GraphQLSchema
     if name == "__type" and parent is schema.query_type:
         return TypeMetaFieldDef
     if isinstance(parent, GraphQLObjectType | GraphQLInterfaceType):
-        return parent.fields.get(name)
+        field: GraphQLField | None = parent.fields.get(name)
+        return field
     return None  # a union selects only __typename and fragments
 
 

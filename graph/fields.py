@@ -1,4 +1,4 @@
-"""Strawberry's `field` and `mutation` decorators, typed for `mypy --strict`.
+"""Strawberry's `field`, `mutation` and `subscription` decorators, typed for `mypy --strict`.
 
 Strawberry declares `strawberry.field(description=...)` (the decorator form, without a resolver) as returning
 `Any`, so under `--strict` every resolver it decorates would become untyped (`untyped-decorator`): its signature
@@ -26,4 +26,10 @@ def field(description: str) -> Callable[[ResolverT], ResolverT]:
 def mutation(description: str) -> Callable[[ResolverT], ResolverT]:
     """`@strawberry.mutation(description=...)` on a resolver."""
     decorate: Callable[[ResolverT], ResolverT] = strawberry.mutation(description=description)
+    return decorate
+
+
+def subscription(description: str) -> Callable[[ResolverT], ResolverT]:
+    """`@strawberry.subscription(description=...)` on a resolver."""
+    decorate: Callable[[ResolverT], ResolverT] = strawberry.subscription(description=description)
     return decorate

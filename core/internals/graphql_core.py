@@ -47,7 +47,7 @@ EXECUTOR_ATTRIBUTES = ("middleware_manager", "variable_values", "hide_suggestion
 # The field order of the NamedTuples made directly below.
 PATH_FIELDS = ("prev", "key", "typename")
 _new_tuple = tuple.__new__
-_InfoT = TypeVar("_InfoT", bound=GraphQLResolveInfo)
+_InfoT = TypeVar("_InfoT", bound="GraphQLResolveInfo[Any]")
 
 
 def new_path(prev: Path | None, key: str | int, typename: str | None) -> Path:

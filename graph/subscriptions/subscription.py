@@ -18,6 +18,7 @@ from db.models import Style as StyleRow
 from db.models import Subject as SubjectRow
 from db.models import SubjectBaseImagesUploadTask as TaskRow
 from db.models.enums import LoraStatus, TaskStatus
+from graph import fields
 from graph.context import Info
 from graph.styles.types import Style
 from graph.subjects.types import Subject
@@ -61,11 +62,9 @@ def _task_seen(row: TaskRow) -> tuple[Any, ...]:
 
 @strawberry.type
 class Subscription:
-    @strawberry.subscription(
-        description=(
-            "A ZIP upload task: first as it stands, then at every change, completing after COMPLETED or FAILED. "
-            "Should live updates become unavailable, it ends with an error; subjectUploadTask still answers."
-        )
+    @fields.subscription(
+        "A ZIP upload task: first as it stands, then at every change, completing after COMPLETED or FAILED. "
+        "Should live updates become unavailable, it ends with an error; subjectUploadTask still answers."
     )
     async def upload_task_progress(
         self, info: Info, task_id: uuid.UUID
@@ -86,12 +85,10 @@ class Subscription:
             poll_instead="subjectUploadTask",
         )
 
-    @strawberry.subscription(
-        description=(
-            "A subject's or a style's LoRA state (give exactly one of subjectId and styleId): first as it stands, "
-            "then at every change of loraStatus (subjects: also loraError; styles: also trainingProgress and "
-            "trainingError), completing once loraStatus is no longer processing (at once if it was not)."
-        )
+    @fields.subscription(
+        "A subject's or a style's LoRA state (give exactly one of subjectId and styleId): first as it stands, "
+        "then at every change of loraStatus (subjects: also loraError; styles: also trainingProgress and "
+        "trainingError), completing once loraStatus is no longer processing (at once if it was not)."
     )
     async def lora_status(
         self, info: Info, subject_id: uuid.UUID | None = None, style_id: uuid.UUID | None = None
