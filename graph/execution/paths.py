@@ -7,14 +7,14 @@ from collections.abc import Callable
 
 from graphql.pyutils import Path
 
-new_tuple = tuple.__new__
+from core.internals.graphql_core import new_path
 
 
 class LevelPaths:
-    """The paths of a level's objects, each made when asked for. Resolvers called directly share one Info per
-    level (plans.DirectResolver), which needs only the first object's path, and graphql-core reports errors with
-    paths of its own (a failing level is answered again by it): a path for every object and field, made up
-    front, was most of what remained of a level's own cost."""
+    """The paths of a level's objects, each made when asked for. Resolvers called directly get an Info per object
+    that makes its path only when read (infos.py), and graphql-core reports errors with paths of its own (a failing
+    level is answered again by it): a path for every object and field, made up front, was most of what remained of
+    a level's own cost."""
 
     __slots__ = ("_at", "_length")
 
@@ -43,12 +43,11 @@ class LevelPaths:
 
         def item(index: int) -> Path:
             owner = bisect_right(starts, index) - 1  # the last list starting at or before the item
-            return new_tuple(Path, (at(owner), index - starts[owner], None))
+            return new_path(at(owner), index - starts[owner], None)
 
         return LevelPaths(count, item)
 
     def child(self, key: str, type_name: str) -> LevelPaths:
         """Each object's path extended by `key` (a field of `type_name`)."""
         at = self._at
-        # tuple.__new__: Path is a NamedTuple, whose generated __new__ costs a Python call per path.
-        return LevelPaths(self._length, lambda index: new_tuple(Path, (at(index), key, type_name)))
+        return LevelPaths(self._length, lambda index: new_path(at(index), key, type_name))
