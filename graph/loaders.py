@@ -21,12 +21,12 @@ from itertools import groupby
 from operator import attrgetter
 from typing import Any, TypeVar, cast
 
-from aiodataloader import DataLoader, dispatch_queue
-from aiodataloader import Loader as Queued
+from aiodataloader import DataLoader
 from sqlalchemy import ColumnElement, Select, any_, bindparam, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.internals.aiodataloader import cached_futures, dispatch, enqueue
 from db.direct_select import DirectSelect
 from db.engine import read_engine
 
@@ -92,7 +92,7 @@ class BatchScheduler:
             self._dispatcher = None
         waiting, self._waiting = self._waiting, []
         for loader in waiting:
-            dispatch_queue(loader)
+            dispatch(loader)
 
 
 class SessionLoader(DataLoader[K, V]):
@@ -126,7 +126,7 @@ class SessionLoader(DataLoader[K, V]):
         callback and a scheduled call per key (once the first answer is in, its batch has answered the rest).
         A key already asked for takes its cached future straight from the cache (these loaders cache by the key
         itself): a page asks for its ~50 shot types ~550 times."""
-        cached, load = self._cache.get, self.load
+        cached, load = cached_futures(self).get, self.load
         futures = [cached(key) or load(key) for key in keys]
         return [await future for future in futures]
 
@@ -134,8 +134,7 @@ class SessionLoader(DataLoader[K, V]):
         if self.scheduler is None:
             super().do_resolve_reject(key, future)
             return
-        self._queue.append(Queued(key=key, future=future))
-        self.scheduler.key_queued(self, first=len(self._queue) == 1)
+        self.scheduler.key_queued(self, first=enqueue(self, key, future) == 1)
 
 
 class StatementLoader(SessionLoader[K, V], abc.ABC):
