@@ -8,25 +8,30 @@ and each batch is one `fetch` on a pooled connection's asyncpg driver, whose rec
 
 What SQLAlchemy adds to the values is kept: the result processors (here the non-native enums: strings to enum
 members) are SQLAlchemy's own, chosen for the column types the server reports for the statement, as SQLAlchemy
-chooses them. When anyone listens to the engine's cursor events, the statement runs on a SQLAlchemy connection
-and the events fire, so statement counting, tracing and logging hooks see these statements like any other
-(listeners on the Connection class itself are not looked for). Reads only: nothing here begins, commits or rolls
-back.
+chooses them. When anyone listens to the engine's cursor events, the statement runs through SQLAlchemy's own
+execution instead (`AsyncConnection.execute`), so statement counting, OpenTelemetry's tracing and logging hooks see
+it like any other statement, with a real cursor and ExecutionContext, and the rows are the same (listeners on the
+Connection class itself are not looked for). Reads only: nothing here begins, commits or rolls back.
+
+The SQLAlchemy internals the driver's path needs (the greenlet bridge, the pool, the listener check) are reached
+through core/internals/sqlalchemy.py.
 """
 
 from __future__ import annotations
 
 from collections import namedtuple
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
 import asyncpg
-from sqlalchemy import Connection, Enum, Select
+from sqlalchemy import Enum, Select
 from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-from sqlalchemy.util import greenlet_spawn
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.pool import PoolProxiedConnection
+
+from core.internals.sqlalchemy import checkin, checkout, has_cursor_listeners, invalidate
 
 Processor = Callable[[Any], Any]
 
@@ -50,22 +55,16 @@ class DirectSelect:
     async def rows(self, engine: AsyncEngine, value: Any) -> list[Any]:
         """The statement's rows for `value`, as named tuples named after the result columns."""
         sync_engine = engine.sync_engine
-        if sync_engine.dispatch.before_cursor_execute or sync_engine.dispatch.after_cursor_execute:
-            # Someone listens to the engine's cursor events (statement counting, tracing): the statement runs on
-            # a SQLAlchemy connection, which the listeners are handed.
-            async with engine.connect() as connection:
-                driver = (await connection.get_raw_connection()).driver_connection
-                compiled = self._compiled or await self._compile(sync_engine.dialect, driver)
-                records = await _fetch_announced(connection, driver, compiled.sql, (value,))
-        else:
-            # A pooled connection, without a SQLAlchemy Connection around it (~45 us less per batch).
-            pooled = await greenlet_spawn(sync_engine.pool.connect)
-            try:
-                driver = pooled.driver_connection
-                compiled = self._compiled or await self._compile(sync_engine.dialect, driver)
-                records = await _fetch(driver, compiled.sql, (value,), pooled.invalidate)
-            finally:
-                await greenlet_spawn(pooled.close)
+        if has_cursor_listeners(sync_engine):
+            return await self._announced_rows(engine, value)
+        # A pooled connection, without a SQLAlchemy Connection around it (~45 us less per batch).
+        pooled = await checkout(sync_engine)
+        try:
+            driver = pooled.driver_connection
+            compiled = self._compiled or await self._compile(sync_engine.dialect, driver)
+            records = await _fetch(driver, compiled.sql, value, pooled)
+        finally:
+            await checkin(pooled)
         make_row, processors = compiled.make_row, compiled.processors
         if not processors:
             return list(map(make_row, records))
@@ -76,6 +75,20 @@ class DirectSelect:
                 values[index] = process(values[index])
             rows.append(make_row(values))
         return rows
+
+    async def _announced_rows(self, engine: AsyncEngine, value: Any) -> list[Any]:
+        """The rows through SQLAlchemy's own execution, for when someone listens to the engine's cursor events
+        (statement counting, OpenTelemetry's tracing, logging hooks): the listeners get what SQLAlchemy gives them
+        for any statement, its DB-API cursor and ExecutionContext included, and SQLAlchemy's result processing
+        makes the values. The rows are the same named tuples as the driver's path makes."""
+        async with engine.connect() as connection:
+            compiled = self._compiled
+            if compiled is None:
+                # Described on this connection's driver (a prepare, which no cursor event announces): once.
+                driver = (await connection.get_raw_connection()).driver_connection
+                compiled = await self._compile(engine.dialect, driver)
+            result = await connection.execute(self.statement, {self.parameter: value})
+            return list(map(compiled.make_row, result))
 
     async def _compile(self, dialect: Dialect, driver: asyncpg.Connection) -> _Compiled:
         compiled_statement = self.statement.compile(dialect=dialect)
@@ -90,13 +103,15 @@ class DirectSelect:
         columns = list(self.statement.selected_columns)
         if len(columns) != len(attributes):
             raise TypeError(f"{self.row_name}: {len(attributes)} result columns for {len(columns)} selected")
-        processors = []
+        processors: list[tuple[int, Processor]] = []
         for index, (column, attribute) in enumerate(zip(columns, attributes, strict=True)):
-            process = column.type.dialect_impl(dialect).result_processor(dialect, attribute.type.oid)
-            if process is not None:
-                if isinstance(column.type, Enum):
-                    process = _EnumTable(process, column.type.enums).__getitem__
-                processors.append((index, process))
+            sqlalchemys = column.type.dialect_impl(dialect).result_processor(dialect, attribute.type.oid)
+            if sqlalchemys is None:
+                continue
+            process: Processor = sqlalchemys
+            if isinstance(column.type, Enum):
+                process = _EnumTable(sqlalchemys, column.type.enums).__getitem__
+            processors.append((index, process))
         row = namedtuple(self.row_name, [attribute.name for attribute in attributes], rename=True)  # type: ignore[misc]
         # tuple.__new__ itself rather than the named tuple's `_make`, a Python function per row that only adds a
         # length check (the columns were counted above).
@@ -118,29 +133,15 @@ class _EnumTable(dict[Any, Any]):
 
 
 async def _fetch(
-    driver: asyncpg.Connection, sql: str, parameters: Sequence[Any], invalidate: Callable[..., Any]
+    driver: asyncpg.Connection, sql: str, value: Any, pooled: PoolProxiedConnection
 ) -> list[asyncpg.Record]:
     try:
-        records: list[asyncpg.Record] = await driver.fetch(sql, *parameters)
+        records: list[asyncpg.Record] = await driver.fetch(sql, value)
     except BaseException as error:
         # A statement the server refused, or a cancelled wait (asyncpg cancels the statement on the server), leaves
         # the connection usable. One that lost its server (a restart, a terminated backend) is dropped from the
         # pool now, rather than handed to another request to fail again.
         if driver.is_closed():
-            await greenlet_spawn(invalidate, error if isinstance(error, Exception) else None)
+            await invalidate(pooled, error if isinstance(error, Exception) else None)
         raise
-    return records
-
-
-async def _fetch_announced(
-    connection: AsyncConnection, driver: asyncpg.Connection, sql: str, parameters: Sequence[Any]
-) -> list[asyncpg.Record]:
-    """`_fetch` with SQLAlchemy's cursor events around it, as its own execution sends them (listeners registered
-    without retval=True are wrapped to hand the statement and parameters back unchanged), with no DB-API cursor
-    or execution context."""
-    sync: Connection = connection.sync_connection
-    for listener in sync.dispatch.before_cursor_execute:
-        sql, parameters = listener(sync, None, sql, parameters, None, False)
-    records = await _fetch(driver, sql, parameters, sync.invalidate)
-    sync.dispatch.after_cursor_execute(sync, None, sql, parameters, None, False)
     return records

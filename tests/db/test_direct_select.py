@@ -10,12 +10,13 @@ from typing import Any
 
 import asyncpg
 import pytest
-from sqlalchemy import ARRAY, Float, Integer, String, any_, bindparam, cast, func, literal_column, select, text
+from sqlalchemy import ARRAY, Float, Integer, String, any_, bindparam, cast, event, func, literal_column, select, text
 from sqlalchemy import Enum as SqlEnum
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 
 import graph.schema  # noqa: F401  (imports every domain's loaders)
+from core.outages import is_outage
 from db.direct_select import DirectSelect
 from db.engine import read_engine
 from db.models.enums import Gender
@@ -50,7 +51,7 @@ def ids_in(seed: Seed) -> list[uuid.UUID]:
     )
 
 
-async def test_every_loader_reads_the_same_rows_as_sqlalchemy(
+async def test_every_loader_reads_the_same_rows_as_sqlalchemy_on_both_paths(
     app: Starlette, accounts: Accounts, session_factory: async_sessionmaker[AsyncSession]
 ) -> None:
     owner = await accounts.user()
@@ -70,16 +71,67 @@ async def test_every_loader_reads_the_same_rows_as_sqlalchemy(
         statement = loader_class.statement()
         async with engine.connect() as connection:
             expected = (await connection.execute(statement, {KEYS: keys})).all()
+        direct_select = DirectSelect(statement, parameter=KEYS, row_name="Row")
+        on_the_driver = await direct_select.rows(read_engine(engine), keys)
         with count_statements(app) as log:
-            rows = await DirectSelect(statement, parameter=KEYS, row_name="Row").rows(read_engine(engine), keys)
+            announced = await direct_select.rows(read_engine(engine), keys)
 
         name = loader_class.__name__
         assert expected, f"{name}: the seed has no rows for it, so the comparison would prove nothing"
-        assert [tuple(row) for row in rows] == [tuple(row) for row in expected], name
-        assert list(rows[0]._fields) == list(expected[0]._fields), name
-        # Values of the same types: enum members, not the strings the driver reads.
-        assert [list(map(type, row)) for row in rows] == [list(map(type, row)) for row in expected], name
+        for path, rows in (("driver", on_the_driver), ("announced", announced)):
+            assert [tuple(row) for row in rows] == [tuple(row) for row in expected], (name, path)
+            assert list(rows[0]._fields) == list(expected[0]._fields), (name, path)
+            # Values of the same types: enum members, not the strings the driver reads.
+            assert [list(map(type, row)) for row in rows] == [list(map(type, row)) for row in expected], (name, path)
+        # And the same rows on both paths: one named tuple class.
+        assert {type(row) for row in on_the_driver} == {type(row) for row in announced}, name
         assert log.count == 1, f"{name}: SQLAlchemy's cursor events saw {log.count} statements"
+
+
+async def test_a_tracing_listener_gets_the_execution_context_and_the_rows_stay_the_same(app: Starlette) -> None:
+    """Cursor listeners as OpenTelemetry's SQLAlchemy instrumentation writes them: they read the engine's URL, the
+    ExecutionContext's dialect and statement and the cursor, keep their span on the context, and read it back
+    after the statement."""
+    engine = read_engine(app.state.resources.engine)
+    gender = DirectSelect(
+        select(
+            cast(bindparam("stored", type_=String), SqlEnum(Gender, native_enum=False)).label("gender"),
+            func.gen_random_uuid().label("id"),
+        ),
+        parameter="stored",
+        row_name="Stored",
+    )
+    [untraced] = await gender.rows(engine, Gender.MALE.name)
+    began: list[tuple[Any, ...]] = []
+    ended: list[Any] = []
+
+    def before_cursor_execute(
+        conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
+    ) -> None:
+        began.append((conn.engine.url.database, context.dialect.name, context.statement, cursor is context.cursor))
+        context.span = f"span {len(began)}"
+
+    def after_cursor_execute(
+        conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
+    ) -> None:
+        ended.append(context.span)
+
+    sync_engine = app.state.resources.engine.sync_engine
+    event.listen(sync_engine, "before_cursor_execute", before_cursor_execute)
+    event.listen(sync_engine, "after_cursor_execute", after_cursor_execute)
+    try:
+        [traced] = await gender.rows(engine, Gender.MALE.name)
+    finally:
+        event.remove(sync_engine, "before_cursor_execute", before_cursor_execute)
+        event.remove(sync_engine, "after_cursor_execute", after_cursor_execute)
+
+    [(database, dialect, statement, own_cursor)] = began
+    assert database == engine.url.database and dialect == "postgresql" and own_cursor
+    assert "pg_catalog.gen_random_uuid()" in statement or "gen_random_uuid()" in statement, statement
+    assert ended == ["span 1"]
+    assert type(traced) is type(untraced) and traced._fields == ("gender", "id")
+    assert traced.gender is untraced.gender is Gender.MALE
+    assert type(traced.id) is type(untraced.id)
 
 
 async def test_an_empty_batch_answer_and_a_second_run_use_the_compiled_statement(app: Starlette) -> None:
@@ -112,11 +164,21 @@ async def test_a_server_error_is_raised_and_the_connection_serves_on(app: Starle
     )
     pool = engine.sync_engine.pool
     for _ in range(3):
-        with pytest.raises(asyncpg.DivisionByZeroError):
+        with pytest.raises(Exception) as refused:
             await divide.rows(engine, 0.0)
+        assert isinstance(driver_error(refused.value), asyncpg.DivisionByZeroError), repr(refused.value)
         [row] = await divide.rows(engine, 4.0)
         assert row.share == 0.25
     assert pool.checkedout() == 0
+
+
+def driver_error(error: BaseException) -> BaseException:
+    """asyncpg's own error: raised as it is on the driver's path, and the cause of SQLAlchemy's (as for any other
+    statement the application runs) on the path announced to listeners."""
+    current: BaseException | None = error
+    while current is not None and not isinstance(current, asyncpg.PostgresError | asyncpg.InterfaceError):
+        current = current.__cause__
+    return current or error
 
 
 def sleeping(seconds: float | None = None) -> DirectSelect:
@@ -180,8 +242,10 @@ async def test_a_connection_whose_server_went_away_is_dropped_not_reused(app: St
     [pid] = await sleeping_backends(engine)
     async with engine.connect() as connection:
         await connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-    with pytest.raises((asyncpg.PostgresError, asyncpg.InterfaceError)):
+    with pytest.raises(Exception) as lost:
         await asyncio.wait_for(reading, timeout=5)
+    assert isinstance(driver_error(lost.value), asyncpg.PostgresError | asyncpg.InterfaceError), repr(lost.value)
+    assert is_outage(lost.value)
     # Every pooled connection serves a read: the one that lost its server was not put back to fail again.
     served = [(await sleeping().rows(engine, 0.0))[0].pid for _ in range(pool.checkedin() + 1)]
     assert pid not in served
