@@ -4,13 +4,29 @@ execution, seen by SQLAlchemy's cursor events, and no connection left mid-protoc
 from __future__ import annotations
 
 import asyncio
+import types
+import typing
 import uuid
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 import asyncpg
 import pytest
-from sqlalchemy import ARRAY, Float, Integer, String, any_, bindparam, cast, event, func, literal_column, select, text
+from sqlalchemy import (
+    ARRAY,
+    Column,
+    Float,
+    Integer,
+    String,
+    any_,
+    bindparam,
+    cast,
+    event,
+    func,
+    literal_column,
+    select,
+    text,
+)
 from sqlalchemy import Enum as SqlEnum
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
@@ -26,7 +42,29 @@ from tests.seed_rows import Seed, make_organization
 from tests.statements import count_statements
 
 
-def concrete_loaders(base: type[Any] = StatementLoader) -> Iterator[type[StatementLoader[Any, Any]]]:
+class One(NamedTuple):
+    one: int
+
+
+class Share(NamedTuple):
+    share: float
+
+
+class Slept(NamedTuple):
+    pid: int
+    slept: None
+
+
+class Stored(NamedTuple):
+    gender: Gender | None
+
+
+class GenderAndId(NamedTuple):
+    gender: Gender
+    id: uuid.UUID
+
+
+def concrete_loaders(base: type[Any] = StatementLoader) -> Iterator[type[StatementLoader[Any, Any, Any]]]:
     for subclass in base.__subclasses__():
         if builds_a_statement(subclass):
             yield subclass
@@ -71,7 +109,7 @@ async def test_every_loader_reads_the_same_rows_as_sqlalchemy_on_both_paths(
         statement = loader_class.statement()
         async with engine.connect() as connection:
             expected = (await connection.execute(statement, {KEYS: keys})).all()
-        direct_select = DirectSelect(statement, parameter=KEYS, row_name="Row")
+        direct_select = DirectSelect(statement, parameter=KEYS, row_type=loader_class.row_type)
         on_the_driver = await direct_select.rows(read_engine(engine), keys)
         with count_statements(app) as log:
             announced = await direct_select.rows(read_engine(engine), keys)
@@ -99,7 +137,7 @@ async def test_a_tracing_listener_gets_the_execution_context_and_the_rows_stay_t
             func.gen_random_uuid().label("id"),
         ),
         parameter="stored",
-        row_name="Stored",
+        row_type=GenderAndId,
     )
     [untraced] = await gender.rows(engine, Gender.MALE.name)
     began: list[tuple[Any, ...]] = []
@@ -134,6 +172,33 @@ async def test_a_tracing_listener_gets_the_execution_context_and_the_rows_stay_t
     assert type(traced.id) is type(untraced.id)
 
 
+def test_every_loader_declares_its_rows_as_its_statement_makes_them() -> None:
+    """A loader's row type (a NamedTuple) says what its rows hold: the fields are checked against the result
+    columns when the statement first runs; here, each field's type against its column's Python type and whether
+    it may be null (a column of an outer join, like a media key, is null when nothing joins)."""
+    checked = 0
+    for loader_class in concrete_loaders():
+        statement, row_type = loader_class.statement(), loader_class.row_type
+        hints = typing.get_type_hints(row_type)
+        assert list(hints) == [column.name for column in statement.selected_columns], loader_class.__name__
+        for column in statement.selected_columns:
+            declared = hints[column.name]
+            members = set(typing.get_args(declared)) if isinstance(declared, types.UnionType) else {declared}
+            where = f"{row_type.__name__}.{column.name}: {declared}"
+            assert members - {type(None)} == {column.type.python_type}, f"{where}, for a {column.type}"
+            if isinstance(column, Column):
+                assert (type(None) in members) == column.nullable, f"{where}, for a column nullable={column.nullable}"
+            checked += 1
+    assert checked > 200, checked
+
+
+async def test_a_row_type_whose_fields_are_not_the_result_columns_is_refused(app: Starlette) -> None:
+    engine = read_engine(app.state.resources.engine)
+    statement = select(literal_column("1").label("other")).where(literal_column("1") == bindparam("keys"))
+    with pytest.raises(TypeError, match=r"One: fields \('one',\) for the result columns \('other',\)"):
+        await DirectSelect(statement, parameter="keys", row_type=One).rows(engine, 1)
+
+
 async def test_an_empty_batch_answer_and_a_second_run_use_the_compiled_statement(app: Starlette) -> None:
     engine = read_engine(app.state.resources.engine)
     select_ids = DirectSelect(
@@ -141,7 +206,7 @@ async def test_an_empty_batch_answer_and_a_second_run_use_the_compiled_statement
             literal_column("1") == any_(bindparam("keys", type_=ARRAY(Integer)))
         ),
         parameter="keys",
-        row_name="One",
+        row_type=One,
     )
     assert await select_ids.rows(engine, [2, 3]) == []
     [row] = await select_ids.rows(engine, [1])
@@ -152,7 +217,7 @@ async def test_a_statement_with_other_parameters_is_refused(app: Starlette) -> N
     engine = read_engine(app.state.resources.engine)
     statement = select(literal_column("1")).where(bindparam("keys") == bindparam("other"))
     with pytest.raises(TypeError, match="binds only :keys"):
-        await DirectSelect(statement, parameter="keys", row_name="Row").rows(engine, 1)
+        await DirectSelect(statement, parameter="keys", row_type=One).rows(engine, 1)
 
 
 async def test_a_server_error_is_raised_and_the_connection_serves_on(app: Starlette, path: str) -> None:
@@ -160,7 +225,7 @@ async def test_a_server_error_is_raised_and_the_connection_serves_on(app: Starle
     divide = DirectSelect(
         select((literal_column("1") / bindparam("divisor", type_=Float)).label("share")),
         parameter="divisor",
-        row_name="Share",
+        row_type=Share,
     )
     pool = engine.sync_engine.pool
     for _ in range(3):
@@ -181,12 +246,12 @@ def driver_error(error: BaseException) -> BaseException:
     return current or error
 
 
-def sleeping(seconds: float | None = None) -> DirectSelect:
+def sleeping(seconds: float | None = None) -> DirectSelect[Slept]:
     """The backend's pid, after `pg_sleep(seconds)`."""
     return DirectSelect(
         select(func.pg_backend_pid().label("pid"), func.pg_sleep(bindparam("seconds", type_=Float)).label("slept")),
         parameter="seconds",
-        row_name="Slept",
+        row_type=Slept,
     )
 
 
@@ -256,7 +321,7 @@ async def test_enum_columns_read_as_members_and_unknown_values_are_refused_as_sq
     gender = DirectSelect(
         select(cast(bindparam("stored", type_=String), SqlEnum(Gender, native_enum=False)).label("gender")),
         parameter="stored",
-        row_name="Stored",
+        row_type=Stored,
     )
     assert [row.gender for row in await gender.rows(engine, Gender.FEMALE.name)] == [Gender.FEMALE]
     assert [row.gender for row in await gender.rows(engine, None)] == [None]
