@@ -176,7 +176,8 @@ class StatementLoader(SessionLoader[K, V], Generic[K, V, RowT], abc.ABC):
         """`statement()`'s rows for these keys, as `row_type`s: attribute access like an entity's, but no ORM
         instance or identity map entry per row, and each attribute read ~8 times cheaper than a SQLAlchemy Row's
         (whose `__getattr__` is Python code; building a page's objects read ~20,000 of them). The statement runs
-        on the driver directly (db/direct_select.py)."""
+        on the driver directly, or through SQLAlchemy's execution while anyone listens to the engine's cursor
+        events (db/direct_select.py)."""
         loader_class = type(self)
         # Built once per class: constructing a SELECT with its joins took longer than running it (~15% of a
         # nested page's CPU), and compiling it again on every batch was most of what remained of SQLAlchemy's part.
