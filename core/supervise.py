@@ -47,7 +47,7 @@ class CrashBudget:
         recent = len(self._deaths)
         if recent >= self.policy.max_deaths:
             return None
-        return min(self.policy.first_delay_seconds * 2 ** (recent - 1), self.policy.max_delay_seconds)
+        return min(self.policy.first_delay_seconds * 2.0 ** (recent - 1), self.policy.max_delay_seconds)
 
 
 @dataclass

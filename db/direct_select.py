@@ -4,72 +4,84 @@ The dataloaders run the same dozen statements for every request, each once per b
 SQLAlchemy's Core execution every batch paid for the compiled-cache lookup, the greenlet bridge to the sync
 engine, bind processing, a `Row` per row and Python-level result processing: on a nested guidelines page of 12
 statements, more CPU than asyncpg's own decoding of the rows. Here the statement is compiled once per process,
-and each batch is one `fetch` on a pooled connection's asyncpg driver, whose records become named tuples.
+and each batch is one `fetch` on a pooled connection's asyncpg driver, whose records become named tuples of the
+caller's declared row type.
 
 What SQLAlchemy adds to the values is kept: the result processors (here the non-native enums: strings to enum
 members) are SQLAlchemy's own, chosen for the column types the server reports for the statement, as SQLAlchemy
-chooses them. When anyone listens to the engine's cursor events, the statement runs on a SQLAlchemy connection
-and the events fire, so statement counting, tracing and logging hooks see these statements like any other
-(listeners on the Connection class itself are not looked for). Reads only: nothing here begins, commits or rolls
-back.
+chooses them. When anyone listens to the engine's cursor events, the statement runs through SQLAlchemy's own
+execution instead (`AsyncConnection.execute`), so statement counting, OpenTelemetry's tracing and logging hooks see
+it like any other statement, with a real cursor and ExecutionContext, and the rows are the same (listeners on the
+Connection class itself are not looked for). Reads only: nothing here begins, commits or rolls back.
+
+The SQLAlchemy internals the driver's path needs (the greenlet bridge, the pool, the listener check) are reached
+through core/internals/sqlalchemy.py.
 """
 
 from __future__ import annotations
 
-from collections import namedtuple
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import asyncpg
-from sqlalchemy import Connection, Enum, Select
+from sqlalchemy import Enum, Select
 from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-from sqlalchemy.util import greenlet_spawn
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.pool import PoolProxiedConnection
+
+from core.internals.sqlalchemy import checkin, checkout, has_cursor_listeners, invalidate
 
 Processor = Callable[[Any], Any]
 
 
+RowT = TypeVar("RowT")
+
+# tuple.__new__ itself rather than a named tuple's `_make` or `__new__`, Python functions per row that only check
+# the length or name the fields (the columns are counted against the fields once, when compiling).
+_new_tuple: Callable[..., Any] = tuple.__new__
+
+
 @dataclass(frozen=True, slots=True)
-class _Compiled:
+class _Compiled(Generic[RowT]):
     sql: str
-    make_row: Callable[[Iterable[Any]], Any]  # a named tuple from a record's values
+    make_row: Callable[[Iterable[Any]], RowT]  # a row from a record's values
     processors: tuple[tuple[int, Processor], ...]  # (column index, SQLAlchemy's result processor)
 
 
-class DirectSelect:
-    """`statement`, whose only bound parameter is `parameter`, run on the driver: `rows(engine, value)`."""
+class DirectSelect(Generic[RowT]):
+    """`statement`, whose only bound parameter is `parameter`, run on the driver: `rows(engine, value)`.
 
-    def __init__(self, statement: Select[Any], *, parameter: str, row_name: str) -> None:
+    Its rows are `row_type`'s, a named tuple class (`typing.NamedTuple`) whose fields are the statement's result
+    columns, in order: checked when the statement is first compiled, so the declared type cannot drift from the
+    statement."""
+
+    def __init__(self, statement: Select[Any], *, parameter: str, row_type: type[RowT]) -> None:
+        if not (issubclass(row_type, tuple) and isinstance(getattr(row_type, "_fields", None), tuple)):
+            raise TypeError(f"{row_type.__name__}: a direct SELECT's rows are a named tuple class")
         self.statement = statement
         self.parameter = parameter
-        self.row_name = row_name
-        self._compiled: _Compiled | None = None
+        self.row_type = row_type
+        self._compiled: _Compiled[RowT] | None = None
 
-    async def rows(self, engine: AsyncEngine, value: Any) -> list[Any]:
-        """The statement's rows for `value`, as named tuples named after the result columns."""
+    async def rows(self, engine: AsyncEngine, value: Any) -> list[RowT]:
+        """The statement's rows for `value`, as `row_type`s."""
         sync_engine = engine.sync_engine
-        if sync_engine.dispatch.before_cursor_execute or sync_engine.dispatch.after_cursor_execute:
-            # Someone listens to the engine's cursor events (statement counting, tracing): the statement runs on
-            # a SQLAlchemy connection, which the listeners are handed.
-            async with engine.connect() as connection:
-                driver = (await connection.get_raw_connection()).driver_connection
-                compiled = self._compiled or await self._compile(sync_engine.dialect, driver)
-                records = await _fetch_announced(connection, driver, compiled.sql, (value,))
-        else:
-            # A pooled connection, without a SQLAlchemy Connection around it (~45 us less per batch).
-            pooled = await greenlet_spawn(sync_engine.pool.connect)
-            try:
-                driver = pooled.driver_connection
-                compiled = self._compiled or await self._compile(sync_engine.dialect, driver)
-                records = await _fetch(driver, compiled.sql, (value,), pooled.invalidate)
-            finally:
-                await greenlet_spawn(pooled.close)
+        if has_cursor_listeners(sync_engine):
+            return await self._announced_rows(engine, value)
+        # A pooled connection, without a SQLAlchemy Connection around it (~45 us less per batch).
+        pooled = await checkout(sync_engine)
+        try:
+            driver = pooled.driver_connection
+            compiled = self._compiled or await self._compile(sync_engine.dialect, driver)
+            records = await _fetch(driver, compiled.sql, value, pooled)
+        finally:
+            await checkin(pooled)
         make_row, processors = compiled.make_row, compiled.processors
         if not processors:
             return list(map(make_row, records))
-        rows = []
+        rows: list[RowT] = []
         for record in records:
             values = list(record)
             for index, process in processors:
@@ -77,11 +89,26 @@ class DirectSelect:
             rows.append(make_row(values))
         return rows
 
-    async def _compile(self, dialect: Dialect, driver: asyncpg.Connection) -> _Compiled:
+    async def _announced_rows(self, engine: AsyncEngine, value: Any) -> list[RowT]:
+        """The rows through SQLAlchemy's own execution, for when someone listens to the engine's cursor events
+        (statement counting, OpenTelemetry's tracing, logging hooks): the listeners get what SQLAlchemy gives them
+        for any statement, its DB-API cursor and ExecutionContext included, and SQLAlchemy's result processing
+        makes the values. The rows are the same `row_type`s as the driver's path makes."""
+        async with engine.connect() as connection:
+            compiled = self._compiled
+            if compiled is None:
+                # Described on this connection's driver (a prepare, which no cursor event announces): once.
+                driver = (await connection.get_raw_connection()).driver_connection
+                compiled = await self._compile(engine.dialect, driver)
+            result = await connection.execute(self.statement, {self.parameter: value})
+            return list(map(compiled.make_row, result))
+
+    async def _compile(self, dialect: Dialect, driver: asyncpg.Connection) -> _Compiled[RowT]:
         compiled_statement = self.statement.compile(dialect=dialect)
+        name = self.row_type.__name__
         if list(compiled_statement.positiontup or ()) != [self.parameter]:
             raise TypeError(
-                f"{self.row_name}: a direct SELECT binds only :{self.parameter}, not {compiled_statement.positiontup}"
+                f"{name}: a direct SELECT binds only :{self.parameter}, not {compiled_statement.positiontup}"
             )
         sql = str(compiled_statement)
         # The server's description of the result: the column names and, as SQLAlchemy's asyncpg cursor reports
@@ -89,18 +116,21 @@ class DirectSelect:
         attributes = (await driver.prepare(sql)).get_attributes()
         columns = list(self.statement.selected_columns)
         if len(columns) != len(attributes):
-            raise TypeError(f"{self.row_name}: {len(attributes)} result columns for {len(columns)} selected")
-        processors = []
+            raise TypeError(f"{name}: {len(attributes)} result columns for {len(columns)} selected")
+        processors: list[tuple[int, Processor]] = []
         for index, (column, attribute) in enumerate(zip(columns, attributes, strict=True)):
-            process = column.type.dialect_impl(dialect).result_processor(dialect, attribute.type.oid)
-            if process is not None:
-                if isinstance(column.type, Enum):
-                    process = _EnumTable(process, column.type.enums).__getitem__
-                processors.append((index, process))
-        row = namedtuple(self.row_name, [attribute.name for attribute in attributes], rename=True)  # type: ignore[misc]
-        # tuple.__new__ itself rather than the named tuple's `_make`, a Python function per row that only adds a
-        # length check (the columns were counted above).
-        self._compiled = _Compiled(sql, partial(tuple.__new__, row), tuple(processors))
+            sqlalchemys = column.type.dialect_impl(dialect).result_processor(dialect, attribute.type.oid)
+            if sqlalchemys is None:
+                continue
+            process: Processor = sqlalchemys
+            if isinstance(column.type, Enum):
+                process = _EnumTable(sqlalchemys, column.type.enums).__getitem__
+            processors.append((index, process))
+        names = tuple(attribute.name for attribute in attributes)
+        fields: tuple[str, ...] = getattr(self.row_type, "_fields", ())
+        if fields != names:
+            raise TypeError(f"{name}: fields {fields} for the result columns {names}")
+        self._compiled = _Compiled(sql, partial(_new_tuple, self.row_type), tuple(processors))
         return self._compiled
 
 
@@ -118,29 +148,15 @@ class _EnumTable(dict[Any, Any]):
 
 
 async def _fetch(
-    driver: asyncpg.Connection, sql: str, parameters: Sequence[Any], invalidate: Callable[..., Any]
+    driver: asyncpg.Connection, sql: str, value: Any, pooled: PoolProxiedConnection
 ) -> list[asyncpg.Record]:
     try:
-        records: list[asyncpg.Record] = await driver.fetch(sql, *parameters)
+        records: list[asyncpg.Record] = await driver.fetch(sql, value)
     except BaseException as error:
         # A statement the server refused, or a cancelled wait (asyncpg cancels the statement on the server), leaves
         # the connection usable. One that lost its server (a restart, a terminated backend) is dropped from the
         # pool now, rather than handed to another request to fail again.
         if driver.is_closed():
-            await greenlet_spawn(invalidate, error if isinstance(error, Exception) else None)
+            await invalidate(pooled, error if isinstance(error, Exception) else None)
         raise
-    return records
-
-
-async def _fetch_announced(
-    connection: AsyncConnection, driver: asyncpg.Connection, sql: str, parameters: Sequence[Any]
-) -> list[asyncpg.Record]:
-    """`_fetch` with SQLAlchemy's cursor events around it, as its own execution sends them (listeners registered
-    without retval=True are wrapped to hand the statement and parameters back unchanged), with no DB-API cursor
-    or execution context."""
-    sync: Connection = connection.sync_connection
-    for listener in sync.dispatch.before_cursor_execute:
-        sql, parameters = listener(sync, None, sql, parameters, None, False)
-    records = await _fetch(driver, sql, parameters, sync.invalidate)
-    sync.dispatch.after_cursor_execute(sync, None, sql, parameters, None, False)
     return records

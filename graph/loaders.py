@@ -1,7 +1,10 @@
-"""Per-request dataloader registry and the base every loader builds on (docs/design.md, "Conventions worth keeping").
+"""Per-request dataloader registry and the base every loader builds on (DESIGN.md, "Conventions worth keeping").
 
-Each loader opens its own short-lived session per batch: Strawberry resolves sibling fields concurrently and
-one AsyncSession cannot run two statements at once.
+No loader holds a session or a connection between batches: each batch runs its one SELECT on a connection taken
+from the pool for that statement alone (db/direct_select.py), through the session factory's engine in autocommit
+mode (db/engine.read_engine), so concurrent batches never share a connection, and no transaction is opened around
+a read. A batch's rows are named tuples of the loader's declared row type (`row_type`, a `typing.NamedTuple` whose
+fields are the statement's result columns), not ORM entities.
 
 The request's loaders are dispatched level by level (`BatchScheduler`): plain aiodataloader dispatches a loader
 one loop tick after its first key, so a loader fed by several parents (media under shot types, subjects and pose
@@ -19,21 +22,36 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from itertools import groupby
 from operator import attrgetter
-from typing import Any, TypeVar, cast
+from typing import Any, Generic, Protocol, TypeVar, cast
 
-from aiodataloader import DataLoader, dispatch_queue
-from aiodataloader import Loader as Queued
+from aiodataloader import DataLoader
 from sqlalchemy import ColumnElement, Select, any_, bindparam, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import QueryableAttribute
 
+from core.internals.aiodataloader import cached_futures, dispatch, enqueue
 from db.direct_select import DirectSelect
 from db.engine import read_engine
 
+# Any statement's type: SQLAlchemy types a SELECT by its columns' types, which a loader's row type says instead.
+AnySelect = Select[*tuple[Any, ...]]
+
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
+RowT = TypeVar("RowT")  # a loader's row type: a typing.NamedTuple class matching its statement's result columns
+IdRowT = TypeVar("IdRowT", bound="IdentifiedRow")
 LoaderT = TypeVar("LoaderT", bound="SessionLoader[Any, Any]")
 OutT = TypeVar("OutT")
+T = TypeVar("T")
+
+
+class IdentifiedRow(Protocol):
+    """A row with its primary key (what RowByIdLoader answers by)."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+
 
 # Loop turns without a new key before the waiting loaders are dispatched. A finished batch's resolvers take a
 # few turns (graphql-core's gathers and list completion) to ask for the next level's keys; this covers them with
@@ -92,15 +110,17 @@ class BatchScheduler:
             self._dispatcher = None
         waiting, self._waiting = self._waiting, []
         for loader in waiting:
-            dispatch_queue(loader)
+            dispatch(loader)
 
 
 class SessionLoader(DataLoader[K, V]):
+    """A loader made from the request's session factory: it reads through the factory's engine, in autocommit
+    mode (`engine`), and never opens a session itself."""
+
     def __init__(
         self, session_factory: async_sessionmaker[AsyncSession], scheduler: BatchScheduler | None = None
     ) -> None:
         super().__init__()
-        self.session_factory = session_factory
         self.engine = read_engine(session_factory.kw["bind"])
         # Without a scheduler (a loader made on its own), aiodataloader's own dispatch applies.
         self.scheduler = scheduler
@@ -119,14 +139,18 @@ class SessionLoader(DataLoader[K, V]):
         # The scheduler must know when each batch ends: it dispatches the next level only then. Wrapped once per
         # class, not per instance: a per-instance closure holding the loader made each request's loaders, with
         # every row and future they cached, a reference cycle left for the cyclic garbage collector.
+        # Ignored: mypy refuses any assignment to a method; subclasses (the tests' too) keep defining
+        # `batch_load_fn`, as aiodataloader documents, and this is the one place it is replaced.
         cls.batch_load_fn = tracked  # type: ignore[assignment,misc]
 
+    # Ignored: aiodataloader's load_many returns a Future, this a coroutine. Both are awaited (every caller here
+    # awaits it once, none uses a Future's methods), and a Future would cost a task per call.
     async def load_many(self, keys: Iterable[K]) -> list[V]:  # type: ignore[override]
         """Every key queued at once, then awaited in turn: the same batches as aiodataloader's gather, without a
         callback and a scheduled call per key (once the first answer is in, its batch has answered the rest).
         A key already asked for takes its cached future straight from the cache (these loaders cache by the key
         itself): a page asks for its ~50 shot types ~550 times."""
-        cached, load = self._cache.get, self.load
+        cached, load = cached_futures(self).get, self.load
         futures = [cached(key) or load(key) for key in keys]
         return [await future for future in futures]
 
@@ -134,39 +158,42 @@ class SessionLoader(DataLoader[K, V]):
         if self.scheduler is None:
             super().do_resolve_reject(key, future)
             return
-        self._queue.append(Queued(key=key, future=future))
-        self.scheduler.key_queued(self, first=len(self._queue) == 1)
+        self.scheduler.key_queued(self, first=enqueue(self, key, future) == 1)
 
 
-class StatementLoader(SessionLoader[K, V], abc.ABC):
-    """A loader whose batches run one SELECT of its own (`statement`), built once per class."""
+class StatementLoader(SessionLoader[K, V], Generic[K, V, RowT], abc.ABC):
+    """A loader whose batches run one SELECT of its own (`statement`), built once per class, whose rows are
+    `row_type`s (db/direct_select.py checks its fields against the result columns when it first runs)."""
+
+    row_type: type[RowT]
 
     @classmethod
     @abc.abstractmethod
-    def statement(cls) -> Select[Any]:
+    def statement(cls) -> AnySelect:
         """The batch's SELECT, filtered with `in_batch(column)`: the keys are bound when it runs."""
 
-    async def rows(self, keys: Sequence[K]) -> Sequence[Any]:
-        """`statement()`'s rows for these keys, as named tuples: attribute access like an entity's, but no ORM
+    async def rows(self, keys: Sequence[K]) -> list[RowT]:
+        """`statement()`'s rows for these keys, as `row_type`s: attribute access like an entity's, but no ORM
         instance or identity map entry per row, and each attribute read ~8 times cheaper than a SQLAlchemy Row's
         (whose `__getattr__` is Python code; building a page's objects read ~20,000 of them). The statement runs
-        on the driver directly (db/direct_select.py)."""
+        on the driver directly, or through SQLAlchemy's execution while anyone listens to the engine's cursor
+        events (db/direct_select.py)."""
         loader_class = type(self)
         # Built once per class: constructing a SELECT with its joins took longer than running it (~15% of a
         # nested page's CPU), and compiling it again on every batch was most of what remained of SQLAlchemy's part.
-        select = _selects.get(loader_class)
+        select: DirectSelect[RowT] | None = _selects.get(loader_class)
         if select is None:
             select = _selects[loader_class] = DirectSelect(
-                loader_class.statement(), parameter=KEYS, row_name=f"{loader_class.__name__}Row"
+                loader_class.statement(), parameter=KEYS, row_type=loader_class.row_type
             )
         return await select.rows(self.engine, list(keys))
 
 
-_selects: dict[type[Any], DirectSelect] = {}  # loader class -> its statement, compiled on first use
+_selects: dict[type[Any], DirectSelect[Any]] = {}  # loader class -> its statement, compiled on first use
 KEYS = "batch_keys"
 
 
-def in_batch(column: Any) -> ColumnElement[bool]:
+def in_batch(column: ColumnElement[Any] | QueryableAttribute[Any]) -> ColumnElement[bool]:
     """`column = ANY(:batch_keys)`: the batch's keys as one array parameter, bound when the statement runs (unlike
     `IN (:k1, ..., :kn)` the SQL text is the same for any number of keys, so asyncpg's prepared statement is
     reused too)."""
@@ -178,7 +205,7 @@ def columns(model: Any) -> list[Any]:
     return list(model.__table__.columns)
 
 
-class RowByIdLoader(StatementLoader[uuid.UUID, V | None]):
+class RowByIdLoader(StatementLoader[uuid.UUID, IdRowT | None, IdRowT]):
     """Rows of `model` by primary key, in key order, None for a miss. Visibility is the caller's job."""
 
     model: Any
@@ -188,14 +215,14 @@ class RowByIdLoader(StatementLoader[uuid.UUID, V | None]):
         self._presented: dict[tuple[Callable[[Any], Any], uuid.UUID], Any] = {}
 
     @classmethod
-    def statement(cls) -> Select[Any]:
+    def statement(cls) -> AnySelect:
         return select(*columns(cls.model)).where(in_batch(cls.model.id))
 
-    async def batch_load_fn(self, keys: Sequence[uuid.UUID]) -> list[V | None]:
+    async def batch_load_fn(self, keys: Sequence[uuid.UUID]) -> list[IdRowT | None]:
         by_id = {row.id: row for row in await self.rows(keys)}
         return [by_id.get(key) for key in keys]
 
-    def presented(self, row: Any, present: Callable[[Any], OutT]) -> OutT:
+    def presented(self, row: IdRowT, present: Callable[[IdRowT], OutT]) -> OutT:
         """`present(row)` (a GraphQL object made from a loaded row), made once per row and request: the parents
         that link one row (~550 links to ~50 shot types on a guidelines page) share one immutable object."""
         key = (present, row.id)
@@ -205,19 +232,19 @@ class RowByIdLoader(StatementLoader[uuid.UUID, V | None]):
         return cast(OutT, made)
 
 
-class GroupedRowsLoader(StatementLoader[uuid.UUID, list[V]]):
+class GroupedRowsLoader(StatementLoader[uuid.UUID, list[RowT], RowT]):
     """Each key's rows (the statement orders them), grouped by the row attribute `group_key`."""
 
     group_key: str
 
-    async def batch_load_fn(self, keys: Sequence[uuid.UUID]) -> list[list[V]]:
+    async def batch_load_fn(self, keys: Sequence[uuid.UUID]) -> list[list[RowT]]:
         return group_by(await self.rows(keys), self.group_key, keys)
 
 
-def group_by(rows: Iterable[Any], key: str, keys: Sequence[Any]) -> list[list[Any]]:
+def group_by(rows: Iterable[T], key: str, keys: Sequence[Hashable]) -> list[list[T]]:
     """Rows grouped under each requested key, in key order ([] for a key with none). Rows keep their order within
     a group. Most statements order by the key first, so a group is one run of rows, taken whole."""
-    grouped: dict[Any, list[Any]] = defaultdict(list)
+    grouped: dict[Any, list[T]] = defaultdict(list)
     for group_key, run in groupby(rows, attrgetter(key)):
         grouped[group_key].extend(run)
     return [grouped.get(k, []) for k in keys]

@@ -71,7 +71,11 @@ def log_config() -> dict[str, Any]:
 
 def main() -> None:
     logging.config.dictConfig(log_config())
-    ResilientWorker(**get_kwargs(WorkerSettings)).run()  # type: ignore[arg-type]
+    # The class's namespace, as get_kwargs reads a settings class (arq types one as a Protocol of instance
+    # attributes, which a class of ClassVars is not), and its answer as what it is: arq annotates the values as
+    # NameError.
+    worker_kwargs: dict[str, Any] = get_kwargs(dict(vars(WorkerSettings)))
+    ResilientWorker(**worker_kwargs).run()
 
 
 if __name__ == "__main__":

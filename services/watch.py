@@ -30,7 +30,7 @@ import logging
 import random
 import weakref
 from collections import deque
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager, suppress
 from typing import Any
 
@@ -376,8 +376,9 @@ class ChannelHub:
                 for watches in self._watches.values():
                     for watch in watches:
                         watch._lose()
+        close: Callable[[], Awaitable[None]] = pubsub.aclose  # typed here: redis-py 5 leaves it unannotated
         with suppress(RedisError, OSError, RuntimeError):
-            await pubsub.aclose()
+            await close()
 
 
 def _batches(items: list[str], size: int) -> Iterable[list[str]]:

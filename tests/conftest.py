@@ -28,8 +28,8 @@ from db.models.enums import OrganizationRole
 from graph.app import create_app
 from services.users import create_user
 from tests.remote_images import HttpsServer, serve_https
-from tests.services import TestServers, test_servers
 from tests.serving import served
+from tests.session_servers import TestServers, test_servers
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 E2E_DIR = Path(__file__).resolve().parent / "e2e"

@@ -31,8 +31,8 @@ from core.embedded import (
     free_port,
     run_coroutine,
 )
-from tests import services
-from tests.services import TestServers, test_servers
+from tests import session_servers
+from tests.session_servers import TestServers, test_servers
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -191,9 +191,9 @@ async def test_test_servers_fall_back_to_embedded_ones_when_the_machine_has_none
     monkeypatch.delenv("TEST_DATABASE_URL", raising=False)
     monkeypatch.delenv("TEST_REDIS_URL", raising=False)
     monkeypatch.setattr(
-        services, "MACHINE_POSTGRES_URL", f"postgresql+asyncpg://postgres@127.0.0.1:{free_port()}/postgres"
+        session_servers, "MACHINE_POSTGRES_URL", f"postgresql+asyncpg://postgres@127.0.0.1:{free_port()}/postgres"
     )
-    monkeypatch.setattr(services, "MACHINE_REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")
+    monkeypatch.setattr(session_servers, "MACHINE_REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")
 
     with test_servers() as found:
         assert isinstance(found, TestServers)

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from tests.conftest import _asyncpg_params, migrate
-from tests.services import TestServers
+from tests.session_servers import TestServers
 
 
 @pytest.fixture

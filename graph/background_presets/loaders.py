@@ -1,26 +1,52 @@
 from __future__ import annotations
 
-from typing import Any
+import uuid
+from datetime import datetime
+from typing import NamedTuple
 
-from sqlalchemy import Select, select
+from sqlalchemy import select
 
 from db.models import BackgroundPreset, BackgroundPresetFraming
-from graph.loaders import GroupedRowsLoader, RowByIdLoader, columns, in_batch
+from db.models.enums import BackgroundFixStrategy, ShotTypeFraming
+from graph.loaders import AnySelect, GroupedRowsLoader, RowByIdLoader, columns, in_batch
 
 
-class BackgroundPresetByIdLoader(RowByIdLoader[BackgroundPreset]):
+class LoadedBackgroundPreset(NamedTuple):
+    name: str
+    strategy: BackgroundFixStrategy | None
+    id: uuid.UUID
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None
+    owner_id: uuid.UUID
+    organization_id: uuid.UUID | None
+
+
+class LoadedBackgroundPresetFraming(NamedTuple):
+    preset_id: uuid.UUID
+    position: int
+    framing: ShotTypeFraming | None
+    image_media_id: uuid.UUID | None
+    id: uuid.UUID
+    created_at: datetime
+    updated_at: datetime
+
+
+class BackgroundPresetByIdLoader(RowByIdLoader[LoadedBackgroundPreset]):
     """For objects that point at a preset (set designs, guidelines); they check visibility (`can_read`)."""
 
     model = BackgroundPreset
+    row_type = LoadedBackgroundPreset
 
 
-class BackgroundPresetFramingsByPresetIdLoader(GroupedRowsLoader[BackgroundPresetFraming]):
+class BackgroundPresetFramingsByPresetIdLoader(GroupedRowsLoader[LoadedBackgroundPresetFraming]):
     """Each preset's framings in the order they were given."""
 
+    row_type = LoadedBackgroundPresetFraming
     group_key = "preset_id"
 
     @classmethod
-    def statement(cls) -> Select[Any]:
+    def statement(cls) -> AnySelect:
         return (
             select(*columns(BackgroundPresetFraming))
             .where(in_batch(BackgroundPresetFraming.preset_id))

@@ -2,26 +2,76 @@
 
 from __future__ import annotations
 
-from typing import Any
+import uuid
+from datetime import datetime
+from typing import NamedTuple
 
-from sqlalchemy import Select, select
+from sqlalchemy import select
 
 from db.models import SetBaseImage, SetDesign, SetReferenceImage, SetSubjectPortrait
-from graph.loaders import GroupedRowsLoader, RowByIdLoader, columns, in_batch
+from graph.loaders import AnySelect, GroupedRowsLoader, RowByIdLoader, columns, in_batch
 from graph.media.keys import join_media_keys
 
 
-class SetDesignByIdLoader(RowByIdLoader[SetDesign]):
+class LoadedSetDesign(NamedTuple):
+    name: str
+    description: str | None
+    background_preset_id: uuid.UUID | None
+    id: uuid.UUID
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None
+    owner_id: uuid.UUID
+    organization_id: uuid.UUID | None
+
+
+class LoadedSetBaseImage(NamedTuple):
+    set_design_id: uuid.UUID
+    subject_id: uuid.UUID
+    shot_type_id: uuid.UUID
+    variant_index: int
+    image_media_id: uuid.UUID | None
+    id: uuid.UUID
+    created_at: datetime
+    updated_at: datetime
+    image_key: str | None  # the image's storage key (graph/media/keys.py)
+
+
+class LoadedSetReferenceImage(NamedTuple):
+    set_design_id: uuid.UUID
+    shot_type_id: uuid.UUID
+    label: str | None
+    position: int
+    image_media_id: uuid.UUID | None
+    id: uuid.UUID
+    created_at: datetime
+    updated_at: datetime
+    image_key: str | None
+
+
+class LoadedSetSubjectPortrait(NamedTuple):
+    set_design_id: uuid.UUID
+    subject_id: uuid.UUID
+    image_media_id: uuid.UUID | None
+    id: uuid.UUID
+    created_at: datetime
+    updated_at: datetime
+    image_key: str | None
+
+
+class SetDesignByIdLoader(RowByIdLoader[LoadedSetDesign]):
     """For objects that point at a set design (guidelines); they check visibility (`can_read`)."""
 
     model = SetDesign
+    row_type = LoadedSetDesign
 
 
-class SetBaseImagesBySetDesignIdLoader(GroupedRowsLoader[SetBaseImage]):
+class SetBaseImagesBySetDesignIdLoader(GroupedRowsLoader[LoadedSetBaseImage]):
+    row_type = LoadedSetBaseImage
     group_key = "set_design_id"
 
     @classmethod
-    def statement(cls) -> Select[Any]:
+    def statement(cls) -> AnySelect:
         return (
             join_media_keys(select(*columns(SetBaseImage)), {"image_key": SetBaseImage.image_media_id})
             .where(in_batch(SetBaseImage.set_design_id))
@@ -29,11 +79,12 @@ class SetBaseImagesBySetDesignIdLoader(GroupedRowsLoader[SetBaseImage]):
         )
 
 
-class SetReferenceImagesBySetDesignIdLoader(GroupedRowsLoader[SetReferenceImage]):
+class SetReferenceImagesBySetDesignIdLoader(GroupedRowsLoader[LoadedSetReferenceImage]):
+    row_type = LoadedSetReferenceImage
     group_key = "set_design_id"
 
     @classmethod
-    def statement(cls) -> Select[Any]:
+    def statement(cls) -> AnySelect:
         return (
             join_media_keys(select(*columns(SetReferenceImage)), {"image_key": SetReferenceImage.image_media_id})
             .where(in_batch(SetReferenceImage.set_design_id))
@@ -41,11 +92,12 @@ class SetReferenceImagesBySetDesignIdLoader(GroupedRowsLoader[SetReferenceImage]
         )
 
 
-class SetSubjectPortraitsBySetDesignIdLoader(GroupedRowsLoader[SetSubjectPortrait]):
+class SetSubjectPortraitsBySetDesignIdLoader(GroupedRowsLoader[LoadedSetSubjectPortrait]):
+    row_type = LoadedSetSubjectPortrait
     group_key = "set_design_id"
 
     @classmethod
-    def statement(cls) -> Select[Any]:
+    def statement(cls) -> AnySelect:
         return (
             join_media_keys(select(*columns(SetSubjectPortrait)), {"image_key": SetSubjectPortrait.image_media_id})
             .where(in_batch(SetSubjectPortrait.set_design_id))

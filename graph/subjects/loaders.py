@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from datetime import datetime
+from typing import NamedTuple
 
-from sqlalchemy import Select, select
+from sqlalchemy import select
 
 from db.models import (
     ShotType,
@@ -16,7 +17,8 @@ from db.models import (
     SubjectMeasurements,
     SubjectPortfolioImage,
 )
-from graph.loaders import GroupedRowsLoader, RowByIdLoader, StatementLoader, columns, in_batch
+from db.models.enums import BodyType, EyeColor, Gender, HairColor, LoraStatus, SubjectAgeClass, SubjectType
+from graph.loaders import AnySelect, GroupedRowsLoader, RowByIdLoader, StatementLoader, columns, in_batch
 from graph.media.keys import join_media_keys
 
 # A subject's columns only superusers see (the admin queries load them themselves): left out of the loaders that
@@ -24,13 +26,90 @@ from graph.media.keys import join_media_keys
 ADMIN_ONLY_COLUMNS = ("lora_info", "local_model_path", "lora_upload_key")
 
 
-class SubjectByIdLoader(RowByIdLoader[Subject]):
+class LoadedSubject(NamedTuple):
+    """A subject without ADMIN_ONLY_COLUMNS, with its cover and portrait storage keys."""
+
+    name: str
+    surname: str | None
+    slug: str
+    description: str | None
+    age_class: SubjectAgeClass
+    gender: Gender
+    subject_type: SubjectType
+    body_type: BodyType | None
+    positive_prompt: str | None
+    negative_prompt: str | None
+    ethnicity: str | None
+    public: bool
+    enabled: bool
+    ready: bool
+    lora_status: LoraStatus
+    lora_trigger: str | None
+    lora_error: str | None
+    cover_image_media_id: uuid.UUID | None
+    portrait_image_media_id: uuid.UUID | None
+    id: uuid.UUID
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None
+    owner_id: uuid.UUID
+    organization_id: uuid.UUID | None
+    cover_key: str | None
+    portrait_key: str | None
+
+
+class LoadedSubjectBaseImage(NamedTuple):
+    subject_id: uuid.UUID
+    shot_type_id: uuid.UUID
+    media_id: uuid.UUID
+    id: uuid.UUID
+    created_at: datetime
+    updated_at: datetime
+    shot_type_name: str
+    image_key: str | None
+
+
+class LoadedSubjectMeasurements(NamedTuple):
+    subject_id: uuid.UUID
+    bust_cm: float | None
+    waist_cm: float | None
+    hips_cm: float | None
+    height_cm: float | None
+    shoe_eu: float | None
+    eye_color: EyeColor | None
+    hair_color: HairColor | None
+    id: uuid.UUID
+    created_at: datetime
+    updated_at: datetime
+
+
+class LoadedSubjectDataImage(NamedTuple):
+    subject_id: uuid.UUID
+    media_id: uuid.UUID
+    position: int
+    id: uuid.UUID
+    created_at: datetime
+    updated_at: datetime
+    image_key: str | None
+
+
+class LoadedSubjectPortfolioImage(NamedTuple):
+    subject_id: uuid.UUID
+    media_id: uuid.UUID
+    position: int
+    id: uuid.UUID
+    created_at: datetime
+    updated_at: datetime
+
+
+class SubjectByIdLoader(RowByIdLoader[LoadedSubject]):
     """Subjects by id, with their cover and portrait storage keys (graph/media/keys.py)."""
 
     model = Subject
+    row_type = LoadedSubject
 
     @classmethod
-    def statement(cls) -> Select[Any]:
+    def statement(cls) -> AnySelect:
         shown = [column for column in columns(Subject) if column.key not in ADMIN_ONLY_COLUMNS]
         return join_media_keys(
             select(*shown),
@@ -38,11 +117,12 @@ class SubjectByIdLoader(RowByIdLoader[Subject]):
         ).where(in_batch(Subject.id))
 
 
-class SubjectBaseImagesBySubjectIdLoader(GroupedRowsLoader[SubjectBaseImage]):
+class SubjectBaseImagesBySubjectIdLoader(GroupedRowsLoader[LoadedSubjectBaseImage]):
+    row_type = LoadedSubjectBaseImage
     group_key = "subject_id"
 
     @classmethod
-    def statement(cls) -> Select[Any]:
+    def statement(cls) -> AnySelect:
         return (
             join_media_keys(
                 select(*columns(SubjectBaseImage), ShotType.name.label("shot_type_name")).join(
@@ -55,21 +135,26 @@ class SubjectBaseImagesBySubjectIdLoader(GroupedRowsLoader[SubjectBaseImage]):
         )
 
 
-class SubjectMeasurementsBySubjectIdLoader(StatementLoader[uuid.UUID, SubjectMeasurements | None]):
+class SubjectMeasurementsBySubjectIdLoader(
+    StatementLoader[uuid.UUID, LoadedSubjectMeasurements | None, LoadedSubjectMeasurements]
+):
+    row_type = LoadedSubjectMeasurements
+
     @classmethod
-    def statement(cls) -> Select[Any]:
+    def statement(cls) -> AnySelect:
         return select(*columns(SubjectMeasurements)).where(in_batch(SubjectMeasurements.subject_id))
 
-    async def batch_load_fn(self, keys: Sequence[uuid.UUID]) -> list[SubjectMeasurements | None]:
+    async def batch_load_fn(self, keys: Sequence[uuid.UUID]) -> list[LoadedSubjectMeasurements | None]:
         by_subject = {row.subject_id: row for row in await self.rows(keys)}
         return [by_subject.get(key) for key in keys]
 
 
-class SubjectDataImagesBySubjectIdLoader(GroupedRowsLoader[SubjectDataImage]):
+class SubjectDataImagesBySubjectIdLoader(GroupedRowsLoader[LoadedSubjectDataImage]):
+    row_type = LoadedSubjectDataImage
     group_key = "subject_id"
 
     @classmethod
-    def statement(cls) -> Select[Any]:
+    def statement(cls) -> AnySelect:
         return (
             join_media_keys(select(*columns(SubjectDataImage)), {"image_key": SubjectDataImage.media_id})
             .where(in_batch(SubjectDataImage.subject_id))
@@ -77,11 +162,12 @@ class SubjectDataImagesBySubjectIdLoader(GroupedRowsLoader[SubjectDataImage]):
         )
 
 
-class SubjectPortfolioImagesBySubjectIdLoader(GroupedRowsLoader[SubjectPortfolioImage]):
+class SubjectPortfolioImagesBySubjectIdLoader(GroupedRowsLoader[LoadedSubjectPortfolioImage]):
+    row_type = LoadedSubjectPortfolioImage
     group_key = "subject_id"
 
     @classmethod
-    def statement(cls) -> Select[Any]:
+    def statement(cls) -> AnySelect:
         return (
             select(*columns(SubjectPortfolioImage))
             .where(in_batch(SubjectPortfolioImage.subject_id))

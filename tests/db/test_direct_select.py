@@ -4,18 +4,35 @@ execution, seen by SQLAlchemy's cursor events, and no connection left mid-protoc
 from __future__ import annotations
 
 import asyncio
+import types
+import typing
 import uuid
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 import asyncpg
 import pytest
-from sqlalchemy import ARRAY, Float, Integer, String, any_, bindparam, cast, func, literal_column, select, text
+from sqlalchemy import (
+    ARRAY,
+    Column,
+    Float,
+    Integer,
+    String,
+    any_,
+    bindparam,
+    cast,
+    event,
+    func,
+    literal_column,
+    select,
+    text,
+)
 from sqlalchemy import Enum as SqlEnum
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 
 import graph.schema  # noqa: F401  (imports every domain's loaders)
+from core.outages import is_outage
 from db.direct_select import DirectSelect
 from db.engine import read_engine
 from db.models.enums import Gender
@@ -25,7 +42,29 @@ from tests.seed_rows import Seed, make_organization
 from tests.statements import count_statements
 
 
-def concrete_loaders(base: type[Any] = StatementLoader) -> Iterator[type[StatementLoader[Any, Any]]]:
+class One(NamedTuple):
+    one: int
+
+
+class Share(NamedTuple):
+    share: float
+
+
+class Slept(NamedTuple):
+    pid: int
+    slept: None
+
+
+class Stored(NamedTuple):
+    gender: Gender | None
+
+
+class GenderAndId(NamedTuple):
+    gender: Gender
+    id: uuid.UUID
+
+
+def concrete_loaders(base: type[Any] = StatementLoader) -> Iterator[type[StatementLoader[Any, Any, Any]]]:
     for subclass in base.__subclasses__():
         if builds_a_statement(subclass):
             yield subclass
@@ -50,7 +89,7 @@ def ids_in(seed: Seed) -> list[uuid.UUID]:
     )
 
 
-async def test_every_loader_reads_the_same_rows_as_sqlalchemy(
+async def test_every_loader_reads_the_same_rows_as_sqlalchemy_on_both_paths(
     app: Starlette, accounts: Accounts, session_factory: async_sessionmaker[AsyncSession]
 ) -> None:
     owner = await accounts.user()
@@ -70,16 +109,94 @@ async def test_every_loader_reads_the_same_rows_as_sqlalchemy(
         statement = loader_class.statement()
         async with engine.connect() as connection:
             expected = (await connection.execute(statement, {KEYS: keys})).all()
+        direct_select = DirectSelect(statement, parameter=KEYS, row_type=loader_class.row_type)
+        on_the_driver = await direct_select.rows(read_engine(engine), keys)
         with count_statements(app) as log:
-            rows = await DirectSelect(statement, parameter=KEYS, row_name="Row").rows(read_engine(engine), keys)
+            announced = await direct_select.rows(read_engine(engine), keys)
 
         name = loader_class.__name__
         assert expected, f"{name}: the seed has no rows for it, so the comparison would prove nothing"
-        assert [tuple(row) for row in rows] == [tuple(row) for row in expected], name
-        assert list(rows[0]._fields) == list(expected[0]._fields), name
-        # Values of the same types: enum members, not the strings the driver reads.
-        assert [list(map(type, row)) for row in rows] == [list(map(type, row)) for row in expected], name
+        for path, rows in (("driver", on_the_driver), ("announced", announced)):
+            assert [tuple(row) for row in rows] == [tuple(row) for row in expected], (name, path)
+            assert list(rows[0]._fields) == list(expected[0]._fields), (name, path)
+            # Values of the same types: enum members, not the strings the driver reads.
+            assert [list(map(type, row)) for row in rows] == [list(map(type, row)) for row in expected], (name, path)
+        # And the same rows on both paths: one named tuple class.
+        assert {type(row) for row in on_the_driver} == {type(row) for row in announced}, name
         assert log.count == 1, f"{name}: SQLAlchemy's cursor events saw {log.count} statements"
+
+
+async def test_a_tracing_listener_gets_the_execution_context_and_the_rows_stay_the_same(app: Starlette) -> None:
+    """Cursor listeners as OpenTelemetry's SQLAlchemy instrumentation writes them: they read the engine's URL, the
+    ExecutionContext's dialect and statement and the cursor, keep their span on the context, and read it back
+    after the statement."""
+    engine = read_engine(app.state.resources.engine)
+    gender = DirectSelect(
+        select(
+            cast(bindparam("stored", type_=String), SqlEnum(Gender, native_enum=False)).label("gender"),
+            func.gen_random_uuid().label("id"),
+        ),
+        parameter="stored",
+        row_type=GenderAndId,
+    )
+    [untraced] = await gender.rows(engine, Gender.MALE.name)
+    began: list[tuple[Any, ...]] = []
+    ended: list[Any] = []
+
+    def before_cursor_execute(
+        conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
+    ) -> None:
+        began.append((conn.engine.url.database, context.dialect.name, context.statement, cursor is context.cursor))
+        context.span = f"span {len(began)}"
+
+    def after_cursor_execute(
+        conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
+    ) -> None:
+        ended.append(context.span)
+
+    sync_engine = app.state.resources.engine.sync_engine
+    event.listen(sync_engine, "before_cursor_execute", before_cursor_execute)
+    event.listen(sync_engine, "after_cursor_execute", after_cursor_execute)
+    try:
+        [traced] = await gender.rows(engine, Gender.MALE.name)
+    finally:
+        event.remove(sync_engine, "before_cursor_execute", before_cursor_execute)
+        event.remove(sync_engine, "after_cursor_execute", after_cursor_execute)
+
+    [(database, dialect, statement, own_cursor)] = began
+    assert database == engine.url.database and dialect == "postgresql" and own_cursor
+    assert "pg_catalog.gen_random_uuid()" in statement or "gen_random_uuid()" in statement, statement
+    assert ended == ["span 1"]
+    assert type(traced) is type(untraced) and traced._fields == ("gender", "id")
+    assert traced.gender is untraced.gender is Gender.MALE
+    assert type(traced.id) is type(untraced.id)
+
+
+def test_every_loader_declares_its_rows_as_its_statement_makes_them() -> None:
+    """A loader's row type (a NamedTuple) says what its rows hold: the fields are checked against the result
+    columns when the statement first runs; here, each field's type against its column's Python type and whether
+    it may be null (a column of an outer join, like a media key, is null when nothing joins)."""
+    checked = 0
+    for loader_class in concrete_loaders():
+        statement, row_type = loader_class.statement(), loader_class.row_type
+        hints = typing.get_type_hints(row_type)
+        assert list(hints) == [column.name for column in statement.selected_columns], loader_class.__name__
+        for column in statement.selected_columns:
+            declared = hints[column.name]
+            members = set(typing.get_args(declared)) if isinstance(declared, types.UnionType) else {declared}
+            where = f"{row_type.__name__}.{column.name}: {declared}"
+            assert members - {type(None)} == {column.type.python_type}, f"{where}, for a {column.type}"
+            if isinstance(column, Column):
+                assert (type(None) in members) == column.nullable, f"{where}, for a column nullable={column.nullable}"
+            checked += 1
+    assert checked > 200, checked
+
+
+async def test_a_row_type_whose_fields_are_not_the_result_columns_is_refused(app: Starlette) -> None:
+    engine = read_engine(app.state.resources.engine)
+    statement = select(literal_column("1").label("other")).where(literal_column("1") == bindparam("keys"))
+    with pytest.raises(TypeError, match=r"One: fields \('one',\) for the result columns \('other',\)"):
+        await DirectSelect(statement, parameter="keys", row_type=One).rows(engine, 1)
 
 
 async def test_an_empty_batch_answer_and_a_second_run_use_the_compiled_statement(app: Starlette) -> None:
@@ -89,7 +206,7 @@ async def test_an_empty_batch_answer_and_a_second_run_use_the_compiled_statement
             literal_column("1") == any_(bindparam("keys", type_=ARRAY(Integer)))
         ),
         parameter="keys",
-        row_name="One",
+        row_type=One,
     )
     assert await select_ids.rows(engine, [2, 3]) == []
     [row] = await select_ids.rows(engine, [1])
@@ -100,7 +217,7 @@ async def test_a_statement_with_other_parameters_is_refused(app: Starlette) -> N
     engine = read_engine(app.state.resources.engine)
     statement = select(literal_column("1")).where(bindparam("keys") == bindparam("other"))
     with pytest.raises(TypeError, match="binds only :keys"):
-        await DirectSelect(statement, parameter="keys", row_name="Row").rows(engine, 1)
+        await DirectSelect(statement, parameter="keys", row_type=One).rows(engine, 1)
 
 
 async def test_a_server_error_is_raised_and_the_connection_serves_on(app: Starlette, path: str) -> None:
@@ -108,23 +225,33 @@ async def test_a_server_error_is_raised_and_the_connection_serves_on(app: Starle
     divide = DirectSelect(
         select((literal_column("1") / bindparam("divisor", type_=Float)).label("share")),
         parameter="divisor",
-        row_name="Share",
+        row_type=Share,
     )
     pool = engine.sync_engine.pool
     for _ in range(3):
-        with pytest.raises(asyncpg.DivisionByZeroError):
+        with pytest.raises(Exception) as refused:
             await divide.rows(engine, 0.0)
+        assert isinstance(driver_error(refused.value), asyncpg.DivisionByZeroError), repr(refused.value)
         [row] = await divide.rows(engine, 4.0)
         assert row.share == 0.25
     assert pool.checkedout() == 0
 
 
-def sleeping(seconds: float | None = None) -> DirectSelect:
+def driver_error(error: BaseException) -> BaseException:
+    """asyncpg's own error: raised as it is on the driver's path, and the cause of SQLAlchemy's (as for any other
+    statement the application runs) on the path announced to listeners."""
+    current: BaseException | None = error
+    while current is not None and not isinstance(current, asyncpg.PostgresError | asyncpg.InterfaceError):
+        current = current.__cause__
+    return current or error
+
+
+def sleeping(seconds: float | None = None) -> DirectSelect[Slept]:
     """The backend's pid, after `pg_sleep(seconds)`."""
     return DirectSelect(
         select(func.pg_backend_pid().label("pid"), func.pg_sleep(bindparam("seconds", type_=Float)).label("slept")),
         parameter="seconds",
-        row_name="Slept",
+        row_type=Slept,
     )
 
 
@@ -180,8 +307,10 @@ async def test_a_connection_whose_server_went_away_is_dropped_not_reused(app: St
     [pid] = await sleeping_backends(engine)
     async with engine.connect() as connection:
         await connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-    with pytest.raises((asyncpg.PostgresError, asyncpg.InterfaceError)):
+    with pytest.raises(Exception) as lost:
         await asyncio.wait_for(reading, timeout=5)
+    assert isinstance(driver_error(lost.value), asyncpg.PostgresError | asyncpg.InterfaceError), repr(lost.value)
+    assert is_outage(lost.value)
     # Every pooled connection serves a read: the one that lost its server was not put back to fail again.
     served = [(await sleeping().rows(engine, 0.0))[0].pid for _ in range(pool.checkedin() + 1)]
     assert pid not in served
@@ -192,7 +321,7 @@ async def test_enum_columns_read_as_members_and_unknown_values_are_refused_as_sq
     gender = DirectSelect(
         select(cast(bindparam("stored", type_=String), SqlEnum(Gender, native_enum=False)).label("gender")),
         parameter="stored",
-        row_name="Stored",
+        row_type=Stored,
     )
     assert [row.gender for row in await gender.rows(engine, Gender.FEMALE.name)] == [Gender.FEMALE]
     assert [row.gender for row in await gender.rows(engine, None)] == [None]

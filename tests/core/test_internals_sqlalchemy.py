@@ -1,0 +1,170 @@
+"""SQLAlchemy's internals that core/internals/sqlalchemy.py reaches are still there and still behave as
+db/direct_select.py relies on, on a real engine. A failure names the name and what to do; an upgrade that breaks
+one fails here, not in a loader batch."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import AsyncIterator, Callable
+from importlib.metadata import version
+from typing import Any, NoReturn
+
+import asyncpg
+import pytest
+import sqlalchemy.util
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.pool import Pool, PoolProxiedConnection, QueuePool
+
+from core.internals import sqlalchemy as internals
+from db.engine import create_engine
+
+INSTALLED = version("sqlalchemy")
+
+
+def fail(name: str, what: str) -> NoReturn:
+    """Fails naming SQLAlchemy's `name`, what became of it and what to do."""
+    pytest.fail(
+        f"SQLAlchemy {INSTALLED}'s {name} {what} (core/internals/sqlalchemy.py was written for"
+        f" {internals.WRITTEN_FOR}): update core/internals/sqlalchemy.py and what uses it (db/direct_select.py)",
+        pytrace=False,
+    )
+
+
+def require(condition: object, name: str, what: str) -> None:
+    if not condition:
+        fail(name, what)
+
+
+def function(owner: object, attribute: str, name: str) -> Callable[..., object]:
+    found: object = getattr(owner, attribute, None)
+    if not callable(found):
+        fail(name, "is gone")
+    return found
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    """An engine of its own: nobody else's listeners, and a pool of its own to count."""
+    engine = create_engine(database_url, pool_size=1)
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
+
+
+def checked_out(engine: AsyncEngine) -> int:
+    pool = engine.sync_engine.pool
+    assert isinstance(pool, QueuePool), type(pool)
+    return pool.checkedout()
+
+
+def check_greenlet_spawn() -> None:
+    spawn = function(sqlalchemy.util, "greenlet_spawn", "sqlalchemy.util.greenlet_spawn")
+    kinds = [parameter.kind for parameter in inspect.signature(spawn).parameters.values()]
+    require(
+        kinds[:2] == [inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.VAR_POSITIONAL]
+        and inspect.Parameter.VAR_KEYWORD in kinds,
+        "sqlalchemy.util.greenlet_spawn",
+        f"no longer takes (fn, *args, **kwargs): {inspect.signature(spawn)}",
+    )
+
+
+def check_pool_connect() -> None:
+    connect = function(Pool, "connect", "Pool.connect")
+    parameters = list(inspect.signature(connect).parameters)
+    require(parameters == ["self"], "Pool.connect", f"takes {parameters}, not (self)")
+    for method, wanted in (("close", ["self"]), ("invalidate", ["self", "e", "soft"])):
+        found = list(
+            inspect.signature(function(PoolProxiedConnection, method, f"PoolProxiedConnection.{method}")).parameters
+        )
+        require(found == wanted, f"PoolProxiedConnection.{method}", f"takes {found}, not {wanted}")
+
+
+def test_greenlet_spawn_takes_a_function_and_its_arguments() -> None:
+    check_greenlet_spawn()
+
+
+async def test_greenlet_spawn_runs_sync_code_that_awaits_on_the_running_loop(engine: AsyncEngine) -> None:
+    """What the bridge is for: sync SQLAlchemy code whose driver adapter awaits (here, a pool connecting)."""
+    check_greenlet_spawn()
+
+    def connect_and_ask(pool: Pool, question: str) -> Any:
+        pooled = pool.connect()  # the asyncpg adapter awaits the connection inside: only under greenlet_spawn
+        try:
+            cursor = pooled.cursor()
+            cursor.execute(question)
+            return cursor.fetchone()
+        finally:
+            pooled.close()
+
+    answer = await internals.run_sync(connect_and_ask, engine.sync_engine.pool, "SELECT 41 + 1")
+    require(tuple(answer) == (42,), "sqlalchemy.util.greenlet_spawn", f"ran a sync query to {answer!r}, not (42,)")
+
+
+async def test_a_pool_connection_comes_out_with_its_asyncpg_connection_and_goes_back(engine: AsyncEngine) -> None:
+    check_pool_connect()
+    pooled = await internals.checkout(engine.sync_engine)
+    require(isinstance(pooled, PoolProxiedConnection), "Pool.connect", f"answered a {type(pooled).__name__}")
+    driver = pooled.driver_connection
+    require(
+        isinstance(driver, asyncpg.Connection),
+        "PoolProxiedConnection.driver_connection",
+        f"is a {type(driver).__name__}, not an asyncpg connection",
+    )
+    assert isinstance(driver, asyncpg.Connection)
+    assert await driver.fetchval("SELECT 1") == 1
+    require(checked_out(engine) == 1, "Pool.connect", f"left {checked_out(engine)} connections checked out, not 1")
+    await internals.checkin(pooled)
+    require(checked_out(engine) == 0, "PoolProxiedConnection.close", "did not hand the connection back to its pool")
+
+    again = await internals.checkout(engine.sync_engine)
+    require(again.driver_connection is driver, "PoolProxiedConnection.close", "did not keep the connection for reuse")
+    await internals.checkin(again)
+
+
+async def test_an_invalidated_connection_is_closed_and_never_handed_out_again(engine: AsyncEngine) -> None:
+    check_pool_connect()
+    pooled = await internals.checkout(engine.sync_engine)
+    driver = pooled.driver_connection
+    assert isinstance(driver, asyncpg.Connection)
+    await internals.invalidate(pooled, ConnectionResetError("the server went away"))
+    await internals.checkin(pooled)
+    require(driver.is_closed(), "PoolProxiedConnection.invalidate", "left the asyncpg connection open")
+    require(checked_out(engine) == 0, "PoolProxiedConnection.close", "did not end an invalidated checkout")
+    fresh = await internals.checkout(engine.sync_engine)
+    require(fresh.driver_connection is not driver, "PoolProxiedConnection.invalidate", "let the pool reuse it")
+    await internals.checkin(fresh)
+
+
+def test_the_engine_dispatch_says_whether_anyone_listens_to_cursor_events(engine: AsyncEngine) -> None:
+    sync_engine = engine.sync_engine
+    for name in ("before_cursor_execute", "after_cursor_execute"):
+        require(hasattr(sync_engine.dispatch, name), f"Engine.dispatch.{name}", "is gone")
+    require(not internals.has_cursor_listeners(sync_engine), "Engine.dispatch", "is true with no listener")
+
+    def listener(*args: Any) -> None:
+        pass
+
+    for name in ("before_cursor_execute", "after_cursor_execute"):
+        for target in (sync_engine, Engine):  # on this engine, and on every engine
+            event.listen(target, name, listener)
+            try:
+                require(
+                    internals.has_cursor_listeners(sync_engine),
+                    f"Engine.dispatch.{name}",
+                    f"is false with a listener on {'the Engine class' if target is Engine else 'the engine'}",
+                )
+            finally:
+                event.remove(target, name, listener)
+            require(not internals.has_cursor_listeners(sync_engine), f"Engine.dispatch.{name}", "stays true")
+
+
+def test_a_missing_name_fails_naming_the_library_the_name_and_what_to_do(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delattr(sqlalchemy.util, "greenlet_spawn")
+    with pytest.raises(pytest.fail.Exception) as failure:
+        check_greenlet_spawn()
+    message = str(failure.value)
+    assert f"SQLAlchemy {INSTALLED}'s sqlalchemy.util.greenlet_spawn is gone" in message
+    assert "update core/internals/sqlalchemy.py" in message
