@@ -37,6 +37,7 @@ RowT = TypeVar("RowT")
 OwnedRowT = TypeVar("OwnedRowT", bound=OwnedRow)
 OutT = TypeVar("OutT")
 
+
 class Identified(Protocol):
     """An object whose relations are looked up by its own id."""
 
