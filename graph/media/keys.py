@@ -94,10 +94,14 @@ def loaded_media_urls(media_id_attribute: str) -> Callable[[Sequence[object], In
     read_id = attrgetter(media_id_attribute)
 
     async def level(objects: Sequence[object], info: Info) -> list[str | None]:
-        media = await _media_by_ids(info, [read_id(each) for each in objects])
-        return [each.url(info) if each is not None else None for each in media]
+        return await loaded_urls(info, [read_id(each) for each in objects])
 
     return level
+
+
+async def loaded_urls(info: Info, media_ids: Sequence[uuid.UUID | None]) -> list[str | None]:
+    """The URL of each media resource named (None for a None id or a missing resource), looked up together."""
+    return [media.url(info) if media is not None else None for media in await _media_by_ids(info, media_ids)]
 
 
 def media_urls(

@@ -8,11 +8,10 @@ import strawberry
 
 from db.models import Style as StyleRow
 from db.models.enums import StyleCategory
-from graph.context import Info
 from graph.lora.types import LoraInfo
-from graph.media.keys import load_media
-from graph.media.loaders import MediaResourceByIdLoader
+from graph.media.keys import linked_media, linked_media_urls, loaded_media_urls, media_of
 from graph.media.types import MediaResource
+from graph.relations import relation
 from graph.styles.loaders import StyleDataImagesByStyleIdLoader
 
 
@@ -44,24 +43,19 @@ class Style:
     deleted_at: datetime | None
     cover_image_media_id: strawberry.Private[uuid.UUID | None]
 
-    @strawberry.field(description="The stored cover image.")
-    async def cover_image_media(self, info: Info) -> MediaResource | None:
-        return await load_media(info, self.cover_image_media_id)
-
-    @strawberry.field(description="URL of the stored cover image.")
-    async def cover_image_url(self, info: Info) -> str | None:
-        media = await self.cover_image_media(info)
-        return media.url(info) if media is not None else None
-
-    @strawberry.field(description="The stored data images, in the order they were given.")
-    async def data_images_media(self, info: Info) -> list[MediaResource]:
-        links = await info.context.loaders.get(StyleDataImagesByStyleIdLoader).load(self.id)
-        rows = await info.context.loaders.get(MediaResourceByIdLoader).load_many([link.media_id for link in links])
-        return [MediaResource.of(row) for row in rows if row is not None]
-
-    @strawberry.field(description="URLs of the stored data images, in order.")
-    async def data_image_urls(self, info: Info) -> list[str]:
-        return [media.url(info) for media in await self.data_images_media(info)]
+    cover_image_media: MediaResource | None = relation(
+        media_of("cover_image_media_id"), description="The stored cover image."
+    )
+    cover_image_url: str | None = relation(
+        loaded_media_urls("cover_image_media_id"), description="URL of the stored cover image."
+    )
+    data_images_media: list[MediaResource] = relation(
+        linked_media(StyleDataImagesByStyleIdLoader),
+        description="The stored data images, in the order they were given.",
+    )
+    data_image_urls: list[str] = relation(
+        linked_media_urls(StyleDataImagesByStyleIdLoader), description="URLs of the stored data images, in order."
+    )
 
     @classmethod
     def of(cls, row: StyleRow) -> Self:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
+from itertools import islice
 
 import strawberry
 
@@ -13,6 +15,7 @@ from db.models import User as UserRow
 from db.models.enums import OrganizationRole
 from graph.context import Info
 from graph.presenting import present
+from graph.relations import Identified, relation
 from graph.users.loaders import MembershipsByUserIdLoader, OrganizationByIdLoader
 
 
@@ -28,6 +31,21 @@ class Organization:
         return cls(id=row.id, name=row.name, role=role, created_at=row.created_at)
 
 
+async def _organizations(users: Sequence[Identified], info: Info) -> list[list[Organization]]:
+    """The level form of `User.organizations`: each user's memberships' organizations, with the user's role."""
+    membership_lists = await info.context.loaders.get(MembershipsByUserIdLoader).load_many([u.id for u in users])
+    organization_ids = [membership.organization_id for memberships in membership_lists for membership in memberships]
+    rows = iter(await info.context.loaders.get(OrganizationByIdLoader).load_many(organization_ids))
+    return [
+        [
+            Organization.of(row, m.role)
+            for m, row in zip(memberships, islice(rows, len(memberships)), strict=True)
+            if row is not None
+        ]
+        for memberships in membership_lists
+    ]
+
+
 @strawberry.type
 class User:
     id: uuid.UUID
@@ -37,23 +55,27 @@ class User:
     is_superuser: bool
     created_at: datetime
 
+    organizations: list[Organization] = relation(
+        _organizations, description="The organizations this user belongs to, with the user's role in each."
+    )
+
     @classmethod
     def of(cls, row: UserRow) -> User:
         return present(cls, row)
-
-    @strawberry.field(description="The organizations this user belongs to, with the user's role in each.")
-    async def organizations(self, info: Info) -> list[Organization]:
-        memberships = await info.context.loaders.get(MembershipsByUserIdLoader).load(self.id)
-        rows = await info.context.loaders.get(OrganizationByIdLoader).load_many(
-            [m.organization_id for m in memberships]
-        )
-        return [Organization.of(row, m.role) for m, row in zip(memberships, rows, strict=True) if row is not None]
 
 
 @strawberry.type
 class Users:
     data: list[User]
     count: int
+
+
+async def _membership_organizations(
+    memberships: Sequence[OrganizationMembership], info: Info
+) -> list[Organization | None]:
+    """The level form of `OrganizationMembership.organization`: the organization, with the membership's role."""
+    rows = await info.context.loaders.get(OrganizationByIdLoader).load_many([m.organization_id for m in memberships])
+    return [Organization.of(row, m.role) if row is not None else None for m, row in zip(memberships, rows, strict=True)]
 
 
 @strawberry.type
@@ -63,14 +85,11 @@ class OrganizationMembership:
     user_id: uuid.UUID
     role: OrganizationRole
 
+    organization: Organization | None = relation(_membership_organizations)
+
     @classmethod
     def of(cls, row: MembershipRow) -> OrganizationMembership:
         return present(cls, row)
-
-    @strawberry.field
-    async def organization(self, info: Info) -> Organization | None:
-        row = await info.context.loaders.get(OrganizationByIdLoader).load(self.organization_id)
-        return Organization.of(row, self.role) if row is not None else None
 
 
 @strawberry.type(description="An OAuth2-style bearer token.")
