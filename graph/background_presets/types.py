@@ -10,15 +10,15 @@ from db.models import BackgroundPreset as BackgroundPresetRow
 from db.models import BackgroundPresetFraming as FramingRow
 from db.models.enums import BackgroundFixStrategy, ShotTypeFraming
 from graph.background_presets.loaders import BackgroundPresetFramingsByPresetIdLoader
+from graph.common.presented import Presented
 from graph.context import Info
 from graph.media.keys import loaded_media_urls, loaded_urls, media_of
 from graph.media.types import MediaResource
-from graph.presenting import present
 from graph.relations import Identified, relation, rows_by_parent
 
 
 @strawberry.type(description="The background image a preset uses for one framing.")
-class BackgroundPresetFraming:
+class BackgroundPresetFraming(Presented[FramingRow]):
     id: uuid.UUID
     framing: ShotTypeFraming | None = strawberry.field(description="The framing it serves; null: any framing.")
     created_at: datetime
@@ -27,10 +27,6 @@ class BackgroundPresetFraming:
 
     image_media: MediaResource | None = relation(media_of("image_media_id"), description="The stored image.")
     image_url: str | None = relation(loaded_media_urls("image_media_id"), description="URL of the stored image.")
-
-    @classmethod
-    def of(cls, row: FramingRow) -> BackgroundPresetFraming:
-        return present(cls, row)
 
 
 async def _cover_image_urls(presets: Sequence[Identified], info: Info) -> list[str | None]:
@@ -41,7 +37,7 @@ async def _cover_image_urls(presets: Sequence[Identified], info: Info) -> list[s
 
 
 @strawberry.type(description="A named background with one image per framing.")
-class BackgroundPreset:
+class BackgroundPreset(Presented[BackgroundPresetRow]):
     id: uuid.UUID
     name: str
     owner_id: uuid.UUID
@@ -56,10 +52,6 @@ class BackgroundPreset:
         description="The framings in the order they were given.",
     )
     cover_image_url: str | None = relation(_cover_image_urls, description="URL of the first framing's image.")
-
-    @classmethod
-    def of(cls, row: BackgroundPresetRow) -> BackgroundPreset:
-        return present(cls, row)
 
 
 @strawberry.type

@@ -16,6 +16,7 @@ from db.models import ShootingGuidelines as ShootingGuidelinesRow
 from db.models.enums import GuidelinesShotTypeRuleKind
 from graph.background_presets.loaders import BackgroundPresetByIdLoader
 from graph.background_presets.types import BackgroundPreset
+from graph.common.presented import Presented
 from graph.context import Info
 from graph.guidelines.loaders import (
     LinkedIdsLoader,
@@ -26,7 +27,6 @@ from graph.guidelines.loaders import (
     SubjectsByGuidelineIdLoader,
 )
 from graph.pose_presets.types import PosePreset
-from graph.presenting import present
 from graph.relations import Identified, relation, rows_by_parent, visible_one, visible_rows_by_parent
 from graph.resolution_presets.loaders import ResolutionPresetByIdLoader
 from graph.resolution_presets.types import ResolutionPreset
@@ -49,7 +49,7 @@ def _linked_shot_types(
 
 
 @strawberry.type(description="One (ruleKind, ruleValue) group and the shot types it selects, in order.")
-class GuidelinesShotTypeRuleGroup:
+class GuidelinesShotTypeRuleGroup(Presented[RuleRow]):
     rule_kind: GuidelinesShotTypeRuleKind
     rule_value: str
     id: strawberry.Private[uuid.UUID]
@@ -58,15 +58,11 @@ class GuidelinesShotTypeRuleGroup:
         description="The group's shot types you can see, in the order given.",
     )
 
-    @classmethod
-    def of(cls, row: RuleRow) -> GuidelinesShotTypeRuleGroup:
-        return present(cls, row)
-
 
 @strawberry.type(
     description="Shooting guidelines: shot types, subjects, pose presets, presets, a set design and shot-type rules."
 )
-class ShootingGuidelines:
+class ShootingGuidelines(Presented[ShootingGuidelinesRow]):
     id: uuid.UUID
     created_at: datetime
     updated_at: datetime
@@ -110,10 +106,6 @@ class ShootingGuidelines:
         rows_by_parent(ShotTypeRulesByGuidelineIdLoader, GuidelinesShotTypeRuleGroup.of),
         description="The shot-type rule groups, in the order given.",
     )
-
-    @classmethod
-    def of(cls, row: ShootingGuidelinesRow) -> ShootingGuidelines:
-        return present(cls, row)
 
 
 @strawberry.type

@@ -7,9 +7,9 @@ import strawberry
 
 from db.models import MediaResource as MediaRow
 from db.models.enums import MediaResourceType
+from graph.common.presented import Presented
 from graph.context import Info
 from graph.fields import field
-from graph.presenting import present
 
 
 def storage_url(info: Info, storage_key: str) -> str:
@@ -19,7 +19,7 @@ def storage_url(info: Info, storage_key: str) -> str:
 
 
 @strawberry.type(description="A stored file, with what was measured from its content when it arrived.")
-class MediaResource:
+class MediaResource(Presented[MediaRow]):
     id: uuid.UUID
     content_hash: str = strawberry.field(description="SHA-256 of the file's bytes, hex.")
     file_size: int = strawberry.field(description="Bytes.")
@@ -41,10 +41,6 @@ class MediaResource:
     @field(description="Where the file is served (`/media/...`).")
     def url(self, info: Info) -> str:
         return storage_url(info, self.storage_key)
-
-    @classmethod
-    def of(cls, row: MediaRow) -> MediaResource:
-        return present(cls, row)
 
     @classmethod
     def maybe(cls, row: MediaRow | None) -> MediaResource | None:

@@ -6,16 +6,16 @@ from datetime import datetime
 import strawberry
 
 from db.models import PosePreset as PosePresetRow
+from graph.common.presented import Presented
 from graph.media.keys import NOT_LOADED, MediaKey, media_of, media_urls
 from graph.media.types import MediaResource
-from graph.presenting import present
 from graph.relations import relation, visible_one
 from graph.shot_types.loaders import ShotTypeByIdLoader
 from graph.shot_types.types import ShotType
 
 
 @strawberry.type(description="A pose for one shot type: its prompt and an example image.")
-class PosePreset:
+class PosePreset(Presented[PosePresetRow]):
     id: uuid.UUID
     name: str
     prompt: str | None
@@ -37,10 +37,6 @@ class PosePreset:
     pose_image_url: str | None = relation(
         media_urls("pose_image_key", "pose_image_media_id"), description="URL of the stored pose image."
     )
-
-    @classmethod
-    def of(cls, row: PosePresetRow) -> PosePreset:
-        return present(cls, row)
 
 
 @strawberry.type

@@ -11,9 +11,9 @@ from db.models import SetReferenceImage as SetReferenceImageRow
 from db.models import SetSubjectPortrait as SetSubjectPortraitRow
 from graph.background_presets.loaders import BackgroundPresetByIdLoader
 from graph.background_presets.types import BackgroundPreset
+from graph.common.presented import Presented
 from graph.media.keys import NOT_LOADED, MediaKey, media_of, media_urls
 from graph.media.types import MediaResource
-from graph.presenting import present
 from graph.relations import relation, rows_by_parent, visible_one
 from graph.set_designs.loaders import (
     SetBaseImagesBySetDesignIdLoader,
@@ -33,7 +33,7 @@ SHOT_TYPE = "The shot type; null once it is deleted or when you may not see it."
 
 
 @strawberry.type(description="A base image of one subject for one shot type in a set.")
-class SetBaseImage:
+class SetBaseImage(Presented[SetBaseImageRow]):
     id: uuid.UUID
     subject_id: uuid.UUID
     shot_type_id: uuid.UUID
@@ -49,13 +49,9 @@ class SetBaseImage:
         visible_one(ShotTypeByIdLoader, "shot_type_id", ShotType.of), description=SHOT_TYPE
     )
 
-    @classmethod
-    def of(cls, row: SetBaseImageRow) -> SetBaseImage:
-        return present(cls, row)
-
 
 @strawberry.type(description="A reference image for one shot type in a set.")
-class SetReferenceImage:
+class SetReferenceImage(Presented[SetReferenceImageRow]):
     id: uuid.UUID
     shot_type_id: uuid.UUID
     label: str | None
@@ -69,13 +65,9 @@ class SetReferenceImage:
         visible_one(ShotTypeByIdLoader, "shot_type_id", ShotType.of), description=SHOT_TYPE
     )
 
-    @classmethod
-    def of(cls, row: SetReferenceImageRow) -> SetReferenceImage:
-        return present(cls, row)
-
 
 @strawberry.type(description="A portrait of one subject in a set.")
-class SubjectPortrait:
+class SubjectPortrait(Presented[SetSubjectPortraitRow]):
     id: uuid.UUID
     subject_id: uuid.UUID
     created_at: datetime
@@ -86,13 +78,9 @@ class SubjectPortrait:
     image_url: str | None = relation(media_urls("image_key", "image_media_id"), description=IMAGE_URL)
     subject: Subject | None = relation(visible_one(SubjectByIdLoader, "subject_id", Subject.of), description=SUBJECT)
 
-    @classmethod
-    def of(cls, row: SetSubjectPortraitRow) -> SubjectPortrait:
-        return present(cls, row)
-
 
 @strawberry.type(description="A set: a background preset with base images, reference images and portraits.")
-class SetDesign:
+class SetDesign(Presented[SetDesignRow]):
     id: uuid.UUID
     name: str
     description: str | None
@@ -118,10 +106,6 @@ class SetDesign:
         rows_by_parent(SetSubjectPortraitsBySetDesignIdLoader, SubjectPortrait.of),
         description="Subject portraits, in the order they were given.",
     )
-
-    @classmethod
-    def of(cls, row: SetDesignRow) -> SetDesign:
-        return present(cls, row)
 
 
 @strawberry.type

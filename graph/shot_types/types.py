@@ -9,17 +9,17 @@ import strawberry
 
 from db.models import ShotType as ShotTypeRow
 from db.models.enums import DefaultShotTypes, ShotTypeFraming, ViewAngle
+from graph.common.presented import Presented
 from graph.context import Info
 from graph.media.keys import loaded_media_urls, media_of
 from graph.media.types import MediaResource
-from graph.presenting import present
 from graph.relations import relation
 from graph.shot_types.loaders import ShotTypeByIdLoader
 from services.visibility import can_read
 
 
 @strawberry.type(description="A kind of shot (view angle and framing) with its prompt and reference image.")
-class ShotType:
+class ShotType(Presented[ShotTypeRow]):
     id: uuid.UUID
     name: str
     view_angle: ViewAngle
@@ -46,10 +46,6 @@ class ShotType:
     reference_image_url: str | None = relation(
         loaded_media_urls("reference_image_media_id"), description="URL of the stored reference image."
     )
-
-    @classmethod
-    def of(cls, row: ShotTypeRow) -> ShotType:
-        return present(cls, row)
 
 
 @strawberry.type

@@ -11,6 +11,7 @@ from db.models import Subject as SubjectRow
 from db.models import SubjectBaseImage as SubjectBaseImageRow
 from db.models import SubjectMeasurements as SubjectMeasurementsRow
 from db.models.enums import BodyType, EyeColor, Gender, HairColor, LoraStatus, SubjectAgeClass, SubjectType
+from graph.common.presented import Presented
 from graph.context import Info
 from graph.fields import field
 from graph.lora.types import LoraInfo
@@ -26,7 +27,7 @@ from graph.media.keys import (
     url_of,
 )
 from graph.media.types import MediaResource, storage_url
-from graph.presenting import RowPresenter, present
+from graph.presenting import RowPresenter
 from graph.relations import Identified, relation, row_by_parent, rows_by_parent, visible_one
 from graph.shot_types.loaders import ShotTypeByIdLoader
 from graph.shot_types.types import ShotType
@@ -100,7 +101,7 @@ class BaseImages:
 
 
 @strawberry.type(description="Body measurements (centimetres, EU shoe size) and colouring.")
-class SubjectMeasurements:
+class SubjectMeasurements(Presented[SubjectMeasurementsRow]):
     id: uuid.UUID
     bust_cm: float | None
     waist_cm: float | None
@@ -109,10 +110,6 @@ class SubjectMeasurements:
     shoe_eu: float | None
     eye_color: EyeColor | None
     hair_color: HairColor | None
-
-    @classmethod
-    def of(cls, row: SubjectMeasurementsRow) -> SubjectMeasurements:
-        return present(cls, row)
 
 
 async def _data_image_urls(subjects: Sequence[Identified], info: Info) -> list[list[str]]:

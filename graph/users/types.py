@@ -13,8 +13,8 @@ from db.models import Organization as OrganizationRow
 from db.models import OrganizationMembership as MembershipRow
 from db.models import User as UserRow
 from db.models.enums import OrganizationRole
+from graph.common.presented import Presented
 from graph.context import Info
-from graph.presenting import present
 from graph.relations import Identified, relation
 from graph.users.loaders import MembershipsByUserIdLoader, OrganizationByIdLoader
 
@@ -47,7 +47,7 @@ async def _organizations(users: Sequence[Identified], info: Info) -> list[list[O
 
 
 @strawberry.type
-class User:
+class User(Presented[UserRow]):
     id: uuid.UUID
     email: str
     full_name: str | None
@@ -58,10 +58,6 @@ class User:
     organizations: list[Organization] = relation(
         _organizations, description="The organizations this user belongs to, with the user's role in each."
     )
-
-    @classmethod
-    def of(cls, row: UserRow) -> User:
-        return present(cls, row)
 
 
 @strawberry.type
@@ -79,17 +75,13 @@ async def _membership_organizations(
 
 
 @strawberry.type
-class OrganizationMembership:
+class OrganizationMembership(Presented[MembershipRow]):
     id: uuid.UUID
     organization_id: uuid.UUID
     user_id: uuid.UUID
     role: OrganizationRole
 
     organization: Organization | None = relation(_membership_organizations)
-
-    @classmethod
-    def of(cls, row: MembershipRow) -> OrganizationMembership:
-        return present(cls, row)
 
 
 @strawberry.type(description="An OAuth2-style bearer token.")
