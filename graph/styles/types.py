@@ -2,15 +2,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Self
 
 import strawberry
 
 from db.models import Style as StyleRow
 from db.models.enums import StyleCategory
-from graph.lora.types import LoraInfo
+from graph.lora.types import LoraInfo, status_name
 from graph.media.keys import linked_media, linked_media_urls, loaded_media_urls, media_of
 from graph.media.types import MediaResource
+from graph.presenting import RowPresenter
 from graph.relations import relation
 from graph.styles.loaders import StyleDataImagesByStyleIdLoader
 
@@ -58,34 +58,8 @@ class Style:
     )
 
     @classmethod
-    def of(cls, row: StyleRow) -> Self:
-        return cls(
-            id=row.id,
-            name=row.name,
-            slug=row.slug,
-            description=row.description,
-            brand=row.brand,
-            style_category=row.style_category,
-            local_model_path=row.local_model_path,
-            lora_trigger=row.lora_trigger,
-            default_lora_weight=row.default_lora_weight,
-            prompt_keywords=row.prompt_keywords,
-            public=row.public,
-            enabled=row.enabled,
-            archived=row.archived,
-            demo=row.demo,
-            tags=list(row.tags),
-            lora_status=row.lora_status.value,
-            current_training_id=row.current_training_id,
-            training_progress=row.training_progress,
-            training_error=row.training_error,
-            owner_id=row.owner_id,
-            organization_id=row.organization_id,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            deleted_at=row.deleted_at,
-            cover_image_media_id=row.cover_image_media_id,
-        )
+    def of(cls, row: StyleRow) -> Style:
+        return _present_style(row)
 
 
 @strawberry.type(description="A style as the superuser endpoints show it (the documented StyleAdmin).")
@@ -93,10 +67,14 @@ class StyleAdmin(Style):
     lora_info: LoraInfo | None = strawberry.field(default=None, description="What the stored LoRA file holds.")
 
     @classmethod
-    def of(cls, row: StyleRow) -> Self:
-        admin = super().of(row)
-        admin.lora_info = LoraInfo.maybe(row.lora_info)
-        return admin
+    def of(cls, row: StyleRow) -> StyleAdmin:
+        return _present_style_admin(row)
+
+
+_present_style = RowPresenter(Style, convert={"tags": list, "lora_status": status_name})
+_present_style_admin = RowPresenter(
+    StyleAdmin, convert={"tags": list, "lora_status": status_name, "lora_info": LoraInfo.maybe}
+)
 
 
 @strawberry.type

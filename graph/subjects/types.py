@@ -10,11 +10,11 @@ import strawberry
 from db.models import Subject as SubjectRow
 from db.models import SubjectBaseImage as SubjectBaseImageRow
 from db.models import SubjectMeasurements as SubjectMeasurementsRow
-from db.models.enums import BodyType, EyeColor, Gender, HairColor, LoraStatus, SubjectAgeClass, SubjectType
+from db.models.enums import BodyType, EyeColor, Gender, HairColor, SubjectAgeClass, SubjectType
 from graph.common.presented import Presented
 from graph.context import Info
 from graph.fields import field
-from graph.lora.types import LoraInfo
+from graph.lora.types import LoraInfo, status_name
 from graph.media.keys import (
     NOT_LOADED,
     MediaKey,
@@ -201,13 +201,9 @@ class SubjectAdmin(Subject):
         return _present_subject_admin(row)
 
 
-def _status_name(status: LoraStatus) -> str:
-    return status.value
-
-
 _present_base_image = RowPresenter(BaseImage, renamed={"label": "shot_type_name"})
-_present_subject = RowPresenter(Subject, convert={"lora_status": _status_name})
-_present_subject_admin = RowPresenter(SubjectAdmin, convert={"lora_status": _status_name, "lora_info": LoraInfo.maybe})
+_present_subject = RowPresenter(Subject, convert={"lora_status": status_name})
+_present_subject_admin = RowPresenter(SubjectAdmin, convert={"lora_status": status_name, "lora_info": LoraInfo.maybe})
 
 
 @strawberry.type
