@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 
 import strawberry
@@ -9,36 +10,34 @@ from db.models import BackgroundPreset as BackgroundPresetRow
 from db.models import BackgroundPresetFraming as FramingRow
 from db.models.enums import BackgroundFixStrategy, ShotTypeFraming
 from graph.background_presets.loaders import BackgroundPresetFramingsByPresetIdLoader
+from graph.common.presented import Presented
 from graph.context import Info
-from graph.media.keys import load_media
+from graph.media.keys import loaded_media_urls, loaded_urls, media_of
 from graph.media.types import MediaResource
-from graph.presenting import present
+from graph.relations import Identified, relation, rows_by_parent
 
 
 @strawberry.type(description="The background image a preset uses for one framing.")
-class BackgroundPresetFraming:
+class BackgroundPresetFraming(Presented[FramingRow]):
     id: uuid.UUID
     framing: ShotTypeFraming | None = strawberry.field(description="The framing it serves; null: any framing.")
     created_at: datetime
     updated_at: datetime
     image_media_id: strawberry.Private[uuid.UUID | None]
 
-    @strawberry.field(description="The stored image.")
-    async def image_media(self, info: Info) -> MediaResource | None:
-        return await load_media(info, self.image_media_id)
+    image_media: MediaResource | None = relation(media_of("image_media_id"), description="The stored image.")
+    image_url: str | None = relation(loaded_media_urls("image_media_id"), description="URL of the stored image.")
 
-    @strawberry.field(description="URL of the stored image.")
-    async def image_url(self, info: Info) -> str | None:
-        media = await self.image_media(info)
-        return media.url(info) if media is not None else None
 
-    @classmethod
-    def of(cls, row: FramingRow) -> BackgroundPresetFraming:
-        return present(cls, row)
+async def _cover_image_urls(presets: Sequence[Identified], info: Info) -> list[str | None]:
+    """The level form of `BackgroundPreset.coverImageUrl`: each preset's first framing's image URL."""
+    loader = info.context.loaders.get(BackgroundPresetFramingsByPresetIdLoader)
+    framing_lists = await loader.load_many([preset.id for preset in presets])
+    return await loaded_urls(info, [framings[0].image_media_id if framings else None for framings in framing_lists])
 
 
 @strawberry.type(description="A named background with one image per framing.")
-class BackgroundPreset:
+class BackgroundPreset(Presented[BackgroundPresetRow]):
     id: uuid.UUID
     name: str
     owner_id: uuid.UUID
@@ -48,19 +47,11 @@ class BackgroundPreset:
     updated_at: datetime
     deleted_at: datetime | None
 
-    @strawberry.field(description="The framings in the order they were given.")
-    async def framings(self, info: Info) -> list[BackgroundPresetFraming]:
-        rows = await info.context.loaders.get(BackgroundPresetFramingsByPresetIdLoader).load(self.id)
-        return [BackgroundPresetFraming.of(row) for row in rows]
-
-    @strawberry.field(description="URL of the first framing's image.")
-    async def cover_image_url(self, info: Info) -> str | None:
-        framings = await self.framings(info)
-        return await framings[0].image_url(info) if framings else None
-
-    @classmethod
-    def of(cls, row: BackgroundPresetRow) -> BackgroundPreset:
-        return present(cls, row)
+    framings: list[BackgroundPresetFraming] = relation(
+        rows_by_parent(BackgroundPresetFramingsByPresetIdLoader, BackgroundPresetFraming.of),
+        description="The framings in the order they were given.",
+    )
+    cover_image_url: str | None = relation(_cover_image_urls, description="URL of the first framing's image.")
 
 
 @strawberry.type

@@ -6,9 +6,8 @@ and id fields are never changed by that."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
-from typing import Any, TypeVar
 
 import strawberry
 
@@ -17,11 +16,10 @@ from db.models import ShootingGuidelines as ShootingGuidelinesRow
 from db.models.enums import GuidelinesShotTypeRuleKind
 from graph.background_presets.loaders import BackgroundPresetByIdLoader
 from graph.background_presets.types import BackgroundPreset
+from graph.common.presented import Presented
 from graph.context import Info
-from graph.execution.levels import answers_levels
 from graph.guidelines.loaders import (
     LinkedIdsLoader,
-    LinkedRowsLoader,
     PosePresetsByGuidelineIdLoader,
     ShotTypeIdsByGuidelineIdLoader,
     ShotTypeIdsByShotTypeRuleIdLoader,
@@ -29,49 +27,42 @@ from graph.guidelines.loaders import (
     SubjectsByGuidelineIdLoader,
 )
 from graph.pose_presets.types import PosePreset
-from graph.presenting import present
-from graph.relations import visible_one
+from graph.relations import Identified, relation, rows_by_parent, visible_one, visible_rows_by_parent
 from graph.resolution_presets.loaders import ResolutionPresetByIdLoader
 from graph.resolution_presets.types import ResolutionPreset
 from graph.set_designs.loaders import SetDesignByIdLoader
 from graph.set_designs.types import SetDesign
 from graph.shot_types.types import ShotType, shot_type_lists
 from graph.subjects.types import Subject
-from services.visibility import can_read
-
-OutT = TypeVar("OutT")
 
 
-def _readable(info: Info, rows: Sequence[Any], of: Callable[[Any], OutT]) -> list[OutT]:
-    caller = info.context.require_caller()
-    return [of(row) for row in rows if can_read(caller, row)]
+def _linked_shot_types(
+    ids_loader: type[LinkedIdsLoader],
+) -> Callable[[Sequence[Identified], Info], Awaitable[list[list[ShotType]]]]:
+    """The level form of a list of shot types linked by id (`ids_loader`): those the caller can see, in order."""
 
+    async def level(parents: Sequence[Identified], info: Info) -> list[list[ShotType]]:
+        id_lists = await info.context.loaders.get(ids_loader).load_many([parent.id for parent in parents])
+        return await shot_type_lists(info, id_lists)
 
-_SET_DESIGN = visible_one(SetDesignByIdLoader, "set_design_id", SetDesign.of)
-_BACKGROUND_PRESET = visible_one(BackgroundPresetByIdLoader, "background_preset_id", BackgroundPreset.of)
-_RESOLUTION_PRESET = visible_one(ResolutionPresetByIdLoader, "resolution_preset_id", ResolutionPreset.of)
+    return level
 
 
 @strawberry.type(description="One (ruleKind, ruleValue) group and the shot types it selects, in order.")
-class GuidelinesShotTypeRuleGroup:
+class GuidelinesShotTypeRuleGroup(Presented[RuleRow]):
     rule_kind: GuidelinesShotTypeRuleKind
     rule_value: str
     id: strawberry.Private[uuid.UUID]
-
-    @strawberry.field(description="The group's shot types you can see, in the order given.")
-    @answers_levels(lambda groups, info: _linked_shot_types(info, ShotTypeIdsByShotTypeRuleIdLoader, groups))
-    async def shot_types(self, info: Info) -> list[ShotType]:
-        return (await _linked_shot_types(info, ShotTypeIdsByShotTypeRuleIdLoader, [self]))[0]
-
-    @classmethod
-    def of(cls, row: RuleRow) -> GuidelinesShotTypeRuleGroup:
-        return present(cls, row)
+    shot_types: list[ShotType] = relation(
+        _linked_shot_types(ShotTypeIdsByShotTypeRuleIdLoader),
+        description="The group's shot types you can see, in the order given.",
+    )
 
 
 @strawberry.type(
     description="Shooting guidelines: shot types, subjects, pose presets, presets, a set design and shot-type rules."
 )
-class ShootingGuidelines:
+class ShootingGuidelines(Presented[ShootingGuidelinesRow]):
     id: uuid.UUID
     created_at: datetime
     updated_at: datetime
@@ -87,74 +78,37 @@ class ShootingGuidelines:
     export_configuration_id: uuid.UUID | None = strawberry.field(description="Another service's id, as given.")
     generative_workflow_template_id: uuid.UUID | None = strawberry.field(description="Another service's id, as given.")
     deleted_at: datetime | None
-
-    @strawberry.field(description="The linked shot types you can see, in the order given.")
-    @answers_levels(lambda guidelines, info: _linked_shot_types(info, ShotTypeIdsByGuidelineIdLoader, guidelines))
-    async def shot_types(self, info: Info) -> list[ShotType]:
-        return (await _linked_shot_types(info, ShotTypeIdsByGuidelineIdLoader, [self]))[0]
-
-    @strawberry.field(description="The linked subjects you can see, in the order given.")
-    @answers_levels(lambda guidelines, info: _linked(info, SubjectsByGuidelineIdLoader, guidelines, Subject.of))
-    async def subjects(self, info: Info) -> list[Subject]:
-        return (await _linked(info, SubjectsByGuidelineIdLoader, [self], Subject.of))[0]
-
-    @strawberry.field(description="The linked pose presets you can see, in the order given.")
-    @answers_levels(lambda guidelines, info: _linked(info, PosePresetsByGuidelineIdLoader, guidelines, PosePreset.of))
-    async def pose_presets(self, info: Info) -> list[PosePreset]:
-        return (await _linked(info, PosePresetsByGuidelineIdLoader, [self], PosePreset.of))[0]
-
-    @strawberry.field(description="The set design; null when there is none or you may not see it.")
-    @answers_levels(_SET_DESIGN)
-    async def set_design(self, info: Info) -> SetDesign | None:
-        return (await _SET_DESIGN([self], info))[0]  # type: ignore[no-any-return]
-
-    @strawberry.field(description="The background preset; null when there is none or you may not see it.")
-    @answers_levels(_BACKGROUND_PRESET)
-    async def background_preset(self, info: Info) -> BackgroundPreset | None:
-        return (await _BACKGROUND_PRESET([self], info))[0]  # type: ignore[no-any-return]
-
-    @strawberry.field(description="The resolution preset; null when there is none or you may not see it.")
-    @answers_levels(_RESOLUTION_PRESET)
-    async def resolution_preset(self, info: Info) -> ResolutionPreset | None:
-        return (await _RESOLUTION_PRESET([self], info))[0]  # type: ignore[no-any-return]
-
-    @strawberry.field(description="The shot-type rule groups, in the order given.")
-    @answers_levels(lambda guidelines, info: _rule_groups(info, guidelines))
-    async def shot_type_rules(self, info: Info) -> list[GuidelinesShotTypeRuleGroup]:
-        return (await _rule_groups(info, [self]))[0]
-
-    @classmethod
-    def of(cls, row: ShootingGuidelinesRow) -> ShootingGuidelines:
-        return present(cls, row)
+    shot_types: list[ShotType] = relation(
+        _linked_shot_types(ShotTypeIdsByGuidelineIdLoader),
+        description="The linked shot types you can see, in the order given.",
+    )
+    subjects: list[Subject] = relation(
+        visible_rows_by_parent(SubjectsByGuidelineIdLoader, Subject.of),
+        description="The linked subjects you can see, in the order given.",
+    )
+    pose_presets: list[PosePreset] = relation(
+        visible_rows_by_parent(PosePresetsByGuidelineIdLoader, PosePreset.of),
+        description="The linked pose presets you can see, in the order given.",
+    )
+    set_design: SetDesign | None = relation(
+        visible_one(SetDesignByIdLoader, "set_design_id", SetDesign.of),
+        description="The set design; null when there is none or you may not see it.",
+    )
+    background_preset: BackgroundPreset | None = relation(
+        visible_one(BackgroundPresetByIdLoader, "background_preset_id", BackgroundPreset.of),
+        description="The background preset; null when there is none or you may not see it.",
+    )
+    resolution_preset: ResolutionPreset | None = relation(
+        visible_one(ResolutionPresetByIdLoader, "resolution_preset_id", ResolutionPreset.of),
+        description="The resolution preset; null when there is none or you may not see it.",
+    )
+    shot_type_rules: list[GuidelinesShotTypeRuleGroup] = relation(
+        rows_by_parent(ShotTypeRulesByGuidelineIdLoader, GuidelinesShotTypeRuleGroup.of),
+        description="The shot-type rule groups, in the order given.",
+    )
 
 
 @strawberry.type
 class ShootingGuidelinesList:
     data: list[ShootingGuidelines]
     count: int = strawberry.field(description="Total matching the filters, not the page size.")
-
-
-# The relations' whole-level forms (graph/execution/levels.py); each resolver above answers its own object with them.
-
-
-async def _linked_shot_types(
-    info: Info, ids_loader: type[LinkedIdsLoader], parents: Sequence[GuidelinesShotTypeRuleGroup | ShootingGuidelines]
-) -> list[list[ShotType]]:
-    id_lists = await info.context.loaders.get(ids_loader).load_many([parent.id for parent in parents])
-    return await shot_type_lists(info, id_lists)
-
-
-async def _linked(
-    info: Info,
-    loader_class: type[LinkedRowsLoader[Any]],
-    guidelines: Sequence[ShootingGuidelines],
-    of: Callable[[Any], OutT],
-) -> list[list[OutT]]:
-    row_lists = await info.context.loaders.get(loader_class).load_many([guideline.id for guideline in guidelines])
-    return [_readable(info, rows, of) for rows in row_lists]
-
-
-async def _rule_groups(info: Info, guidelines: Sequence[ShootingGuidelines]) -> list[list[GuidelinesShotTypeRuleGroup]]:
-    loader = info.context.loaders.get(ShotTypeRulesByGuidelineIdLoader)
-    row_lists = await loader.load_many([guideline.id for guideline in guidelines])
-    return [[GuidelinesShotTypeRuleGroup.of(row) for row in rows] for rows in row_lists]

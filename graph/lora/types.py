@@ -6,6 +6,13 @@ from typing import Any, Self
 
 import strawberry
 
+from db.models.enums import LoraStatus
+
+
+def status_name(status: LoraStatus) -> str:
+    """`loraStatus` as the API shows it: none, processing, ready or failed."""
+    return status.value
+
 
 @strawberry.type(description="One `__metadata__` entry of a safetensors header (capped in count and length).")
 class LoraMetadataEntry:

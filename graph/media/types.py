@@ -7,12 +7,19 @@ import strawberry
 
 from db.models import MediaResource as MediaRow
 from db.models.enums import MediaResourceType
+from graph.common.presented import Presented
 from graph.context import Info
-from graph.presenting import present
+from graph.fields import field
+
+
+def storage_url(info: Info, storage_key: str) -> str:
+    """Where the stored file `storage_key` is served."""
+    resources = info.context.resources
+    return resources.storage.url_for(storage_key, resources.settings.public_base_url)
 
 
 @strawberry.type(description="A stored file, with what was measured from its content when it arrived.")
-class MediaResource:
+class MediaResource(Presented[MediaRow]):
     id: uuid.UUID
     content_hash: str = strawberry.field(description="SHA-256 of the file's bytes, hex.")
     file_size: int = strawberry.field(description="Bytes.")
@@ -31,14 +38,9 @@ class MediaResource:
     created_at: datetime
     storage_key: strawberry.Private[str]
 
-    @strawberry.field(description="Where the file is served (`/media/...`).")
+    @field(description="Where the file is served (`/media/...`).")
     def url(self, info: Info) -> str:
-        resources = info.context.resources
-        return resources.storage.url_for(self.storage_key, resources.settings.public_base_url)
-
-    @classmethod
-    def of(cls, row: MediaRow) -> MediaResource:
-        return present(cls, row)
+        return storage_url(info, self.storage_key)
 
     @classmethod
     def maybe(cls, row: MediaRow | None) -> MediaResource | None:

@@ -6,11 +6,11 @@ from datetime import datetime
 import strawberry
 
 from db.models import ResolutionPreset as ResolutionPresetRow
-from graph.presenting import present
+from graph.common.presented import Presented
 
 
 @strawberry.type(description="A named output size in pixels.")
-class ResolutionPreset:
+class ResolutionPreset(Presented[ResolutionPresetRow]):
     id: uuid.UUID
     name: str
     width: int = strawberry.field(description="Width in pixels.")
@@ -20,10 +20,6 @@ class ResolutionPreset:
     created_at: datetime
     updated_at: datetime
     deleted_at: datetime | None
-
-    @classmethod
-    def of(cls, row: ResolutionPresetRow) -> ResolutionPreset:
-        return present(cls, row)
 
 
 @strawberry.type

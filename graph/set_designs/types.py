@@ -1,9 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
-from typing import Any, TypeVar
 
 import strawberry
 
@@ -13,13 +11,10 @@ from db.models import SetReferenceImage as SetReferenceImageRow
 from db.models import SetSubjectPortrait as SetSubjectPortraitRow
 from graph.background_presets.loaders import BackgroundPresetByIdLoader
 from graph.background_presets.types import BackgroundPreset
-from graph.context import Info
-from graph.execution.levels import answers_levels
-from graph.loaders import GroupedRowsLoader
-from graph.media.keys import UNKNOWN, load_media, media_url, media_urls
+from graph.common.presented import Presented
+from graph.media.keys import NOT_LOADED, MediaKey, media_of, media_urls
 from graph.media.types import MediaResource
-from graph.presenting import present
-from graph.relations import visible_one
+from graph.relations import relation, rows_by_parent, visible_one
 from graph.set_designs.loaders import (
     SetBaseImagesBySetDesignIdLoader,
     SetReferenceImagesBySetDesignIdLoader,
@@ -30,15 +25,15 @@ from graph.shot_types.types import ShotType
 from graph.subjects.loaders import SubjectByIdLoader
 from graph.subjects.types import Subject
 
-OutT = TypeVar("OutT")
-
-
-_SUBJECT = visible_one(SubjectByIdLoader, "subject_id", Subject.of)
-_SHOT_TYPE = visible_one(ShotTypeByIdLoader, "shot_type_id", ShotType.of)
+# The fields every image of a set has after its own (a declaration makes a new field each time it is called).
+IMAGE_MEDIA = "The stored image."
+IMAGE_URL = "URL of the stored image."
+SUBJECT = "The subject; null once it is deleted or when you may not see it."
+SHOT_TYPE = "The shot type; null once it is deleted or when you may not see it."
 
 
 @strawberry.type(description="A base image of one subject for one shot type in a set.")
-class SetBaseImage:
+class SetBaseImage(Presented[SetBaseImageRow]):
     id: uuid.UUID
     subject_id: uuid.UUID
     shot_type_id: uuid.UUID
@@ -46,109 +41,46 @@ class SetBaseImage:
     created_at: datetime
     updated_at: datetime
     image_media_id: strawberry.Private[uuid.UUID | None]
-    image_key: strawberry.Private[str | None] = UNKNOWN
-
-    @strawberry.field(description="The stored image.")
-    async def image_media(self, info: Info) -> MediaResource | None:
-        return await load_media(info, self.image_media_id)
-
-    @strawberry.field(description="URL of the stored image.")
-    @answers_levels(media_urls("image_key", "image_media_id"))
-    def image_url(self, info: Info) -> str | None:
-        return media_url(info, self.image_key, self.image_media_id)  # type: ignore[return-value] # may be awaitable
-
-    @strawberry.field(description="The subject; null once it is deleted or when you may not see it.")
-    @answers_levels(_SUBJECT)
-    async def subject(self, info: Info) -> Subject | None:
-        return (await _SUBJECT([self], info))[0]  # type: ignore[no-any-return]
-
-    @strawberry.field(description="The shot type; null once it is deleted or when you may not see it.")
-    @answers_levels(_SHOT_TYPE)
-    async def shot_type(self, info: Info) -> ShotType | None:
-        return (await _SHOT_TYPE([self], info))[0]  # type: ignore[no-any-return]
-
-    @classmethod
-    def of(cls, row: SetBaseImageRow) -> SetBaseImage:
-        return present(cls, row)
+    image_key: strawberry.Private[MediaKey] = NOT_LOADED
+    image_media: MediaResource | None = relation(media_of("image_media_id"), description=IMAGE_MEDIA)
+    image_url: str | None = relation(media_urls("image_key", "image_media_id"), description=IMAGE_URL)
+    subject: Subject | None = relation(visible_one(SubjectByIdLoader, "subject_id", Subject.of), description=SUBJECT)
+    shot_type: ShotType | None = relation(
+        visible_one(ShotTypeByIdLoader, "shot_type_id", ShotType.of), description=SHOT_TYPE
+    )
 
 
 @strawberry.type(description="A reference image for one shot type in a set.")
-class SetReferenceImage:
+class SetReferenceImage(Presented[SetReferenceImageRow]):
     id: uuid.UUID
     shot_type_id: uuid.UUID
     label: str | None
     created_at: datetime
     updated_at: datetime
     image_media_id: strawberry.Private[uuid.UUID | None]
-    image_key: strawberry.Private[str | None] = UNKNOWN
-
-    @strawberry.field(description="The stored image.")
-    async def image_media(self, info: Info) -> MediaResource | None:
-        return await load_media(info, self.image_media_id)
-
-    @strawberry.field(description="URL of the stored image.")
-    @answers_levels(media_urls("image_key", "image_media_id"))
-    def image_url(self, info: Info) -> str | None:
-        return media_url(info, self.image_key, self.image_media_id)  # type: ignore[return-value] # may be awaitable
-
-    @strawberry.field(description="The shot type; null once it is deleted or when you may not see it.")
-    @answers_levels(_SHOT_TYPE)
-    async def shot_type(self, info: Info) -> ShotType | None:
-        return (await _SHOT_TYPE([self], info))[0]  # type: ignore[no-any-return]
-
-    @classmethod
-    def of(cls, row: SetReferenceImageRow) -> SetReferenceImage:
-        return present(cls, row)
+    image_key: strawberry.Private[MediaKey] = NOT_LOADED
+    image_media: MediaResource | None = relation(media_of("image_media_id"), description=IMAGE_MEDIA)
+    image_url: str | None = relation(media_urls("image_key", "image_media_id"), description=IMAGE_URL)
+    shot_type: ShotType | None = relation(
+        visible_one(ShotTypeByIdLoader, "shot_type_id", ShotType.of), description=SHOT_TYPE
+    )
 
 
 @strawberry.type(description="A portrait of one subject in a set.")
-class SubjectPortrait:
+class SubjectPortrait(Presented[SetSubjectPortraitRow]):
     id: uuid.UUID
     subject_id: uuid.UUID
     created_at: datetime
     updated_at: datetime
     image_media_id: strawberry.Private[uuid.UUID | None]
-    image_key: strawberry.Private[str | None] = UNKNOWN
-
-    @strawberry.field(description="The stored image.")
-    async def image_media(self, info: Info) -> MediaResource | None:
-        return await load_media(info, self.image_media_id)
-
-    @strawberry.field(description="URL of the stored image.")
-    @answers_levels(media_urls("image_key", "image_media_id"))
-    def image_url(self, info: Info) -> str | None:
-        return media_url(info, self.image_key, self.image_media_id)  # type: ignore[return-value] # may be awaitable
-
-    @strawberry.field(description="The subject; null once it is deleted or when you may not see it.")
-    @answers_levels(_SUBJECT)
-    async def subject(self, info: Info) -> Subject | None:
-        return (await _SUBJECT([self], info))[0]  # type: ignore[no-any-return]
-
-    @classmethod
-    def of(cls, row: SetSubjectPortraitRow) -> SubjectPortrait:
-        return present(cls, row)
-
-
-def _per_design(
-    loader_class: type[GroupedRowsLoader[Any]], of: Callable[[Any], OutT]
-) -> Callable[[Sequence[SetDesign], Info], Awaitable[list[list[OutT]]]]:
-    """A list relation's whole-level form (graph/execution/levels.py): each design's rows, presented."""
-
-    async def level(designs: Sequence[SetDesign], info: Info) -> list[list[OutT]]:
-        row_lists = await info.context.loaders.get(loader_class).load_many([design.id for design in designs])
-        return [[of(row) for row in rows] for rows in row_lists]
-
-    return level
-
-
-_BASE_IMAGES = _per_design(SetBaseImagesBySetDesignIdLoader, SetBaseImage.of)
-_BACKGROUND_PRESET = visible_one(BackgroundPresetByIdLoader, "background_preset_id", BackgroundPreset.of)
-_REFERENCE_IMAGES = _per_design(SetReferenceImagesBySetDesignIdLoader, SetReferenceImage.of)
-_SUBJECT_PORTRAITS = _per_design(SetSubjectPortraitsBySetDesignIdLoader, SubjectPortrait.of)
+    image_key: strawberry.Private[MediaKey] = NOT_LOADED
+    image_media: MediaResource | None = relation(media_of("image_media_id"), description=IMAGE_MEDIA)
+    image_url: str | None = relation(media_urls("image_key", "image_media_id"), description=IMAGE_URL)
+    subject: Subject | None = relation(visible_one(SubjectByIdLoader, "subject_id", Subject.of), description=SUBJECT)
 
 
 @strawberry.type(description="A set: a background preset with base images, reference images and portraits.")
-class SetDesign:
+class SetDesign(Presented[SetDesignRow]):
     id: uuid.UUID
     name: str
     description: str | None
@@ -158,30 +90,22 @@ class SetDesign:
     created_at: datetime
     updated_at: datetime
     deleted_at: datetime | None
-
-    @strawberry.field(description="The background preset; null when there is none or you may not see it.")
-    @answers_levels(_BACKGROUND_PRESET)
-    async def background_preset(self, info: Info) -> BackgroundPreset | None:
-        return (await _BACKGROUND_PRESET([self], info))[0]  # type: ignore[no-any-return]
-
-    @strawberry.field(description="Base images, in the order they were given.")
-    @answers_levels(_BASE_IMAGES)
-    async def base_images(self, info: Info) -> list[SetBaseImage]:
-        return (await _BASE_IMAGES([self], info))[0]
-
-    @strawberry.field(description="Reference images, in the order they were given.")
-    @answers_levels(_REFERENCE_IMAGES)
-    async def reference_images(self, info: Info) -> list[SetReferenceImage]:
-        return (await _REFERENCE_IMAGES([self], info))[0]
-
-    @strawberry.field(description="Subject portraits, in the order they were given.")
-    @answers_levels(_SUBJECT_PORTRAITS)
-    async def subject_portraits(self, info: Info) -> list[SubjectPortrait]:
-        return (await _SUBJECT_PORTRAITS([self], info))[0]
-
-    @classmethod
-    def of(cls, row: SetDesignRow) -> SetDesign:
-        return present(cls, row)
+    background_preset: BackgroundPreset | None = relation(
+        visible_one(BackgroundPresetByIdLoader, "background_preset_id", BackgroundPreset.of),
+        description="The background preset; null when there is none or you may not see it.",
+    )
+    base_images: list[SetBaseImage] = relation(
+        rows_by_parent(SetBaseImagesBySetDesignIdLoader, SetBaseImage.of),
+        description="Base images, in the order they were given.",
+    )
+    reference_images: list[SetReferenceImage] = relation(
+        rows_by_parent(SetReferenceImagesBySetDesignIdLoader, SetReferenceImage.of),
+        description="Reference images, in the order they were given.",
+    )
+    subject_portraits: list[SubjectPortrait] = relation(
+        rows_by_parent(SetSubjectPortraitsBySetDesignIdLoader, SubjectPortrait.of),
+        description="Subject portraits, in the order they were given.",
+    )
 
 
 @strawberry.type

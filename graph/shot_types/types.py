@@ -9,16 +9,17 @@ import strawberry
 
 from db.models import ShotType as ShotTypeRow
 from db.models.enums import DefaultShotTypes, ShotTypeFraming, ViewAngle
+from graph.common.presented import Presented
 from graph.context import Info
-from graph.media.keys import load_media
+from graph.media.keys import loaded_media_urls, media_of
 from graph.media.types import MediaResource
-from graph.presenting import present
+from graph.relations import relation
 from graph.shot_types.loaders import ShotTypeByIdLoader
 from services.visibility import can_read
 
 
 @strawberry.type(description="A kind of shot (view angle and framing) with its prompt and reference image.")
-class ShotType:
+class ShotType(Presented[ShotTypeRow]):
     id: uuid.UUID
     name: str
     view_angle: ViewAngle
@@ -39,18 +40,12 @@ class ShotType:
     deleted_at: datetime | None
     reference_image_media_id: strawberry.Private[uuid.UUID | None]
 
-    @strawberry.field(description="The stored reference image.")
-    async def reference_image(self, info: Info) -> MediaResource | None:
-        return await load_media(info, self.reference_image_media_id)
-
-    @strawberry.field(description="URL of the stored reference image.")
-    async def reference_image_url(self, info: Info) -> str | None:
-        media = await self.reference_image(info)
-        return media.url(info) if media is not None else None
-
-    @classmethod
-    def of(cls, row: ShotTypeRow) -> ShotType:
-        return present(cls, row)
+    reference_image: MediaResource | None = relation(
+        media_of("reference_image_media_id"), description="The stored reference image."
+    )
+    reference_image_url: str | None = relation(
+        loaded_media_urls("reference_image_media_id"), description="URL of the stored reference image."
+    )
 
 
 @strawberry.type

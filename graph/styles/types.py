@@ -2,17 +2,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Self
 
 import strawberry
 
 from db.models import Style as StyleRow
 from db.models.enums import StyleCategory
-from graph.context import Info
-from graph.lora.types import LoraInfo
-from graph.media.keys import load_media
-from graph.media.loaders import MediaResourceByIdLoader
+from graph.lora.types import LoraInfo, status_name
+from graph.media.keys import linked_media, linked_media_urls, loaded_media_urls, media_of
 from graph.media.types import MediaResource
+from graph.presenting import RowPresenter
+from graph.relations import relation
 from graph.styles.loaders import StyleDataImagesByStyleIdLoader
 
 
@@ -44,54 +43,23 @@ class Style:
     deleted_at: datetime | None
     cover_image_media_id: strawberry.Private[uuid.UUID | None]
 
-    @strawberry.field(description="The stored cover image.")
-    async def cover_image_media(self, info: Info) -> MediaResource | None:
-        return await load_media(info, self.cover_image_media_id)
-
-    @strawberry.field(description="URL of the stored cover image.")
-    async def cover_image_url(self, info: Info) -> str | None:
-        media = await self.cover_image_media(info)
-        return media.url(info) if media is not None else None
-
-    @strawberry.field(description="The stored data images, in the order they were given.")
-    async def data_images_media(self, info: Info) -> list[MediaResource]:
-        links = await info.context.loaders.get(StyleDataImagesByStyleIdLoader).load(self.id)
-        rows = await info.context.loaders.get(MediaResourceByIdLoader).load_many([link.media_id for link in links])
-        return [MediaResource.of(row) for row in rows if row is not None]
-
-    @strawberry.field(description="URLs of the stored data images, in order.")
-    async def data_image_urls(self, info: Info) -> list[str]:
-        return [media.url(info) for media in await self.data_images_media(info)]
+    cover_image_media: MediaResource | None = relation(
+        media_of("cover_image_media_id"), description="The stored cover image."
+    )
+    cover_image_url: str | None = relation(
+        loaded_media_urls("cover_image_media_id"), description="URL of the stored cover image."
+    )
+    data_images_media: list[MediaResource] = relation(
+        linked_media(StyleDataImagesByStyleIdLoader),
+        description="The stored data images, in the order they were given.",
+    )
+    data_image_urls: list[str] = relation(
+        linked_media_urls(StyleDataImagesByStyleIdLoader), description="URLs of the stored data images, in order."
+    )
 
     @classmethod
-    def of(cls, row: StyleRow) -> Self:
-        return cls(
-            id=row.id,
-            name=row.name,
-            slug=row.slug,
-            description=row.description,
-            brand=row.brand,
-            style_category=row.style_category,
-            local_model_path=row.local_model_path,
-            lora_trigger=row.lora_trigger,
-            default_lora_weight=row.default_lora_weight,
-            prompt_keywords=row.prompt_keywords,
-            public=row.public,
-            enabled=row.enabled,
-            archived=row.archived,
-            demo=row.demo,
-            tags=list(row.tags),
-            lora_status=row.lora_status.value,
-            current_training_id=row.current_training_id,
-            training_progress=row.training_progress,
-            training_error=row.training_error,
-            owner_id=row.owner_id,
-            organization_id=row.organization_id,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            deleted_at=row.deleted_at,
-            cover_image_media_id=row.cover_image_media_id,
-        )
+    def of(cls, row: StyleRow) -> Style:
+        return _present_style(row)
 
 
 @strawberry.type(description="A style as the superuser endpoints show it (the documented StyleAdmin).")
@@ -99,10 +67,14 @@ class StyleAdmin(Style):
     lora_info: LoraInfo | None = strawberry.field(default=None, description="What the stored LoRA file holds.")
 
     @classmethod
-    def of(cls, row: StyleRow) -> Self:
-        admin = super().of(row)
-        admin.lora_info = LoraInfo.maybe(row.lora_info)
-        return admin
+    def of(cls, row: StyleRow) -> StyleAdmin:
+        return _present_style_admin(row)
+
+
+_present_style = RowPresenter(Style, convert={"tags": list, "lora_status": status_name})
+_present_style_admin = RowPresenter(
+    StyleAdmin, convert={"tags": list, "lora_status": status_name, "lora_info": LoraInfo.maybe}
+)
 
 
 @strawberry.type

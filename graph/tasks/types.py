@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
 
 from db.models import SubjectBaseImagesUploadTask as TaskRow
 from db.models.enums import TaskStatus
+from graph.common.presented import Presented
 
 
 @strawberry.type(
@@ -19,7 +19,7 @@ from db.models.enums import TaskStatus
         "and progress (0-100) change while it runs; resultData lists each entry's outcome once it ends."
     )
 )
-class SubjectBaseImagesUploadTask:
+class SubjectBaseImagesUploadTask(Presented[TaskRow]):
     id: uuid.UUID
     owner_id: uuid.UUID
     subject_id: uuid.UUID
@@ -40,24 +40,3 @@ class SubjectBaseImagesUploadTask:
             '"reason"?}]} once the task has ended.'
         )
     )
-
-    @classmethod
-    def of(cls, row: TaskRow) -> SubjectBaseImagesUploadTask:
-        result: Any = row.result_data
-        return cls(
-            id=row.id,
-            owner_id=row.owner_id,
-            subject_id=row.subject_id,
-            status=row.status,
-            progress=row.progress,
-            total_items=row.total_items,
-            processed_items=row.processed_items,
-            images_processed=row.images_processed,
-            images_skipped=row.images_skipped,
-            portfolio_images_processed=row.portfolio_images_processed,
-            error_message=row.error_message,
-            created_at=row.created_at,
-            started_at=row.started_at,
-            completed_at=row.completed_at,
-            result_data=result,
-        )

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
+from itertools import islice
 
 import strawberry
 
@@ -11,8 +13,9 @@ from db.models import Organization as OrganizationRow
 from db.models import OrganizationMembership as MembershipRow
 from db.models import User as UserRow
 from db.models.enums import OrganizationRole
+from graph.common.presented import Presented
 from graph.context import Info
-from graph.presenting import present
+from graph.relations import Identified, relation
 from graph.users.loaders import MembershipsByUserIdLoader, OrganizationByIdLoader
 
 
@@ -28,8 +31,23 @@ class Organization:
         return cls(id=row.id, name=row.name, role=role, created_at=row.created_at)
 
 
+async def _organizations(users: Sequence[Identified], info: Info) -> list[list[Organization]]:
+    """The level form of `User.organizations`: each user's memberships' organizations, with the user's role."""
+    membership_lists = await info.context.loaders.get(MembershipsByUserIdLoader).load_many([u.id for u in users])
+    organization_ids = [membership.organization_id for memberships in membership_lists for membership in memberships]
+    rows = iter(await info.context.loaders.get(OrganizationByIdLoader).load_many(organization_ids))
+    return [
+        [
+            Organization.of(row, m.role)
+            for m, row in zip(memberships, islice(rows, len(memberships)), strict=True)
+            if row is not None
+        ]
+        for memberships in membership_lists
+    ]
+
+
 @strawberry.type
-class User:
+class User(Presented[UserRow]):
     id: uuid.UUID
     email: str
     full_name: str | None
@@ -37,17 +55,9 @@ class User:
     is_superuser: bool
     created_at: datetime
 
-    @classmethod
-    def of(cls, row: UserRow) -> User:
-        return present(cls, row)
-
-    @strawberry.field(description="The organizations this user belongs to, with the user's role in each.")
-    async def organizations(self, info: Info) -> list[Organization]:
-        memberships = await info.context.loaders.get(MembershipsByUserIdLoader).load(self.id)
-        rows = await info.context.loaders.get(OrganizationByIdLoader).load_many(
-            [m.organization_id for m in memberships]
-        )
-        return [Organization.of(row, m.role) for m, row in zip(memberships, rows, strict=True) if row is not None]
+    organizations: list[Organization] = relation(
+        _organizations, description="The organizations this user belongs to, with the user's role in each."
+    )
 
 
 @strawberry.type
@@ -56,21 +66,22 @@ class Users:
     count: int
 
 
+async def _membership_organizations(
+    memberships: Sequence[OrganizationMembership], info: Info
+) -> list[Organization | None]:
+    """The level form of `OrganizationMembership.organization`: the organization, with the membership's role."""
+    rows = await info.context.loaders.get(OrganizationByIdLoader).load_many([m.organization_id for m in memberships])
+    return [Organization.of(row, m.role) if row is not None else None for m, row in zip(memberships, rows, strict=True)]
+
+
 @strawberry.type
-class OrganizationMembership:
+class OrganizationMembership(Presented[MembershipRow]):
     id: uuid.UUID
     organization_id: uuid.UUID
     user_id: uuid.UUID
     role: OrganizationRole
 
-    @classmethod
-    def of(cls, row: MembershipRow) -> OrganizationMembership:
-        return present(cls, row)
-
-    @strawberry.field
-    async def organization(self, info: Info) -> Organization | None:
-        row = await info.context.loaders.get(OrganizationByIdLoader).load(self.organization_id)
-        return Organization.of(row, self.role) if row is not None else None
+    organization: Organization | None = relation(_membership_organizations)
 
 
 @strawberry.type(description="An OAuth2-style bearer token.")
