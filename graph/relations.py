@@ -29,12 +29,13 @@ import strawberry
 
 from graph.context import Info
 from graph.execution.levels import answers_levels
-from graph.loaders import RowByIdLoader, SessionLoader, load_each
+from graph.loaders import IdentifiedRow, RowByIdLoader, SessionLoader, load_each
 from services.visibility import OwnedRow, can_read
 
 SourceT = TypeVar("SourceT")
 RowT = TypeVar("RowT")
 OwnedRowT = TypeVar("OwnedRowT", bound=OwnedRow)
+OwnedIdRowT = TypeVar("OwnedIdRowT", bound="OwnedIdentifiedRow")
 OutT = TypeVar("OutT")
 
 
@@ -43,6 +44,10 @@ class Identified(Protocol):
 
     @property
     def id(self) -> uuid.UUID: ...
+
+
+class OwnedIdentifiedRow(IdentifiedRow, OwnedRow, Protocol):
+    """A row loaded by its id (`RowByIdLoader`) that `can_read` decides on: what `visible_one` presents."""
 
 
 # The two shapes of a level form: answers once awaited, or answers at once (each possibly an awaitable).
@@ -91,7 +96,7 @@ async def _first(answers: Awaitable[Sequence[OutT]]) -> OutT:
 
 
 def visible_one(
-    loader_class: type[RowByIdLoader[OwnedRowT]], id_attribute: str, present: Callable[[OwnedRowT], OutT]
+    loader_class: type[RowByIdLoader[OwnedIdRowT]], id_attribute: str, present: Callable[[OwnedIdRowT], OutT]
 ) -> Callable[[Sequence[object], Info], Awaitable[list[OutT | None]]]:
     """The level form of a field naming a row of `loader_class` by the object's `id_attribute`: the row,
     presented, while the caller may read it; None when there is none or it is deleted or hidden."""

@@ -9,7 +9,11 @@ import strawberry
 from db.models import BackgroundPreset as BackgroundPresetRow
 from db.models import BackgroundPresetFraming as FramingRow
 from db.models.enums import BackgroundFixStrategy, ShotTypeFraming
-from graph.background_presets.loaders import BackgroundPresetFramingsByPresetIdLoader
+from graph.background_presets.loaders import (
+    BackgroundPresetFramingsByPresetIdLoader,
+    LoadedBackgroundPreset,
+    LoadedBackgroundPresetFraming,
+)
 from graph.common.presented import Presented
 from graph.context import Info
 from graph.media.keys import loaded_media_urls, loaded_urls, media_of
@@ -18,7 +22,7 @@ from graph.relations import Identified, relation, rows_by_parent
 
 
 @strawberry.type(description="The background image a preset uses for one framing.")
-class BackgroundPresetFraming(Presented[FramingRow]):
+class BackgroundPresetFraming(Presented[FramingRow | LoadedBackgroundPresetFraming]):
     id: uuid.UUID
     framing: ShotTypeFraming | None = strawberry.field(description="The framing it serves; null: any framing.")
     created_at: datetime
@@ -37,7 +41,7 @@ async def _cover_image_urls(presets: Sequence[Identified], info: Info) -> list[s
 
 
 @strawberry.type(description="A named background with one image per framing.")
-class BackgroundPreset(Presented[BackgroundPresetRow]):
+class BackgroundPreset(Presented[BackgroundPresetRow | LoadedBackgroundPreset]):
     id: uuid.UUID
     name: str
     owner_id: uuid.UUID

@@ -20,6 +20,7 @@ from graph.common.presented import Presented
 from graph.context import Info
 from graph.guidelines.loaders import (
     LinkedIdsLoader,
+    LoadedShotTypeRule,
     PosePresetsByGuidelineIdLoader,
     ShotTypeIdsByGuidelineIdLoader,
     ShotTypeIdsByShotTypeRuleIdLoader,
@@ -33,7 +34,7 @@ from graph.resolution_presets.types import ResolutionPreset
 from graph.set_designs.loaders import SetDesignByIdLoader
 from graph.set_designs.types import SetDesign
 from graph.shot_types.types import ShotType, shot_type_lists
-from graph.subjects.types import Subject
+from graph.subjects.types import Subject, present_loaded_subject
 
 
 def _linked_shot_types(
@@ -49,7 +50,7 @@ def _linked_shot_types(
 
 
 @strawberry.type(description="One (ruleKind, ruleValue) group and the shot types it selects, in order.")
-class GuidelinesShotTypeRuleGroup(Presented[RuleRow]):
+class GuidelinesShotTypeRuleGroup(Presented[RuleRow | LoadedShotTypeRule]):
     rule_kind: GuidelinesShotTypeRuleKind
     rule_value: str
     id: strawberry.Private[uuid.UUID]
@@ -83,7 +84,7 @@ class ShootingGuidelines(Presented[ShootingGuidelinesRow]):
         description="The linked shot types you can see, in the order given.",
     )
     subjects: list[Subject] = relation(
-        visible_rows_by_parent(SubjectsByGuidelineIdLoader, Subject.of),
+        visible_rows_by_parent(SubjectsByGuidelineIdLoader, present_loaded_subject),
         description="The linked subjects you can see, in the order given.",
     )
     pose_presets: list[PosePreset] = relation(

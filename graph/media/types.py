@@ -10,6 +10,7 @@ from db.models.enums import MediaResourceType
 from graph.common.presented import Presented
 from graph.context import Info
 from graph.fields import field
+from graph.media.loaders import LoadedMediaResource
 
 
 def storage_url(info: Info, storage_key: str) -> str:
@@ -19,7 +20,7 @@ def storage_url(info: Info, storage_key: str) -> str:
 
 
 @strawberry.type(description="A stored file, with what was measured from its content when it arrived.")
-class MediaResource(Presented[MediaRow]):
+class MediaResource(Presented[MediaRow | LoadedMediaResource]):
     id: uuid.UUID
     content_hash: str = strawberry.field(description="SHA-256 of the file's bytes, hex.")
     file_size: int = strawberry.field(description="Bytes.")
@@ -43,5 +44,5 @@ class MediaResource(Presented[MediaRow]):
         return storage_url(info, self.storage_key)
 
     @classmethod
-    def maybe(cls, row: MediaRow | None) -> MediaResource | None:
+    def maybe(cls, row: MediaRow | LoadedMediaResource | None) -> MediaResource | None:
         return cls.of(row) if row is not None else None

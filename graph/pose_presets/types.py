@@ -7,6 +7,7 @@ import strawberry
 
 from db.models import PosePreset as PosePresetRow
 from graph.common.presented import Presented
+from graph.guidelines.loaders import LinkedPosePreset
 from graph.media.keys import NOT_LOADED, MediaKey, media_of, media_urls
 from graph.media.types import MediaResource
 from graph.relations import relation, visible_one
@@ -15,7 +16,7 @@ from graph.shot_types.types import ShotType
 
 
 @strawberry.type(description="A pose for one shot type: its prompt and an example image.")
-class PosePreset(Presented[PosePresetRow]):
+class PosePreset(Presented[PosePresetRow | LinkedPosePreset]):
     id: uuid.UUID
     name: str
     prompt: str | None

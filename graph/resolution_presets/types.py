@@ -7,10 +7,11 @@ import strawberry
 
 from db.models import ResolutionPreset as ResolutionPresetRow
 from graph.common.presented import Presented
+from graph.resolution_presets.loaders import LoadedResolutionPreset
 
 
 @strawberry.type(description="A named output size in pixels.")
-class ResolutionPreset(Presented[ResolutionPresetRow]):
+class ResolutionPreset(Presented[ResolutionPresetRow | LoadedResolutionPreset]):
     id: uuid.UUID
     name: str
     width: int = strawberry.field(description="Width in pixels.")

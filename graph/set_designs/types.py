@@ -16,6 +16,10 @@ from graph.media.keys import NOT_LOADED, MediaKey, media_of, media_urls
 from graph.media.types import MediaResource
 from graph.relations import relation, rows_by_parent, visible_one
 from graph.set_designs.loaders import (
+    LoadedSetBaseImage,
+    LoadedSetDesign,
+    LoadedSetReferenceImage,
+    LoadedSetSubjectPortrait,
     SetBaseImagesBySetDesignIdLoader,
     SetReferenceImagesBySetDesignIdLoader,
     SetSubjectPortraitsBySetDesignIdLoader,
@@ -23,7 +27,7 @@ from graph.set_designs.loaders import (
 from graph.shot_types.loaders import ShotTypeByIdLoader
 from graph.shot_types.types import ShotType
 from graph.subjects.loaders import SubjectByIdLoader
-from graph.subjects.types import Subject
+from graph.subjects.types import Subject, present_loaded_subject
 
 # The fields every image of a set has after its own (a declaration makes a new field each time it is called).
 IMAGE_MEDIA = "The stored image."
@@ -33,7 +37,7 @@ SHOT_TYPE = "The shot type; null once it is deleted or when you may not see it."
 
 
 @strawberry.type(description="A base image of one subject for one shot type in a set.")
-class SetBaseImage(Presented[SetBaseImageRow]):
+class SetBaseImage(Presented[SetBaseImageRow | LoadedSetBaseImage]):
     id: uuid.UUID
     subject_id: uuid.UUID
     shot_type_id: uuid.UUID
@@ -44,14 +48,16 @@ class SetBaseImage(Presented[SetBaseImageRow]):
     image_key: strawberry.Private[MediaKey] = NOT_LOADED
     image_media: MediaResource | None = relation(media_of("image_media_id"), description=IMAGE_MEDIA)
     image_url: str | None = relation(media_urls("image_key", "image_media_id"), description=IMAGE_URL)
-    subject: Subject | None = relation(visible_one(SubjectByIdLoader, "subject_id", Subject.of), description=SUBJECT)
+    subject: Subject | None = relation(
+        visible_one(SubjectByIdLoader, "subject_id", present_loaded_subject), description=SUBJECT
+    )
     shot_type: ShotType | None = relation(
         visible_one(ShotTypeByIdLoader, "shot_type_id", ShotType.of), description=SHOT_TYPE
     )
 
 
 @strawberry.type(description="A reference image for one shot type in a set.")
-class SetReferenceImage(Presented[SetReferenceImageRow]):
+class SetReferenceImage(Presented[SetReferenceImageRow | LoadedSetReferenceImage]):
     id: uuid.UUID
     shot_type_id: uuid.UUID
     label: str | None
@@ -67,7 +73,7 @@ class SetReferenceImage(Presented[SetReferenceImageRow]):
 
 
 @strawberry.type(description="A portrait of one subject in a set.")
-class SubjectPortrait(Presented[SetSubjectPortraitRow]):
+class SubjectPortrait(Presented[SetSubjectPortraitRow | LoadedSetSubjectPortrait]):
     id: uuid.UUID
     subject_id: uuid.UUID
     created_at: datetime
@@ -76,11 +82,13 @@ class SubjectPortrait(Presented[SetSubjectPortraitRow]):
     image_key: strawberry.Private[MediaKey] = NOT_LOADED
     image_media: MediaResource | None = relation(media_of("image_media_id"), description=IMAGE_MEDIA)
     image_url: str | None = relation(media_urls("image_key", "image_media_id"), description=IMAGE_URL)
-    subject: Subject | None = relation(visible_one(SubjectByIdLoader, "subject_id", Subject.of), description=SUBJECT)
+    subject: Subject | None = relation(
+        visible_one(SubjectByIdLoader, "subject_id", present_loaded_subject), description=SUBJECT
+    )
 
 
 @strawberry.type(description="A set: a background preset with base images, reference images and portraits.")
-class SetDesign(Presented[SetDesignRow]):
+class SetDesign(Presented[SetDesignRow | LoadedSetDesign]):
     id: uuid.UUID
     name: str
     description: str | None

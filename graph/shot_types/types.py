@@ -14,12 +14,12 @@ from graph.context import Info
 from graph.media.keys import loaded_media_urls, media_of
 from graph.media.types import MediaResource
 from graph.relations import relation
-from graph.shot_types.loaders import ShotTypeByIdLoader
+from graph.shot_types.loaders import LoadedShotType, ShotTypeByIdLoader
 from services.visibility import can_read
 
 
 @strawberry.type(description="A kind of shot (view angle and framing) with its prompt and reference image.")
-class ShotType(Presented[ShotTypeRow]):
+class ShotType(Presented[ShotTypeRow | LoadedShotType]):
     id: uuid.UUID
     name: str
     view_angle: ViewAngle

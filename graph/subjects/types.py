@@ -14,6 +14,7 @@ from db.models.enums import BodyType, EyeColor, Gender, HairColor, SubjectAgeCla
 from graph.common.presented import Presented
 from graph.context import Info
 from graph.fields import field
+from graph.guidelines.loaders import LinkedSubject
 from graph.lora.types import LoraInfo, status_name
 from graph.media.keys import (
     NOT_LOADED,
@@ -32,6 +33,9 @@ from graph.relations import Identified, relation, row_by_parent, rows_by_parent,
 from graph.shot_types.loaders import ShotTypeByIdLoader
 from graph.shot_types.types import ShotType
 from graph.subjects.loaders import (
+    LoadedSubject,
+    LoadedSubjectBaseImage,
+    LoadedSubjectMeasurements,
     SubjectBaseImagesBySubjectIdLoader,
     SubjectDataImagesBySubjectIdLoader,
     SubjectMeasurementsBySubjectIdLoader,
@@ -91,7 +95,7 @@ class BaseImage:
     )
 
     @classmethod
-    def of(cls, row: SubjectBaseImageRow) -> BaseImage:
+    def of(cls, row: SubjectBaseImageRow | LoadedSubjectBaseImage) -> BaseImage:
         return _present_base_image(row)
 
 
@@ -101,7 +105,7 @@ class BaseImages:
 
 
 @strawberry.type(description="Body measurements (centimetres, EU shoe size) and colouring.")
-class SubjectMeasurements(Presented[SubjectMeasurementsRow]):
+class SubjectMeasurements(Presented[SubjectMeasurementsRow | LoadedSubjectMeasurements]):
     id: uuid.UUID
     bust_cm: float | None
     waist_cm: float | None
@@ -180,6 +184,7 @@ class Subject:
 
     @classmethod
     def of(cls, row: SubjectRow) -> Subject:
+        """A subject from its entity (root resolvers, mutations); a loader's row takes `present_loaded_subject`."""
         return _present_subject(row)
 
 
@@ -204,6 +209,13 @@ class SubjectAdmin(Subject):
 _present_base_image = RowPresenter(BaseImage, renamed={"label": "shot_type_name"})
 _present_subject = RowPresenter(Subject, convert={"lora_status": status_name})
 _present_subject_admin = RowPresenter(SubjectAdmin, convert={"lora_status": status_name, "lora_info": LoraInfo.maybe})
+
+
+def present_loaded_subject(row: LoadedSubject | LinkedSubject) -> Subject:
+    """A subject from a loader's row (SubjectByIdLoader's, or SubjectsByGuidelineIdLoader's), the presenter of the
+    relations that answer subjects. Not `Subject.of`: SubjectAdmin.of overrides it for the entity only (the loaders
+    leave out the admin columns), so `of` cannot declare these rows too."""
+    return _present_subject(row)
 
 
 @strawberry.type

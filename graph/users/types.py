@@ -16,7 +16,8 @@ from db.models.enums import OrganizationRole
 from graph.common.presented import Presented
 from graph.context import Info
 from graph.relations import Identified, relation
-from graph.users.loaders import MembershipsByUserIdLoader, OrganizationByIdLoader
+from graph.users.loaders import LoadedOrganization, MembershipsByUserIdLoader, OrganizationByIdLoader
+from services.caller import UserRecord
 
 
 @strawberry.type(description="An organization, seen by one of its members (`role` is the caller's role).")
@@ -27,7 +28,7 @@ class Organization:
     created_at: datetime
 
     @classmethod
-    def of(cls, row: OrganizationRow, role: OrganizationRole | None) -> Organization:
+    def of(cls, row: OrganizationRow | LoadedOrganization, role: OrganizationRole | None) -> Organization:
         return cls(id=row.id, name=row.name, role=role, created_at=row.created_at)
 
 
@@ -47,7 +48,7 @@ async def _organizations(users: Sequence[Identified], info: Info) -> list[list[O
 
 
 @strawberry.type
-class User(Presented[UserRow]):
+class User(Presented[UserRow | UserRecord]):
     id: uuid.UUID
     email: str
     full_name: str | None
