@@ -1,0 +1,312 @@
+"""One base for the list, get, create, update, delete and restore operations of every owned model.
+
+A domain declares its model once, then one field per operation, each a line in its Query or Mutation class:
+
+    RESOLUTION_PRESETS = Crud(ResolutionPresetRow, WHAT, ResolutionPreset)
+
+    @strawberry.type
+    class Query:
+        resolution_presets = RESOLUTION_PRESETS.list("Resolution presets, by name. ...", LISTING, ResolutionPresets)
+        resolution_preset = RESOLUTION_PRESETS.get()
+
+    @strawberry.type
+    class Mutation:
+        create_resolution_preset = RESOLUTION_PRESETS.create(ResolutionPresetCreate, create)
+        update_resolution_preset = RESOLUTION_PRESETS.update("...", ResolutionPresetUpdate, update)
+        delete_resolution_preset = RESOLUTION_PRESETS.delete("Soft-delete a resolution preset (...).")
+        restore_resolution_preset = RESOLUTION_PRESETS.restore("Restore a soft-deleted resolution preset (...).")
+
+What the domain configures: the names (the class attributes), the descriptions, the model and the noun its
+errors and messages use (`WHAT`), the output types, who may call each operation (`access`, graph/access.py:
+declared, checked before anything else), a list's own arguments and filters (`Listing`), and the create and
+update hooks that turn an input into the service call. What the base does, the same for every domain: the
+checks in their order (access, input, page), the session (a read session for reads, a transaction for writes),
+visibility (services/visibility.py through services/crud.py), and the answer.
+
+A list's arguments are assembled here and nowhere else: the domain's own (a dataclass, in schema order), then
+`skip` and `limit`; the rows are those `list_visible` finds for the caller, narrowed by the domain's filters.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import typing
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Generic, Protocol, Self, TypeVar
+
+import strawberry
+from sqlalchemy import ColumnElement
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.types.field import StrawberryField
+
+from graph.access import SIGNED_IN, SUPERUSER, Access
+from graph.common.scope import merge_organization
+from graph.common.types import Message
+from graph.context import Info
+from graph.validation import check_page
+from services import crud
+from services.caller import Caller
+from services.resources import Resources
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+
+class Presented(Protocol):
+    """An output type made from a row: `Style.of(row)`."""
+
+    @classmethod
+    def of(cls, row: Any, /) -> Self: ...
+
+
+class Page(Protocol):
+    """A list's answer: `Styles(data=[...], count=...)`."""
+
+    def __init__(self, *, data: list[Any], count: int) -> None: ...
+
+
+class CreateInput(Protocol):
+    """An `XCreate` input: its own checks, and the organization it may name besides the argument."""
+
+    @property
+    def organization_id(self) -> uuid.UUID | None: ...
+
+    def check(self) -> None: ...
+
+
+class UpdateInput(Protocol):
+    """An `XUpdate` input: its own checks."""
+
+    def check(self) -> None: ...
+
+
+OutT = TypeVar("OutT", bound=Presented)
+ArgsT = TypeVar("ArgsT", bound="DataclassInstance")
+CreateT = TypeVar("CreateT", bound=CreateInput)
+UpdateT = TypeVar("UpdateT", bound=UpdateInput)
+
+
+@dataclass(frozen=True)
+class Write:
+    """What a create or update hook works with: the transaction's session, the process's resources, the caller."""
+
+    session: AsyncSession
+    resources: Resources
+    caller: Caller
+
+
+# create(write, input, organization_id) and update(write, id, input, organization_id): the row written.
+CreateHook = Callable[[Write, CreateT, uuid.UUID | None], Awaitable[Any]]
+UpdateHook = Callable[[Write, uuid.UUID, UpdateT, uuid.UUID | None], Awaitable[Any]]
+
+
+def _unfiltered(caller: Caller, arguments: Any) -> list[ColumnElement[bool]]:
+    return []
+
+
+@dataclass(frozen=True)
+class Listing(Generic[ArgsT]):
+    """A list's own arguments and how they narrow it.
+
+    `arguments` is a dataclass whose fields are the list's arguments in schema order (their types and defaults
+    are the schema's); `organization_id` and `include_public`, when among them, choose the visible set as
+    services/visibility.list_filter says. `where` answers the domain's filters for the caller and arguments (it
+    may refuse, e.g. a filter for superusers only); `check` runs on the list's session before the page is read.
+    """
+
+    arguments: type[ArgsT]
+    where: Callable[[Caller, ArgsT], Sequence[ColumnElement[bool]]] = _unfiltered
+    order_by: tuple[Any, ...] = ()
+    check: Callable[[AsyncSession, ArgsT], Awaitable[None]] | None = None
+    _parameters: list[inspect.Parameter] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        hints = typing.get_type_hints(self.arguments, include_extras=True)
+        parameters = [
+            _argument(item.name, hints[item.name], item.default) for item in dataclasses.fields(self.arguments)
+        ]
+        object.__setattr__(self, "_parameters", parameters)
+
+    def parameters(self) -> list[inspect.Parameter]:
+        """The list's arguments in schema order: its own, then the page's."""
+        return [*self._parameters, _argument("skip", int, 0), _argument("limit", int, 100)]
+
+
+def owner_id_filter(model: Any) -> Callable[[Caller, Any], list[ColumnElement[bool]]]:
+    """`where` for lists whose only filter is `ownerId` (superusers only: services/crud.owner_filters)."""
+
+    def where(caller: Caller, arguments: Any) -> list[ColumnElement[bool]]:
+        return crud.owner_filters(caller, model, arguments.owner_id)
+
+    return where
+
+
+@dataclass(frozen=True)
+class Crud(Generic[OutT]):
+    """The operations on one owned model (a table with owner, organization and soft delete)."""
+
+    model: type[Any]
+    what: str  # the noun of NOT_FOUND ("Style not found") and of the delete message ("Style deleted successfully")
+    output: type[OutT]
+
+    def get(
+        self,
+        description: str | None = None,
+        *,
+        access: Access = SIGNED_IN,
+        output: type[Presented] | None = None,
+        scoped: bool = True,
+    ) -> StrawberryField:
+        """`x(id, organizationId)`: one visible row (`scoped=False`: no organizationId argument)."""
+        present = output or self.output
+
+        async def resolve(info: Info, **arguments: Any) -> Any:
+            caller = access.caller(info.context)
+            async with info.context.read_session() as session:
+                row = await crud.get_visible(
+                    session,
+                    caller,
+                    self.model,
+                    arguments["id"],
+                    self.what,
+                    organization_id=arguments.get("organization_id"),
+                )
+            return present.of(row)
+
+        parameters = [_argument("id", uuid.UUID), *([_ORGANIZATION] if scoped else [])]
+        return _field(resolve, parameters, present, description)
+
+    def list(
+        self,
+        description: str | None,
+        listing: Listing[ArgsT],
+        page: type[Page],
+        *,
+        access: Access = SIGNED_IN,
+        output: type[Presented] | None = None,
+    ) -> StrawberryField:
+        """`xs(..., skip, limit)`: a page of the visible rows that the listing's filters keep, with their count."""
+        present = output or self.output
+
+        async def resolve(info: Info, **given: Any) -> Any:
+            caller = access.caller(info.context)
+            skip: int = given.pop("skip", 0)
+            limit: int = given.pop("limit", 100)
+            check_page(skip, limit)
+            arguments = listing.arguments(**given)
+            filters = listing.where(caller, arguments)
+            async with info.context.read_session() as session:
+                if listing.check is not None:
+                    await listing.check(session, arguments)
+                rows, count = await crud.list_visible(
+                    session,
+                    caller,
+                    self.model,
+                    organization_id=getattr(arguments, "organization_id", None),
+                    include_public=getattr(arguments, "include_public", False),
+                    filters=filters,
+                    order_by=listing.order_by,
+                    skip=skip,
+                    limit=limit,
+                )
+            return page(data=[present.of(row) for row in rows], count=count)
+
+        return _field(resolve, listing.parameters(), page, description)
+
+    def create(
+        self,
+        description: str | None,
+        input_type: type[CreateT],
+        hook: CreateHook[CreateT],
+        *,
+        access: Access = SIGNED_IN,
+    ) -> StrawberryField:
+        """`createX(input, organizationId)`: the organization may be named in either, not differently in both."""
+
+        async def resolve(info: Info, input: CreateT, organization_id: uuid.UUID | None = None) -> Any:
+            caller = access.caller(info.context)
+            input.check()
+            organization = merge_organization(organization_id, input.organization_id)
+            async with info.context.session() as session, session.begin():
+                row = await hook(Write(session, info.context.resources, caller), input, organization)
+            return self.output.of(row)
+
+        return _field(resolve, [_argument("input", input_type), _ORGANIZATION], self.output, description, True)
+
+    def update(
+        self,
+        description: str | None,
+        input_type: type[UpdateT],
+        hook: UpdateHook[UpdateT],
+        *,
+        access: Access = SIGNED_IN,
+    ) -> StrawberryField:
+        """`updateX(id, input, organizationId)`: the hook applies the input's given fields."""
+
+        async def resolve(info: Info, id: uuid.UUID, input: UpdateT, organization_id: uuid.UUID | None = None) -> Any:
+            caller = access.caller(info.context)
+            input.check()
+            async with info.context.session() as session, session.begin():
+                row = await hook(Write(session, info.context.resources, caller), id, input, organization_id)
+            return self.output.of(row)
+
+        parameters = [_argument("id", uuid.UUID), _argument("input", input_type), _ORGANIZATION]
+        return _field(resolve, parameters, self.output, description, True)
+
+    def delete(self, description: str | None, *, access: Access = SIGNED_IN) -> StrawberryField:
+        """`deleteX(id, organizationId)`: a soft delete, by whoever services/visibility.ensure_can_delete allows."""
+
+        async def resolve(info: Info, id: uuid.UUID, organization_id: uuid.UUID | None = None) -> Message:
+            caller = access.caller(info.context)
+            async with info.context.session() as session, session.begin():
+                await crud.soft_delete(session, caller, self.model, id, self.what, organization_id=organization_id)
+            return Message(message=f"{self.what} deleted successfully")
+
+        return _field(resolve, [_argument("id", uuid.UUID), _ORGANIZATION], Message, description, True)
+
+    def restore(self, description: str | None, *, access: Access = SUPERUSER) -> StrawberryField:
+        """`restoreX(id)`: undo a soft delete (superusers, as the spec's restore endpoints say)."""
+
+        async def resolve(info: Info, id: uuid.UUID) -> Any:
+            caller = access.caller(info.context)
+            async with info.context.session() as session, session.begin():
+                row = await crud.restore(session, caller, self.model, id, self.what)
+            return self.output.of(row)
+
+        return _field(resolve, [_argument("id", uuid.UUID)], self.output, description, True)
+
+
+def _argument(name: str, annotation: Any, default: Any = inspect.Parameter.empty) -> inspect.Parameter:
+    if default is dataclasses.MISSING:
+        default = inspect.Parameter.empty
+    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default)
+
+
+_ORGANIZATION = _argument("organization_id", uuid.UUID | None, None)
+
+
+def _field(
+    resolve: Callable[..., Awaitable[Any]],
+    arguments: list[inspect.Parameter],
+    returns: Any,
+    description: str | None,
+    mutation: bool = False,
+) -> StrawberryField:
+    """A Strawberry field of `resolve`, whose GraphQL arguments and type are `arguments` and `returns`: the
+    signature Strawberry reads is set here, with the types themselves rather than names to look up."""
+    info = inspect.Parameter("info", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Info)
+    signature = inspect.Signature([info, *arguments], return_annotation=returns)
+    setattr(resolve, "__signature__", signature)  # noqa: B010 - not a declared attribute of functions
+    resolve.__annotations__ = {
+        **{parameter.name: parameter.annotation for parameter in signature.parameters.values()},
+        "return": returns,
+    }
+    made: StrawberryField = (
+        strawberry.mutation(resolver=resolve, description=description)
+        if mutation
+        else strawberry.field(resolver=resolve, description=description)
+    )
+    return made
