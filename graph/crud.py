@@ -46,6 +46,7 @@ from graph.access import SIGNED_IN, SUPERUSER, Access
 from graph.common.scope import merge_organization
 from graph.common.types import Message
 from graph.context import Info
+from graph.loaders import Loaders
 from graph.validation import check_page
 from services import crud
 from services.caller import Caller
@@ -91,11 +92,17 @@ UpdateT = TypeVar("UpdateT", bound=UpdateInput)
 
 @dataclass(frozen=True)
 class Write:
-    """What a create or update hook works with: the transaction's session, the process's resources, the caller."""
+    """What a create or update hook works with: the transaction's session, the process's resources, the caller,
+    and the request's loaders (to forget what an earlier field of the document loaded before the change)."""
 
     session: AsyncSession
     resources: Resources
     caller: Caller
+    loaders: Loaders
+
+    @classmethod
+    def of(cls, session: AsyncSession, info: Info, caller: Caller) -> Write:
+        return cls(session, info.context.resources, caller, info.context.loaders)
 
 
 # create(write, input, organization_id) and update(write, id, input, organization_id): the row written.
@@ -231,7 +238,7 @@ class Crud(Generic[OutT]):
             input.check()
             organization = merge_organization(organization_id, input.organization_id)
             async with info.context.session() as session, session.begin():
-                row = await hook(Write(session, info.context.resources, caller), input, organization)
+                row = await hook(Write.of(session, info, caller), input, organization)
             return self.output.of(row)
 
         return _field(resolve, [_argument("input", input_type), _ORGANIZATION], self.output, description, True)
@@ -250,7 +257,7 @@ class Crud(Generic[OutT]):
             caller = access.caller(info.context)
             input.check()
             async with info.context.session() as session, session.begin():
-                row = await hook(Write(session, info.context.resources, caller), id, input, organization_id)
+                row = await hook(Write.of(session, info, caller), id, input, organization_id)
             return self.output.of(row)
 
         parameters = [_argument("id", uuid.UUID), _argument("input", input_type), _ORGANIZATION]
