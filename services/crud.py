@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -181,10 +181,14 @@ def like_pattern(search: str) -> str:
     return f"%{escaped}%"
 
 
-def owner_filters(caller: Caller, model: Any, owner_id: uuid.UUID | None) -> list[ColumnElement[bool]]:
-    """The `ownerId` list filter, which is for superusers only."""
+def owner_filters(
+    caller: Caller, model: Any, owner_id: uuid.UUID | None, *, with_public: bool = False
+) -> list[ColumnElement[bool]]:
+    """The `ownerId` list filter, which is for superusers only: that user's rows (`with_public`: and the public
+    ones, as shot types list them)."""
     if owner_id is None:
         return []
     if not caller.is_superuser:
         raise ForbiddenError("Only superusers may filter by ownerId")
-    return [model.owner_id == owner_id]
+    owned: ColumnElement[bool] = model.owner_id == owner_id
+    return [or_(model.public.is_(True), owned) if with_public else owned]
