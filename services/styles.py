@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,17 +30,16 @@ def data_image_field(index: int) -> str:
     return f"input.dataImages.{index}"
 
 
-@dataclass(frozen=True)
-class StyleFilters:
+class StyleFilters(Protocol):
     """The `styles` list filters; None means "not filtered" except for `archived` (see `style_filters`)."""
 
-    archived: bool | None = None
-    demo: bool | None = None
-    enabled: bool | None = None
-    owner_id: uuid.UUID | None = None
-    public: bool | None = None
-    search: str | None = None
-    style_category: StyleCategory | None = None
+    archived: bool | None
+    demo: bool | None
+    enabled: bool | None
+    owner_id: uuid.UUID | None
+    public: bool | None
+    search: str | None
+    style_category: StyleCategory | None
 
 
 def style_filters(filters: StyleFilters) -> list[ColumnElement[bool]]:
