@@ -153,11 +153,14 @@ def owner_id_filter(model: Any) -> Callable[[Caller, Any], list[ColumnElement[bo
 
 @dataclass(frozen=True)
 class Crud(Generic[OutT]):
-    """The operations on one owned model (a table with owner, organization and soft delete)."""
+    """The operations on one model: an owned one (a table with owner, organization and soft delete), whose
+    rows each caller sees as services/visibility.py says, or (`owned=False`) one whose lists only superusers read
+    (users), which shows every row."""
 
     model: type[Any]
     what: str  # the noun of NOT_FOUND ("Style not found") and of the delete message ("Style deleted successfully")
     output: type[OutT]
+    owned: bool = True
 
     def get(
         self,
@@ -197,6 +200,8 @@ class Crud(Generic[OutT]):
     ) -> StrawberryField:
         """`xs(..., skip, limit)`: a page of the visible rows that the listing's filters keep, with their count."""
         present = output or self.output
+        if not self.owned and access is not SUPERUSER:
+            raise ValueError(f"{self.what}: a list without the visibility rules is for superusers only")
 
         async def resolve(info: Info, **given: Any) -> Any:
             caller = access.caller(info.context)
@@ -208,17 +213,22 @@ class Crud(Generic[OutT]):
             async with info.context.read_session() as session:
                 if listing.check is not None:
                     await listing.check(session, arguments)
-                rows, count = await crud.list_visible(
-                    session,
-                    caller,
-                    self.model,
-                    organization_id=getattr(arguments, "organization_id", None),
-                    include_public=getattr(arguments, "include_public", False),
-                    filters=filters,
-                    order_by=listing.order_by,
-                    skip=skip,
-                    limit=limit,
-                )
+                if self.owned:
+                    rows, count = await crud.list_visible(
+                        session,
+                        caller,
+                        self.model,
+                        organization_id=getattr(arguments, "organization_id", None),
+                        include_public=getattr(arguments, "include_public", False),
+                        filters=filters,
+                        order_by=listing.order_by,
+                        skip=skip,
+                        limit=limit,
+                    )
+                else:
+                    rows, count = await crud.list_page(
+                        session, self.model, where=filters, order_by=listing.order_by, skip=skip, limit=limit
+                    )
             return page(data=[present.of(row) for row in rows], count=count)
 
         return _field(resolve, listing.parameters(), page, description)

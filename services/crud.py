@@ -57,7 +57,7 @@ async def get_visible(
     if organization_id is not None:
         ensure_member(caller, organization_id)
         conditions.append(entity.organization_id == organization_id)
-    statement = select(entity).where(*conditions)
+    statement = select(model).where(*conditions)
     if for_update:
         statement = statement.with_for_update()
     row = await session.scalar(statement)
@@ -94,7 +94,21 @@ async def list_visible(
     skip: int,
     limit: int,
 ) -> tuple[list[Any], int]:
-    """One page of visible rows and the total count matching the same filters.
+    """One page of the rows visible to the caller that `filters` keep, and their total count (`list_page`)."""
+    visible = list_filter(caller, model, organization_id=organization_id, include_public=include_public)
+    return await list_page(session, model, where=[visible, *filters], order_by=order_by, skip=skip, limit=limit)
+
+
+async def list_page(
+    session: AsyncSession,
+    model: type[Any],
+    *,
+    where: Sequence[ColumnElement[bool]],
+    order_by: Sequence[Any] = (),
+    skip: int,
+    limit: int,
+) -> tuple[list[Any], int]:
+    """One page of the rows `where` keeps, in `order_by` then newest first, and the total count matching it.
 
     The rows are plain rows of the model's table columns, not ORM entities: a page is only read, and loading
     entities (identity map, instance state, their release when the session closes) cost more than the query.
@@ -103,7 +117,6 @@ async def list_visible(
     these machines costs more than the counting). Only a page past the end, which has no row to carry it, asks
     for the count on its own."""
     entity: Any = model
-    where = [list_filter(caller, entity, organization_id=organization_id, include_public=include_public), *filters]
     # Through the session's connection: a Core statement run by the session itself still goes through the ORM's
     # execution steps, which cost as much as the query here.
     connection = await session.connection()
@@ -136,9 +149,10 @@ async def soft_delete(
     *,
     organization_id: uuid.UUID | None = None,
 ) -> RowT:
-    row: Any = await get_visible(session, caller, model, row_id, what, organization_id=organization_id, for_update=True)
-    ensure_can_delete(caller, row, what)
-    row.deleted_at = utcnow()
+    row = await get_visible(session, caller, model, row_id, what, organization_id=organization_id, for_update=True)
+    owned: Any = row  # every model given here has an owner, an organization and `deleted_at`
+    ensure_can_delete(caller, owned, what)
+    owned.deleted_at = utcnow()
     await session.flush()
     return row
 
@@ -148,12 +162,13 @@ async def restore(session: AsyncSession, caller: Caller, model: type[RowT], row_
     if not caller.is_superuser:
         raise ForbiddenError("Superuser privileges required")
     entity: Any = model
-    row: Any = await session.scalar(select(entity).where(entity.id == row_id).with_for_update())
+    row = await session.scalar(select(model).where(entity.id == row_id).with_for_update())
     if row is None:
         raise NotFoundError(what)
-    if row.deleted_at is None:
+    deletable: Any = row  # every model given here has `deleted_at`
+    if deletable.deleted_at is None:
         raise ConflictError(f"{what} is not deleted")
-    row.deleted_at = None
+    deletable.deleted_at = None
     await flush_or_conflict(session, f"A live {what.lower()} already uses this name")
     return row
 

@@ -124,12 +124,6 @@ async def add_member(
     return membership
 
 
-async def list_users(session: AsyncSession, *, skip: int, limit: int) -> tuple[list[User], int]:
-    total = await session.scalar(select(func.count()).select_from(User))
-    rows = await session.scalars(select(User).order_by(User.created_at, User.id).offset(skip).limit(limit))
-    return list(rows), int(total or 0)
-
-
 async def update_user(session: AsyncSession, caller: Caller, user_id: uuid.UUID, changes: dict[str, object]) -> User:
     """Users change their own name, email and password; superusers change anyone, including the flags."""
     if user_id != caller.id and not caller.is_superuser:
