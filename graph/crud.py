@@ -35,10 +35,11 @@ import typing
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import TYPE_CHECKING, Any, Generic, Protocol, Self, TypeVar
 
 import strawberry
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types.field import StrawberryField
 
@@ -114,17 +115,30 @@ def _unfiltered(caller: Caller, arguments: Any) -> list[ColumnElement[bool]]:
     return []
 
 
+class OwnerFilter(Enum):
+    """What a list's `ownerId` argument keeps (superusers only: services/crud.owner_filters)."""
+
+    OWNED = "owned"  # that user's rows
+    OWNED_OR_PUBLIC = "owned or public"  # that user's rows and the public ones
+
+
 @dataclass(frozen=True)
 class Listing(Generic[ArgsT]):
     """A list's own arguments and how they narrow it.
 
     `arguments` is a dataclass whose fields are the list's arguments in schema order (their types and defaults
     are the schema's); `organization_id` and `include_public`, when among them, choose the visible set as
-    services/visibility.list_filter says. `where` answers the domain's filters for the caller and arguments (it
-    may refuse, e.g. a filter for superusers only); `check` runs on the list's session before the page is read.
+    services/visibility.list_filter says. The filters, in this order: `owner` (the `ownerId` argument), `equal`
+    (each argument named here keeps, when given, the rows whose column of the same name holds its value),
+    `search` (the `search` argument looks, case-insensitively, in these columns), then `where`: whatever else
+    the domain answers for the caller and arguments (it may refuse, e.g. a filter for superusers only). `check`
+    runs on the list's session before the page is read.
     """
 
     arguments: type[ArgsT]
+    owner: OwnerFilter | None = None
+    equal: tuple[str, ...] = ()
+    search: tuple[str, ...] = ()
     where: Callable[[Caller, ArgsT], Sequence[ColumnElement[bool]]] = _unfiltered
     order_by: tuple[Any, ...] = ()
     check: Callable[[AsyncSession, ArgsT], Awaitable[None]] | None = None
@@ -141,14 +155,29 @@ class Listing(Generic[ArgsT]):
         """The list's arguments in schema order: its own, then the page's."""
         return [*self._parameters, _argument("skip", int, 0), _argument("limit", int, 100)]
 
+    def check_columns(self, model: Any) -> None:
+        """Every column `equal` and `search` name is the model's (found when the schema is built, not in use)."""
+        missing = [name for name in (*self.equal, *self.search) if not hasattr(model, name)]
+        if missing:
+            raise ValueError(f"{model.__name__} has no column {', '.join(missing)}")
 
-def owner_id_filter(model: Any) -> Callable[[Caller, Any], list[ColumnElement[bool]]]:
-    """`where` for lists whose only filter is `ownerId` (superusers only: services/crud.owner_filters)."""
-
-    def where(caller: Caller, arguments: Any) -> list[ColumnElement[bool]]:
-        return crud.owner_filters(caller, model, arguments.owner_id)
-
-    return where
+    def filters(self, caller: Caller, model: Any, arguments: ArgsT) -> list[ColumnElement[bool]]:
+        """The WHERE conditions these arguments ask for, besides visibility."""
+        given: Any = arguments  # the dataclass that `arguments` declares
+        filters: list[ColumnElement[bool]] = []
+        if self.owner is not None:
+            with_public = self.owner is OwnerFilter.OWNED_OR_PUBLIC
+            filters += crud.owner_filters(caller, model, given.owner_id, with_public=with_public)
+        for name in self.equal:
+            value = getattr(given, name)
+            if value is not None:
+                column = getattr(model, name)
+                filters.append(column.is_(value) if isinstance(value, bool) else column == value)
+        search: str | None = given.search if self.search else None
+        if search:
+            pattern = crud.like_pattern(search)
+            filters.append(or_(*(getattr(model, name).ilike(pattern) for name in self.search)))
+        return [*filters, *self.where(caller, arguments)]
 
 
 @dataclass(frozen=True)
@@ -200,6 +229,7 @@ class Crud(Generic[OutT]):
     ) -> StrawberryField:
         """`xs(..., skip, limit)`: a page of the visible rows that the listing's filters keep, with their count."""
         present = output or self.output
+        listing.check_columns(self.model)
         if not self.owned and access is not SUPERUSER:
             raise ValueError(f"{self.what}: a list without the visibility rules is for superusers only")
 
@@ -209,7 +239,7 @@ class Crud(Generic[OutT]):
             limit: int = given.pop("limit", 100)
             check_page(skip, limit)
             arguments = listing.arguments(**given)
-            filters = listing.where(caller, arguments)
+            filters = listing.filters(caller, self.model, arguments)
             async with info.context.read_session() as session:
                 if listing.check is not None:
                     await listing.check(session, arguments)

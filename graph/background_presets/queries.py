@@ -7,7 +7,7 @@ import strawberry
 
 from db.models import BackgroundPreset as BackgroundPresetRow
 from graph.background_presets.types import BackgroundPreset, BackgroundPresets
-from graph.crud import Crud, Listing, owner_id_filter
+from graph.crud import Crud, Listing, OwnerFilter
 from services.background_presets import WHAT
 
 BACKGROUND_PRESETS = Crud(BackgroundPresetRow, WHAT, BackgroundPreset)
@@ -26,7 +26,7 @@ class Query:
         "ownerId (superusers only) narrows to that user's presets.",
         Listing(
             BackgroundPresetArguments,
-            where=owner_id_filter(BackgroundPresetRow),
+            owner=OwnerFilter.OWNED,
             order_by=(BackgroundPresetRow.name,),
         ),
         BackgroundPresets,

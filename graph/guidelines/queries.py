@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import strawberry
 
 from db.models import ShootingGuidelines as GuidelinesRow
-from graph.crud import Crud, Listing, owner_id_filter
+from graph.crud import Crud, Listing, OwnerFilter
 from graph.guidelines.types import ShootingGuidelines, ShootingGuidelinesList
 from services.guidelines import WHAT
 
@@ -24,7 +24,7 @@ class Query:
     guidelines = GUIDELINES.list(
         "Shooting guidelines. With organizationId: that organization's; without: your personal ones "
         "(superusers: all). ownerId (superusers only): that user's.",
-        Listing(GuidelinesArguments, where=owner_id_filter(GuidelinesRow), order_by=(GuidelinesRow.name,)),
+        Listing(GuidelinesArguments, owner=OwnerFilter.OWNED, order_by=(GuidelinesRow.name,)),
         ShootingGuidelinesList,
     )
     guideline = GUIDELINES.get()

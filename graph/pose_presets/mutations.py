@@ -1,12 +1,11 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import strawberry
 
 from db.models import PosePreset as PosePresetRow
-from graph.common.inputs import given, ownership_changes
+from graph.common.inputs import image_change, ownership_changes, source_of
 from graph.crud import Write
 from graph.pose_presets.inputs import PosePresetCreate, PosePresetUpdate
 from graph.pose_presets.queries import POSE_PRESETS
@@ -19,7 +18,7 @@ async def _create(write: Write, input: PosePresetCreate, organization_id: uuid.U
         write.resources,
         write.caller,
         columns=input.columns(),
-        pose_image=input.pose_image.source() if input.pose_image else None,
+        pose_image=source_of(input.pose_image),
         owner_id=input.owner_id,
         organization_id=organization_id,
     )
@@ -28,10 +27,7 @@ async def _create(write: Write, input: PosePresetCreate, organization_id: uuid.U
 async def _update(
     write: Write, id: uuid.UUID, input: PosePresetUpdate, organization_id: uuid.UUID | None
 ) -> PosePresetRow:
-    changes: dict[str, Any] = input.columns()
-    if given(input.pose_image):
-        changes["pose_image"] = input.pose_image.source() if input.pose_image else None
-    changes.update(ownership_changes(input))
+    changes = {**input.columns(), **image_change("pose_image", input.pose_image), **ownership_changes(input)}
     return await update_pose_preset(
         write.session, write.resources, write.caller, id, changes=changes, organization_id=organization_id
     )

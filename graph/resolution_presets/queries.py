@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import strawberry
 
 from db.models import ResolutionPreset as ResolutionPresetRow
-from graph.crud import Crud, Listing, owner_id_filter
+from graph.crud import Crud, Listing, OwnerFilter
 from graph.resolution_presets.types import ResolutionPreset, ResolutionPresets
 from services.resolution_presets import WHAT
 
@@ -26,7 +26,7 @@ class Query:
         "ownerId (superusers only) narrows to that user's presets.",
         Listing(
             ResolutionPresetArguments,
-            where=owner_id_filter(ResolutionPresetRow),
+            owner=OwnerFilter.OWNED,
             order_by=(ResolutionPresetRow.name,),
         ),
         ResolutionPresets,

@@ -1,12 +1,11 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import strawberry
 
 from db.models import ShotType as ShotTypeRow
-from graph.common.inputs import given, ownership_changes
+from graph.common.inputs import image_change, ownership_changes, source_of
 from graph.crud import Write
 from graph.shot_types.inputs import ShotTypeCreate, ShotTypeUpdate
 from graph.shot_types.queries import SHOT_TYPES
@@ -19,17 +18,18 @@ async def _create(write: Write, input: ShotTypeCreate, organization_id: uuid.UUI
         write.resources,
         write.caller,
         columns=input.columns(),
-        reference_image=input.reference_image_url.source() if input.reference_image_url else None,
+        reference_image=source_of(input.reference_image_url),
         owner_id=input.owner_id,
         organization_id=organization_id,
     )
 
 
 async def _update(write: Write, id: uuid.UUID, input: ShotTypeUpdate, organization_id: uuid.UUID | None) -> ShotTypeRow:
-    changes: dict[str, Any] = input.columns()
-    if given(input.reference_image_url):
-        changes["reference_image"] = input.reference_image_url.source() if input.reference_image_url else None
-    changes.update(ownership_changes(input))
+    changes = {
+        **input.columns(),
+        **image_change("reference_image", input.reference_image_url),
+        **ownership_changes(input),
+    }
     return await update_shot_type(
         write.session, write.resources, write.caller, id, changes=changes, organization_id=organization_id
     )

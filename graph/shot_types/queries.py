@@ -4,15 +4,13 @@ import uuid
 from dataclasses import dataclass
 
 import strawberry
-from sqlalchemy import ColumnElement, or_
 
 from db.models import ShotType as ShotTypeRow
 from db.models.enums import ShotTypeFraming, ViewAngle
 from graph import access
 from graph.context import Info
-from graph.crud import Crud, Listing
+from graph.crud import Crud, Listing, OwnerFilter
 from graph.shot_types.types import ShotType, ShotTypes
-from services import crud
 from services.caller import Caller
 from services.shot_types import WHAT, shot_type_by_name
 
@@ -30,32 +28,18 @@ class ShotTypeArguments:
     view_angle: ViewAngle | None = None
 
 
-def _where(caller: Caller, arguments: ShotTypeArguments) -> list[ColumnElement[bool]]:
-    filters = crud.owner_filters(caller, ShotTypeRow, arguments.owner_id, with_public=True)
-    if arguments.framing is not None:
-        filters.append(ShotTypeRow.framing == arguments.framing)
-    if arguments.view_angle is not None:
-        filters.append(ShotTypeRow.view_angle == arguments.view_angle)
-    if arguments.public is not None:
-        filters.append(ShotTypeRow.public.is_(arguments.public))
-    if arguments.search:
-        pattern = crud.like_pattern(arguments.search)
-        filters.append(
-            or_(
-                ShotTypeRow.name.ilike(pattern),
-                ShotTypeRow.shot_type_prompt_instruction.ilike(pattern),
-                ShotTypeRow.prompt.ilike(pattern),
-            )
-        )
-    return filters
-
-
 @strawberry.type
 class Query:
     shot_types = SHOT_TYPES.list(
         "Shot types. With organizationId: that organization's; without: your personal ones. includePublic adds "
         "public ones (the defaults among them). ownerId (superusers): public ones plus that user's.",
-        Listing(ShotTypeArguments, where=_where, order_by=(ShotTypeRow.name,)),
+        Listing(
+            ShotTypeArguments,
+            owner=OwnerFilter.OWNED_OR_PUBLIC,
+            equal=("framing", "view_angle", "public"),
+            search=("name", "shot_type_prompt_instruction", "prompt"),
+            order_by=(ShotTypeRow.name,),
+        ),
         ShotTypes,
     )
     shot_type = SHOT_TYPES.get()

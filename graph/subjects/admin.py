@@ -31,10 +31,6 @@ class AdminSubjectArguments:
     organization_id: uuid.UUID | None = None
 
 
-def _admin_where(caller: Caller, arguments: AdminSubjectArguments) -> list[ColumnElement[bool]]:
-    return [SubjectRow.body_type == arguments.body_type] if arguments.body_type is not None else []
-
-
 @dataclass(frozen=True)
 class UserSubjectArguments:
     user_id: uuid.UUID
@@ -53,7 +49,7 @@ async def _user_exists(session: AsyncSession, arguments: UserSubjectArguments) -
 class Query:
     admin_subjects = SUBJECTS.list(
         "Every subject, whoever owns it (superusers only).",
-        Listing(AdminSubjectArguments, where=_admin_where),
+        Listing(AdminSubjectArguments, equal=("body_type",)),
         SubjectsAdmin,
         access=SUPERUSER,
         output=SubjectAdmin,

@@ -7,6 +7,7 @@ import strawberry
 from db.models import Subject as SubjectRow
 from graph import access
 from graph.access import SUPERUSER
+from graph.common.inputs import source_of
 from graph.common.types import Message
 from graph.context import Info
 from graph.crud import Write
@@ -24,7 +25,7 @@ def subject_parts(input: SubjectCreate) -> SubjectParts:
     """The nested parts of a new subject, as its input gives them (here and in a ZIP's metadata.json)."""
     return SubjectParts(
         cover_image=input.cover_image.source(),
-        portrait_image=input.portrait_image.source() if input.portrait_image else None,
+        portrait_image=source_of(input.portrait_image),
         data_images=input.data_image_sources(),
         portfolio_images=input.portfolio_image_sources(),
         base_images=input.base_image_specs(),

@@ -30,14 +30,9 @@ class SubjectArguments:
 
 
 def _where(caller: Caller, arguments: SubjectArguments) -> list[ColumnElement[bool]]:
-    filters: list[ColumnElement[bool]] = []
-    if arguments.age_class is not None:
-        filters.append(SubjectRow.age_class == arguments.age_class)
-    if arguments.body_type is not None:
-        filters.append(SubjectRow.body_type == arguments.body_type)
     if arguments.only_with_base_images:
-        filters.append(exists().where(SubjectBaseImage.subject_id == SubjectRow.id))
-    return filters
+        return [exists().where(SubjectBaseImage.subject_id == SubjectRow.id)]
+    return []
 
 
 @strawberry.type
@@ -45,7 +40,7 @@ class Query:
     subjects = SUBJECTS.list(
         "Subjects. With organizationId: that organization's; without: your personal ones. includePublic adds "
         "public ones; onlyWithBaseImages keeps those with at least one base image.",
-        Listing(SubjectArguments, where=_where),
+        Listing(SubjectArguments, equal=("age_class", "body_type"), where=_where),
         Subjects,
     )
     subject = SUBJECTS.get()
