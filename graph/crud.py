@@ -48,7 +48,7 @@ from graph.common.scope import merge_organization
 from graph.common.types import Message
 from graph.context import Info
 from graph.loaders import Loaders
-from graph.validation import check_page
+from graph.validation import InputErrors, check_page
 from services import crud
 from services.caller import Caller
 from services.resources import Resources
@@ -324,6 +324,46 @@ class Crud(Generic[OutT]):
             return self.output.of(row)
 
         return _field(resolve, [_argument("id", uuid.UUID)], self.output, description, True)
+
+    def assign_owner(self, description: str, id_name: str, output: type[Presented]) -> StrawberryField:
+        """`assignXOwner(<id_name>, newOwnerId, organizationId)` (superusers): services/crud.assign_owner."""
+
+        async def resolve(info: Info, **arguments: Any) -> Any:
+            caller = SUPERUSER.caller(info.context)
+            async with info.context.session() as session, session.begin():
+                row = await crud.assign_owner(
+                    session,
+                    caller,
+                    self.model,
+                    arguments[id_name],
+                    self.what,
+                    new_owner_id=arguments["new_owner_id"],
+                    organization_id=arguments.get("organization_id"),
+                )
+            return output.of(row)
+
+        parameters = [_argument(id_name, uuid.UUID), _argument("new_owner_id", uuid.UUID), _ORGANIZATION]
+        return _field(resolve, parameters, output, description, True)
+
+    def set_lora_trigger(
+        self, description: str, id_name: str, output: type[Presented], *, max_length: int
+    ) -> StrawberryField:
+        """`updateXLoraTrigger(<id_name>, loraTrigger)` (superusers): omitted, null or blank clears it."""
+
+        async def resolve(info: Info, **arguments: Any) -> Any:
+            caller = SUPERUSER.caller(info.context)
+            lora_trigger: str | None = arguments.get("lora_trigger")
+            errors = InputErrors()
+            errors.max_length("loraTrigger", lora_trigger, max_length)
+            errors.raise_if_any()
+            async with info.context.session() as session, session.begin():
+                row = await crud.set_lora_trigger(
+                    session, caller, self.model, arguments[id_name], self.what, lora_trigger
+                )
+            return output.of(row)
+
+        parameters = [_argument(id_name, uuid.UUID), _argument("lora_trigger", str | None, None)]
+        return _field(resolve, parameters, output, description, True)
 
 
 def _argument(name: str, annotation: Any, default: Any = inspect.Parameter.empty) -> inspect.Parameter:

@@ -11,13 +11,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
+from db.models import OrganizationMembership, User
 from services.caller import Caller
-from services.errors import ConflictError, ForbiddenError, NotFoundError
+from services.errors import BadUserInputError, ConflictError, ForbiddenError, NotFoundError
 from services.visibility import (
     ensure_can_delete,
     ensure_can_modify,
     ensure_can_transfer,
     ensure_member,
+    ensure_superuser,
     list_filter,
     object_filter,
     resolve_new_owner,
@@ -140,6 +142,39 @@ async def list_page(
 _PAGE_TOTAL = "page_total"  # the window count's label: no table here has a column of that name
 
 
+def new_owned(
+    caller: Caller,
+    model: type[RowT],
+    columns: Mapping[str, Any],
+    *,
+    owner_id: uuid.UUID | None,
+    organization_id: uuid.UUID | None,
+) -> RowT:
+    """A new row of an owned model (not added yet): in `organization_id` (members only), owned by the caller or,
+    for a superuser, by `owner_id`."""
+    if organization_id is not None:
+        ensure_member(caller, organization_id)
+    entity: Any = model
+    row: RowT = entity(**columns, owner_id=resolve_new_owner(caller, owner_id), organization_id=organization_id)
+    return row
+
+
+async def changed_row(
+    session: AsyncSession,
+    caller: Caller,
+    model: type[RowT],
+    row_id: uuid.UUID,
+    what: str,
+    changes: dict[str, Any],
+    *,
+    organization_id: uuid.UUID | None,
+) -> RowT:
+    """The visible row, locked, with an update's given column values applied (`apply_changes` checks who may)."""
+    row = await get_visible(session, caller, model, row_id, what, organization_id=organization_id, for_update=True)
+    apply_changes(caller, row, changes, what)
+    return row
+
+
 async def soft_delete(
     session: AsyncSession,
     caller: Caller,
@@ -159,8 +194,7 @@ async def soft_delete(
 
 async def restore(session: AsyncSession, caller: Caller, model: type[RowT], row_id: uuid.UUID, what: str) -> RowT:
     """Undo a soft delete (superusers only, as the spec's restore endpoints say)."""
-    if not caller.is_superuser:
-        raise ForbiddenError("Superuser privileges required")
+    ensure_superuser(caller)
     entity: Any = model
     row = await session.scalar(select(model).where(entity.id == row_id).with_for_update())
     if row is None:
@@ -207,3 +241,56 @@ def owner_filters(
         raise ForbiddenError("Only superusers may filter by ownerId")
     owned: ColumnElement[bool] = model.owner_id == owner_id
     return [or_(model.public.is_(True), owned) if with_public else owned]
+
+
+async def assign_owner(
+    session: AsyncSession,
+    caller: Caller,
+    model: type[RowT],
+    row_id: uuid.UUID,
+    what: str,
+    *,
+    new_owner_id: uuid.UUID,
+    organization_id: uuid.UUID | None,
+) -> RowT:
+    """Give a row to another (active) user; with `organization_id` also move it into that organization, of which
+    the new owner must be a member. Without it the row stays where it is. Superusers only."""
+    ensure_superuser(caller)
+    row = await get_visible(session, caller, model, row_id, what, for_update=True)
+    await check_new_owner(session, new_owner_id, organization_id, owner_field="newOwnerId")
+    owned: Any = row
+    owned.owner_id = new_owner_id
+    if organization_id is not None:
+        owned.organization_id = organization_id
+    await session.flush()
+    return row
+
+
+async def check_new_owner(
+    session: AsyncSession, user_id: uuid.UUID, organization_id: uuid.UUID | None, *, owner_field: str
+) -> None:
+    """BAD_USER_INPUT unless `user_id` is an active user, and a member of `organization_id` when one is given."""
+    user = await session.get(User, user_id)
+    if user is None or not user.is_active:
+        raise BadUserInputError({owner_field: "no active user has this id"})
+    if organization_id is not None:
+        membership = await session.scalar(
+            select(OrganizationMembership.id).where(
+                OrganizationMembership.organization_id == organization_id, OrganizationMembership.user_id == user_id
+            )
+        )
+        if membership is None:
+            raise BadUserInputError({"organizationId": "the new owner is not a member of this organization"})
+
+
+async def set_lora_trigger(
+    session: AsyncSession, caller: Caller, model: type[RowT], row_id: uuid.UUID, what: str, lora_trigger: str | None
+) -> RowT:
+    """Set the LoRA trigger word; None (or blank) clears it. Superusers only."""
+    ensure_superuser(caller)
+    row = await get_visible(session, caller, model, row_id, what, for_update=True)
+    cleaned = lora_trigger.strip() if lora_trigger is not None else ""
+    trained: Any = row
+    trained.lora_trigger = cleaned or None
+    await session.flush()
+    return row

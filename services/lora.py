@@ -41,10 +41,11 @@ from db.models import Style, Subject, SubjectBaseImagesUploadTask
 from db.models.enums import LoraStatus
 from services.caller import Caller
 from services.crud import get_visible
-from services.errors import BadUserInputError, ConflictError, ForbiddenError, PayloadTooLargeError
+from services.errors import BadUserInputError, ConflictError, PayloadTooLargeError
 from services.progress import announce, lora_channel
 from services.queue import enqueue
 from services.resources import Resources
+from services.visibility import ensure_superuser
 
 logger = logging.getLogger("services.lora")
 
@@ -232,8 +233,7 @@ async def accept_upload(
     resources: Resources, caller: Caller, kind: EntityKind, entity_id: uuid.UUID, upload: LoraUpload
 ) -> EntityRow:
     """Stage the file and set the entity `processing`; answers the entity as committed (the job is queued)."""
-    if not caller.is_superuser:
-        raise ForbiddenError("Superuser privileges required")
+    ensure_superuser(caller)
     spec = KINDS[kind]
     async with resources.session_factory() as session:
         row = await get_visible(session, caller, spec.model, entity_id, spec.what)

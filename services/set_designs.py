@@ -22,11 +22,10 @@ from db.models import (
     Subject,
 )
 from services.caller import Caller
-from services.crud import apply_changes, get_visible, unseen_references
+from services.crud import changed_row, new_owned, unseen_references
 from services.errors import BadUserInputError
 from services.media import MediaService, MediaSource
 from services.resources import Resources
-from services.visibility import ensure_member, resolve_new_owner
 
 WHAT = "Set design"
 BACKGROUND_PRESET_FIELD = "input.backgroundPresetId"
@@ -75,10 +74,8 @@ async def create_set_design(
     owner_id: uuid.UUID | None,
     organization_id: uuid.UUID | None,
 ) -> SetDesign:
-    if organization_id is not None:
-        ensure_member(caller, organization_id)
+    row = new_owned(caller, SetDesign, columns, owner_id=owner_id, organization_id=organization_id)
     await _ensure_references_visible(session, caller, columns.get("background_preset_id"), parts)
-    row = SetDesign(**columns, owner_id=resolve_new_owner(caller, owner_id), organization_id=organization_id)
     session.add(row)
     await session.flush()
     await _write_parts(session, resources, caller, row, parts, replace=False)
@@ -95,10 +92,7 @@ async def update_set_design(
     parts: SetDesignParts,
     organization_id: uuid.UUID | None,
 ) -> SetDesign:
-    row = await get_visible(
-        session, caller, SetDesign, design_id, WHAT, organization_id=organization_id, for_update=True
-    )
-    apply_changes(caller, row, changes, WHAT)
+    row = await changed_row(session, caller, SetDesign, design_id, WHAT, changes, organization_id=organization_id)
     await _ensure_references_visible(session, caller, changes.get("background_preset_id"), parts)
     if parts.any_given():
         # Only child rows change, so the design's own onupdate would not fire.

@@ -11,11 +11,11 @@ from sqlalchemy import ColumnElement, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
-from db.models import MediaResource, OrganizationMembership, Style, StyleDataImage, User
+from db.models import MediaResource, Style, StyleDataImage
 from db.models.enums import StyleCategory
 from services.caller import Caller
 from services.crud import apply_changes, get_visible, like_pattern
-from services.errors import BadUserInputError, ForbiddenError, NotFoundError
+from services.errors import ForbiddenError, NotFoundError
 from services.media import MediaService, MediaSource
 from services.resources import Resources
 from services.slugs import insert_with_unique_slug
@@ -199,48 +199,4 @@ async def set_archived(
     if row.archived != archived:
         row.archived = archived
         await session.flush()
-    return row
-
-
-async def assign_owner(
-    session: AsyncSession,
-    caller: Caller,
-    style_id: uuid.UUID,
-    *,
-    new_owner_id: uuid.UUID,
-    organization_id: uuid.UUID | None,
-) -> Style:
-    """Give a style to another (active) user; with `organization_id` also move it into that organization, of
-    which the new owner must be a member. Without it the style stays where it is. Superusers only."""
-    if not caller.is_superuser:
-        raise ForbiddenError("Superuser privileges required")
-    row = await get_visible(session, caller, Style, style_id, WHAT, for_update=True)
-    owner = await session.get(User, new_owner_id)
-    if owner is None or not owner.is_active:
-        raise BadUserInputError({"newOwnerId": "no active user has this id"})
-    if organization_id is not None:
-        membership = await session.scalar(
-            select(OrganizationMembership.id).where(
-                OrganizationMembership.organization_id == organization_id,
-                OrganizationMembership.user_id == new_owner_id,
-            )
-        )
-        if membership is None:
-            raise BadUserInputError({"organizationId": "the new owner is not a member of this organization"})
-        row.organization_id = organization_id
-    row.owner_id = new_owner_id
-    await session.flush()
-    return row
-
-
-async def set_lora_trigger(
-    session: AsyncSession, caller: Caller, style_id: uuid.UUID, lora_trigger: str | None
-) -> Style:
-    """Set the LoRA trigger word; None (or blank) clears it. Superusers only."""
-    if not caller.is_superuser:
-        raise ForbiddenError("Superuser privileges required")
-    row = await get_visible(session, caller, Style, style_id, WHAT, for_update=True)
-    cleaned = lora_trigger.strip() if lora_trigger is not None else ""
-    row.lora_trigger = cleaned or None
-    await session.flush()
     return row

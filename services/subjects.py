@@ -35,7 +35,7 @@ from services.errors import BadUserInputError, ForbiddenError
 from services.media import MediaService, MediaSource
 from services.resources import Resources
 from services.slugs import insert_with_unique_slug
-from services.visibility import ensure_member
+from services.visibility import ensure_member, ensure_superuser
 
 WHAT = "Subject"
 MAX_IMAGES_PER_LIST = 50
@@ -225,8 +225,7 @@ async def copy_subject(session: AsyncSession, caller: Caller, subject_id: uuid.U
     """A new subject (new id and slug, same owner and organization) with its own rows for measurements, base,
     data and portfolio images, linking the same media rows (so the stored files are shared). The LoRA is not
     copied: the copy starts with loraStatus none and no model path or trigger."""
-    if not caller.is_superuser:
-        raise ForbiddenError("Superuser privileges required")
+    ensure_superuser(caller)
     source = await get_visible(session, caller, Subject, subject_id, WHAT)
     columns = {name: getattr(source, name) for name in _COPIED_COLUMNS}
 

@@ -23,6 +23,12 @@ class OwnedRow(Protocol):
     def organization_id(self) -> Any: ...
 
 
+def ensure_superuser(caller: Caller) -> None:
+    """The spec's "(admin only)" operations."""
+    if not caller.is_superuser:
+        raise ForbiddenError("Superuser privileges required")
+
+
 def ensure_member(caller: Caller, organization_id: uuid.UUID) -> None:
     """Acting inside an organization needs membership (superusers act anywhere)."""
     if not caller.is_superuser and not caller.is_member(organization_id):

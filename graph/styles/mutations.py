@@ -6,10 +6,10 @@ import strawberry
 
 from db.models import Style as StyleRow
 from graph import access
-from graph.access import SUPERUSER
 from graph.context import Info
 from graph.crud import Write
-from graph.styles.inputs import StyleCreate, StyleUpdate, check_lora_trigger
+from graph.lora.mutations import STYLE_TRIGGER_MAX_LENGTH
+from graph.styles.inputs import StyleCreate, StyleUpdate
 from graph.styles.queries import STYLES
 from graph.styles.types import Style, StyleAdmin
 from services import styles
@@ -67,30 +67,15 @@ class Mutation:
     ) -> Style:
         return await _set_archived(info, caller, id, False, organization_id)
 
-    @access.mutation(
+    assign_style_owner = STYLES.assign_owner(
         "Give a style to another user; with organizationId also move it into that organization, of which the "
         "new owner must be a member (superusers only).",
-        SUPERUSER,
+        "style_id",
+        StyleAdmin,
     )
-    async def assign_style_owner(
-        self,
-        info: Info,
-        caller: Caller,
-        style_id: uuid.UUID,
-        new_owner_id: uuid.UUID,
-        organization_id: uuid.UUID | None = None,
-    ) -> StyleAdmin:
-        async with info.context.session() as session, session.begin():
-            row = await styles.assign_owner(
-                session, caller, style_id, new_owner_id=new_owner_id, organization_id=organization_id
-            )
-        return StyleAdmin.of(row)
-
-    @access.mutation("Set the LoRA trigger word; omitted or null clears it (superusers only).", SUPERUSER)
-    async def update_style_lora_trigger(
-        self, info: Info, caller: Caller, style_id: uuid.UUID, lora_trigger: str | None = None
-    ) -> StyleAdmin:
-        check_lora_trigger(lora_trigger)
-        async with info.context.session() as session, session.begin():
-            row = await styles.set_lora_trigger(session, caller, style_id, lora_trigger)
-        return StyleAdmin.of(row)
+    update_style_lora_trigger = STYLES.set_lora_trigger(
+        "Set the LoRA trigger word; omitted or null clears it (superusers only).",
+        "style_id",
+        StyleAdmin,
+        max_length=STYLE_TRIGGER_MAX_LENGTH,
+    )

@@ -16,13 +16,11 @@ from graph.access import SUPERUSER
 from graph.common.types import Message
 from graph.context import Info
 from graph.crud import Listing
+from graph.lora.mutations import SUBJECT_TRIGGER_MAX_LENGTH
 from graph.subjects.queries import SUBJECTS
 from graph.subjects.types import SubjectAdmin, SubjectsAdmin
-from graph.validation import InputErrors
 from services.caller import Caller
-from services.subjects_admin import assign_owner, bulk_assign, ensure_user_exists, set_lora_trigger
-
-LORA_TRIGGER_MAX_LENGTH = 255
+from services.subjects_admin import bulk_assign, ensure_user_exists
 
 
 @dataclass(frozen=True)
@@ -68,34 +66,18 @@ class Query:
 
 @strawberry.type
 class Mutation:
-    @access.mutation("Set the subject's LoRA trigger word; null or blank clears it (superusers only).", SUPERUSER)
-    async def update_subject_lora_trigger(
-        self, info: Info, caller: Caller, subject_id: uuid.UUID, lora_trigger: str | None = None
-    ) -> SubjectAdmin:
-        errors = InputErrors()
-        errors.max_length("loraTrigger", lora_trigger, LORA_TRIGGER_MAX_LENGTH)
-        errors.raise_if_any()
-        trigger = lora_trigger.strip() if lora_trigger else None
-        async with info.context.session() as session, session.begin():
-            row = await set_lora_trigger(session, caller, subject_id, trigger or None)
-        return SubjectAdmin.of(row)
-
-    @access.mutation(
+    update_subject_lora_trigger = SUBJECTS.set_lora_trigger(
+        "Set the subject's LoRA trigger word; null or blank clears it (superusers only).",
+        "subject_id",
+        SubjectAdmin,
+        max_length=SUBJECT_TRIGGER_MAX_LENGTH,
+    )
+    assign_subject_owner = SUBJECTS.assign_owner(
         "Give a subject to another user; with organizationId also move it into that organization, of which "
         "the new owner must be a member (superusers only).",
-        SUPERUSER,
+        "subject_id",
+        SubjectAdmin,
     )
-    async def assign_subject_owner(
-        self,
-        info: Info,
-        caller: Caller,
-        subject_id: uuid.UUID,
-        new_owner_id: uuid.UUID,
-        organization_id: uuid.UUID | None = None,
-    ) -> SubjectAdmin:
-        async with info.context.session() as session, session.begin():
-            row = await assign_owner(session, caller, subject_id, new_owner_id, organization_id=organization_id)
-        return SubjectAdmin.of(row)
 
     @access.mutation(
         "Give every listed subject to a user (and organization), all or nothing: one unknown or deleted id "
