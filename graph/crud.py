@@ -85,6 +85,18 @@ class UpdateInput(Protocol):
     def check(self) -> None: ...
 
 
+KeyT = TypeVar("KeyT")
+KeyT_contra = TypeVar("KeyT_contra", contravariant=True)
+
+
+class Lookup(Protocol[KeyT_contra]):
+    """How `find` looks a row up by its key: services/styles.style_by_slug, services/shot_types.shot_type_by_name."""
+
+    def __call__(
+        self, session: AsyncSession, caller: Caller, key: KeyT_contra, /, *, organization_id: uuid.UUID | None
+    ) -> Awaitable[Any]: ...
+
+
 OutT = TypeVar("OutT", bound=Presented)
 ArgsT = TypeVar("ArgsT", bound="DataclassInstance")
 CreateT = TypeVar("CreateT", bound=CreateInput)
@@ -115,6 +127,14 @@ def _unfiltered(caller: Caller, arguments: Any) -> list[ColumnElement[bool]]:
     return []
 
 
+@dataclass(frozen=True)
+class OwnedArguments:
+    """The arguments of a list narrowed only by organization and owner (`ownerId`: see `OwnerFilter`)."""
+
+    organization_id: uuid.UUID | None = None
+    owner_id: uuid.UUID | None = None
+
+
 class OwnerFilter(Enum):
     """What a list's `ownerId` argument keeps (superusers only: services/crud.owner_filters)."""
 
@@ -140,7 +160,7 @@ class Listing(Generic[ArgsT]):
     equal: tuple[str, ...] = ()
     search: tuple[str, ...] = ()
     where: Callable[[Caller, ArgsT], Sequence[ColumnElement[bool]]] = _unfiltered
-    order_by: tuple[Any, ...] = ()
+    order_by: tuple[str, ...] = ()  # columns the page is sorted by (ascending) before newest first
     check: Callable[[AsyncSession, ArgsT], Awaitable[None]] | None = None
     _parameters: list[inspect.Parameter] = field(init=False, repr=False, compare=False)
 
@@ -156,8 +176,8 @@ class Listing(Generic[ArgsT]):
         return [*self._parameters, _argument("skip", int, 0), _argument("limit", int, 100)]
 
     def check_columns(self, model: Any) -> None:
-        """Every column `equal` and `search` name is the model's (found when the schema is built, not in use)."""
-        missing = [name for name in (*self.equal, *self.search) if not hasattr(model, name)]
+        """Every column `equal`, `search` and `order_by` name is the model's (found when the schema is built)."""
+        missing = [name for name in (*self.equal, *self.search, *self.order_by) if not hasattr(model, name)]
         if missing:
             raise ValueError(f"{model.__name__} has no column {', '.join(missing)}")
 
@@ -218,6 +238,23 @@ class Crud(Generic[OutT]):
         parameters = [_argument("id", uuid.UUID), *([_ORGANIZATION] if scoped else [])]
         return _field(resolve, parameters, present, description)
 
+    def find(
+        self,
+        description: str,
+        key: str,
+        key_type: type[KeyT],
+        lookup: Lookup[KeyT],
+    ) -> StrawberryField:
+        """`xByKey(key, organizationId)`: one visible row by another key than its id, as `lookup` finds it."""
+
+        async def resolve(info: Info, **arguments: Any) -> Any:
+            caller = SIGNED_IN.caller(info.context)
+            async with info.context.read_session() as session:
+                row = await lookup(session, caller, arguments[key], organization_id=arguments.get("organization_id"))
+            return self.output.of(row)
+
+        return _field(resolve, [_argument(key, key_type), _ORGANIZATION], self.output, description)
+
     def list(
         self,
         description: str | None,
@@ -230,6 +267,7 @@ class Crud(Generic[OutT]):
         """`xs(..., skip, limit)`: a page of the visible rows that the listing's filters keep, with their count."""
         present = output or self.output
         listing.check_columns(self.model)
+        order_by = [getattr(self.model, name) for name in listing.order_by]
         if not self.owned and access is not SUPERUSER:
             raise ValueError(f"{self.what}: a list without the visibility rules is for superusers only")
 
@@ -251,13 +289,13 @@ class Crud(Generic[OutT]):
                         organization_id=getattr(arguments, "organization_id", None),
                         include_public=getattr(arguments, "include_public", False),
                         filters=filters,
-                        order_by=listing.order_by,
+                        order_by=order_by,
                         skip=skip,
                         limit=limit,
                     )
                 else:
                     rows, count = await crud.list_page(
-                        session, self.model, where=filters, order_by=listing.order_by, skip=skip, limit=limit
+                        session, self.model, where=filters, order_by=order_by, skip=skip, limit=limit
                     )
             return page(data=[present.of(row) for row in rows], count=count)
 

@@ -4,9 +4,10 @@ portraits. Each nested list is written whole: given on an update, it replaces th
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,12 +32,24 @@ WHAT = "Set design"
 BACKGROUND_PRESET_FIELD = "input.backgroundPresetId"
 
 
+class Part(Protocol):
+    """One entry of a nested list: its image, and the other columns of its row."""
+
+    @property
+    def image(self) -> MediaSource: ...
+
+    def columns(self, index: int) -> dict[str, Any]: ...
+
+
 @dataclass(frozen=True)
 class BaseImagePart:
     subject_id: uuid.UUID
     shot_type_id: uuid.UUID
     variant_index: int
     image: MediaSource
+
+    def columns(self, index: int) -> dict[str, Any]:
+        return {"subject_id": self.subject_id, "shot_type_id": self.shot_type_id, "variant_index": self.variant_index}
 
 
 @dataclass(frozen=True)
@@ -45,11 +58,17 @@ class ReferenceImagePart:
     label: str | None
     image: MediaSource
 
+    def columns(self, index: int) -> dict[str, Any]:
+        return {"shot_type_id": self.shot_type_id, "label": self.label, "position": index}
+
 
 @dataclass(frozen=True)
 class PortraitPart:
     subject_id: uuid.UUID
     image: MediaSource
+
+    def columns(self, index: int) -> dict[str, Any]:
+        return {"subject_id": self.subject_id}
 
 
 @dataclass(frozen=True)
@@ -149,49 +168,21 @@ async def _write_parts(
         moment = start + timedelta(microseconds=index)
         return {"created_at": moment, "updated_at": moment}
 
-    if parts.base_images is not None:
-        base_rows = []
-        for index, base in enumerate(parts.base_images):
-            image = await media.from_source(base.image, field=f"input.baseImages.{index}.image")
-            base_rows.append(
-                SetBaseImage(
-                    set_design_id=design.id,
-                    subject_id=base.subject_id,
-                    shot_type_id=base.shot_type_id,
-                    variant_index=base.variant_index,
-                    image_media_id=image.id,
-                    **stamps(index),
-                )
+    lists: tuple[tuple[Sequence[Part] | None, str, Any], ...] = (
+        (parts.base_images, "baseImages", SetBaseImage),
+        (parts.reference_images, "referenceImages", SetReferenceImage),
+        (parts.subject_portraits, "subjectPortraits", SetSubjectPortrait),
+    )
+    for entries, field, model in lists:
+        if entries is None:
+            continue
+        rows = []
+        for index, entry in enumerate(entries):
+            image = await media.from_source(entry.image, field=f"input.{field}.{index}.image")
+            rows.append(
+                model(set_design_id=design.id, image_media_id=image.id, **entry.columns(index), **stamps(index))
             )
-        await _replace(session, SetBaseImage, design.id, base_rows, replace=replace)
-    if parts.reference_images is not None:
-        reference_rows = []
-        for index, reference in enumerate(parts.reference_images):
-            image = await media.from_source(reference.image, field=f"input.referenceImages.{index}.image")
-            reference_rows.append(
-                SetReferenceImage(
-                    set_design_id=design.id,
-                    shot_type_id=reference.shot_type_id,
-                    label=reference.label,
-                    position=index,
-                    image_media_id=image.id,
-                    **stamps(index),
-                )
-            )
-        await _replace(session, SetReferenceImage, design.id, reference_rows, replace=replace)
-    if parts.subject_portraits is not None:
-        portrait_rows = []
-        for index, portrait in enumerate(parts.subject_portraits):
-            image = await media.from_source(portrait.image, field=f"input.subjectPortraits.{index}.image")
-            portrait_rows.append(
-                SetSubjectPortrait(
-                    set_design_id=design.id,
-                    subject_id=portrait.subject_id,
-                    image_media_id=image.id,
-                    **stamps(index),
-                )
-            )
-        await _replace(session, SetSubjectPortrait, design.id, portrait_rows, replace=replace)
+        await _replace(session, model, design.id, rows, replace=replace)
 
 
 async def _replace(session: AsyncSession, model: Any, design_id: uuid.UUID, rows: list[Any], *, replace: bool) -> None:

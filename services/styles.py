@@ -18,7 +18,7 @@ from services.crud import apply_changes, get_visible, like_pattern
 from services.errors import ForbiddenError, NotFoundError
 from services.media import MediaService, MediaSource
 from services.resources import Resources
-from services.slugs import insert_with_unique_slug
+from services.slugs import add_with_unique_slug, insert_with_unique_slug
 from services.visibility import ensure_can_modify, ensure_member, object_filter
 
 WHAT = "Style"
@@ -98,19 +98,12 @@ async def create_style(
     cover = await media.from_source(cover_image, field=COVER_IMAGE_FIELD)
     images = [await media.from_source(source, field=data_image_field(i)) for i, source in enumerate(data_images)]
 
-    async def insert(slug: str) -> Style:
-        row = Style(
-            **columns,
-            slug=slug,
-            owner_id=caller.id,
-            organization_id=organization_id,
-            cover_image_media_id=cover.id,
+    def make(slug: str) -> Style:
+        return Style(
+            **columns, slug=slug, owner_id=caller.id, organization_id=organization_id, cover_image_media_id=cover.id
         )
-        session.add(row)
-        await session.flush()
-        return row
 
-    row = await insert_with_unique_slug(session, columns["name"], insert, what=WHAT)
+    row = await add_with_unique_slug(session, columns["name"], make, what=WHAT)
     _add_data_images(session, row, images)
     await session.flush()
     return row

@@ -1,22 +1,13 @@
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass
-
 import strawberry
 
 from db.models import ShootingGuidelines as GuidelinesRow
-from graph.crud import Crud, Listing, OwnerFilter
+from graph.crud import Crud, Listing, OwnedArguments, OwnerFilter
 from graph.guidelines.types import ShootingGuidelines, ShootingGuidelinesList
 from services.guidelines import WHAT
 
 GUIDELINES = Crud(GuidelinesRow, WHAT, ShootingGuidelines)
-
-
-@dataclass(frozen=True)
-class GuidelinesArguments:
-    organization_id: uuid.UUID | None = None
-    owner_id: uuid.UUID | None = None
 
 
 @strawberry.type
@@ -24,7 +15,7 @@ class Query:
     guidelines = GUIDELINES.list(
         "Shooting guidelines. With organizationId: that organization's; without: your personal ones "
         "(superusers: all). ownerId (superusers only): that user's.",
-        Listing(GuidelinesArguments, owner=OwnerFilter.OWNED, order_by=(GuidelinesRow.name,)),
+        Listing(OwnedArguments, owner=OwnerFilter.OWNED, order_by=("name",)),
         ShootingGuidelinesList,
     )
     guideline = GUIDELINES.get()

@@ -31,7 +31,7 @@ class Query:
             owner=OwnerFilter.OWNED,
             equal=("shot_type_id",),
             search=("name", "prompt"),
-            order_by=(PosePresetRow.name,),
+            order_by=("name",),
         ),
         PosePresets,
     )

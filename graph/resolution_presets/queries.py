@@ -1,22 +1,13 @@
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass
-
 import strawberry
 
 from db.models import ResolutionPreset as ResolutionPresetRow
-from graph.crud import Crud, Listing, OwnerFilter
+from graph.crud import Crud, Listing, OwnedArguments, OwnerFilter
 from graph.resolution_presets.types import ResolutionPreset, ResolutionPresets
 from services.resolution_presets import WHAT
 
 RESOLUTION_PRESETS = Crud(ResolutionPresetRow, WHAT, ResolutionPreset)
-
-
-@dataclass(frozen=True)
-class ResolutionPresetArguments:
-    organization_id: uuid.UUID | None = None
-    owner_id: uuid.UUID | None = None
 
 
 @strawberry.type
@@ -25,9 +16,9 @@ class Query:
         "Resolution presets, by name. With organizationId: that organization's; without: your personal ones. "
         "ownerId (superusers only) narrows to that user's presets.",
         Listing(
-            ResolutionPresetArguments,
+            OwnedArguments,
             owner=OwnerFilter.OWNED,
-            order_by=(ResolutionPresetRow.name,),
+            order_by=("name",),
         ),
         ResolutionPresets,
     )

@@ -31,7 +31,7 @@ class Query:
             owner=OwnerFilter.OWNED,
             equal=("background_preset_id",),
             search=("name", "description"),
-            order_by=(SetDesignRow.name,),
+            order_by=("name",),
         ),
         SetDesigns,
     )

@@ -7,12 +7,10 @@ import strawberry
 
 from db.models import ShotType as ShotTypeRow
 from db.models.enums import ShotTypeFraming, ViewAngle
-from graph import access
-from graph.context import Info
 from graph.crud import Crud, Listing, OwnerFilter
 from graph.shot_types.types import ShotType, ShotTypes
-from services.caller import Caller
-from services.shot_types import WHAT, shot_type_by_name
+from services.shot_types import WHAT
+from services.shot_types import shot_type_by_name as find_by_name
 
 SHOT_TYPES = Crud(ShotTypeRow, WHAT, ShotType)
 
@@ -38,16 +36,12 @@ class Query:
             owner=OwnerFilter.OWNED_OR_PUBLIC,
             equal=("framing", "view_angle", "public"),
             search=("name", "shot_type_prompt_instruction", "prompt"),
-            order_by=(ShotTypeRow.name,),
+            order_by=("name",),
         ),
         ShotTypes,
     )
     shot_type = SHOT_TYPES.get()
 
-    @access.query("The shot type with this name (case-insensitive) that you can see.")
-    async def shot_type_by_name(
-        self, info: Info, caller: Caller, name: str, organization_id: uuid.UUID | None = None
-    ) -> ShotType:
-        async with info.context.read_session() as session:
-            row = await shot_type_by_name(session, caller, name, organization_id=organization_id)
-        return ShotType.of(row)
+    shot_type_by_name = SHOT_TYPES.find(
+        "The shot type with this name (case-insensitive) that you can see.", "name", str, find_by_name
+    )

@@ -7,13 +7,11 @@ import strawberry
 
 from db.models import Style as StyleRow
 from db.models.enums import StyleCategory
-from graph import access
 from graph.access import SUPERUSER
-from graph.context import Info
 from graph.crud import Crud, Listing
 from graph.styles.types import Style, StyleAdmin, Styles, StylesAdmin
-from services.caller import Caller
-from services.styles import WHAT, style_by_slug, style_filters
+from services.styles import WHAT, style_filters
+from services.styles import style_by_slug as find_by_slug
 
 STYLES = Crud(StyleRow, WHAT, Style)
 
@@ -47,14 +45,7 @@ class Query:
     )
     style = STYLES.get("A style you can see (archived ones included).")
 
-    @access.query("The style with this slug, visible as for `style`.")
-    async def style_by_slug(
-        self, info: Info, caller: Caller, slug: str, organization_id: uuid.UUID | None = None
-    ) -> Style:
-        async with info.context.read_session() as session:
-            row = await style_by_slug(session, caller, slug, organization_id=organization_id)
-        return Style.of(row)
-
+    style_by_slug = STYLES.find("The style with this slug, visible as for `style`.", "slug", str, find_by_slug)
     admin_styles = STYLES.list(
         "Every style, archived ones included, newest first; organizationId narrows to one organization "
         "(superusers only).",

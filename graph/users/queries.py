@@ -40,7 +40,7 @@ class Query:
 
     users = USERS.list(
         "Every user (superusers only).",
-        Listing(UserArguments, order_by=(UserRow.created_at,)),
+        Listing(UserArguments, order_by=("created_at",)),
         Users,
         access=SUPERUSER,
     )
