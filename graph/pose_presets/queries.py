@@ -6,7 +6,8 @@ from dataclasses import dataclass
 import strawberry
 
 from db.models import PosePreset as PosePresetRow
-from graph.crud import Crud, Listing, OwnerFilter
+from graph.crud import Crud
+from graph.lists import Listing, OwnerFilter
 from graph.pose_presets.types import PosePreset, PosePresets
 from services.pose_presets import WHAT
 

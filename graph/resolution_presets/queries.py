@@ -3,7 +3,8 @@ from __future__ import annotations
 import strawberry
 
 from db.models import ResolutionPreset as ResolutionPresetRow
-from graph.crud import Crud, Listing, OwnedArguments, OwnerFilter
+from graph.crud import Crud
+from graph.lists import OWNED_BY_NAME
 from graph.resolution_presets.types import ResolutionPreset, ResolutionPresets
 from services.resolution_presets import WHAT
 
@@ -15,11 +16,7 @@ class Query:
     resolution_presets = RESOLUTION_PRESETS.list(
         "Resolution presets, by name. With organizationId: that organization's; without: your personal ones. "
         "ownerId (superusers only) narrows to that user's presets.",
-        Listing(
-            OwnedArguments,
-            owner=OwnerFilter.OWNED,
-            order_by=("name",),
-        ),
+        OWNED_BY_NAME,
         ResolutionPresets,
     )
     resolution_preset = RESOLUTION_PRESETS.get()

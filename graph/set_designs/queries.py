@@ -6,7 +6,8 @@ from dataclasses import dataclass
 import strawberry
 
 from db.models import SetDesign as SetDesignRow
-from graph.crud import Crud, Listing, OwnerFilter
+from graph.crud import Crud
+from graph.lists import Listing, OwnerFilter
 from graph.set_designs.types import SetDesign, SetDesigns
 from services.set_designs import WHAT
 

@@ -7,7 +7,8 @@ import strawberry
 
 from db.models import ShotType as ShotTypeRow
 from db.models.enums import ShotTypeFraming, ViewAngle
-from graph.crud import Crud, Listing, OwnerFilter
+from graph.crud import Crud
+from graph.lists import Listing, OwnerFilter
 from graph.shot_types.types import ShotType, ShotTypes
 from services.shot_types import WHAT
 from services.shot_types import shot_type_by_name as find_by_name

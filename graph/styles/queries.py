@@ -8,7 +8,8 @@ import strawberry
 from db.models import Style as StyleRow
 from db.models.enums import StyleCategory
 from graph.access import SUPERUSER
-from graph.crud import Crud, Listing
+from graph.crud import Crud
+from graph.lists import Listing
 from graph.styles.types import Style, StyleAdmin, Styles, StylesAdmin
 from services.styles import WHAT, style_filters
 from services.styles import style_by_slug as find_by_slug

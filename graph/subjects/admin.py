@@ -15,7 +15,7 @@ from graph import access
 from graph.access import SUPERUSER
 from graph.common.types import Message
 from graph.context import Info
-from graph.crud import Listing
+from graph.lists import Listing
 from graph.lora.mutations import SUBJECT_TRIGGER_MAX_LENGTH
 from graph.subjects.queries import SUBJECTS
 from graph.subjects.types import SubjectAdmin, SubjectsAdmin

@@ -11,7 +11,8 @@ from db.models import SubjectBaseImage
 from db.models.enums import BodyType, SubjectAgeClass
 from graph import access
 from graph.context import Info
-from graph.crud import Crud, Listing
+from graph.crud import Crud
+from graph.lists import Listing
 from graph.subjects.types import BaseImage, BaseImages, Subject, Subjects
 from services.caller import Caller
 from services.subjects import WHAT

@@ -8,7 +8,8 @@ from db.models import User as UserRow
 from graph import access
 from graph.access import SUPERUSER
 from graph.context import Info
-from graph.crud import Crud, Listing
+from graph.crud import Crud
+from graph.lists import Listing
 from graph.presenting import present
 from graph.users.types import Organization, User, Users
 from services.caller import Caller
