@@ -66,9 +66,24 @@ def guarded(access: Access) -> Callable[[Guarded[SelfT, P, R]], Resolver[R]]:
 
         functools.update_wrapper(resolve, resolver)
         hide_caller(resolve, resolver)
+        declare(resolve, access)
         return resolve
 
     return wrap
+
+
+def declare(resolver: Callable[..., Any], access: Access) -> None:
+    """Mark a resolver with the access it checks, so that the schema can be read for who may call what."""
+    setattr(resolver, _DECLARED, access)
+
+
+def declared(resolver: Callable[..., Any]) -> Access | None:
+    """The access `resolver` declares, if it was made by `query`, `mutation` or graph/crud.py."""
+    access: Access | None = getattr(resolver, _DECLARED, None)
+    return access
+
+
+_DECLARED = "__graph_access__"
 
 
 def hide_caller(wrapper: Callable[..., Any], resolver: Callable[..., Any]) -> None:

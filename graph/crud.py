@@ -39,7 +39,7 @@ from typing import Any, Generic, Protocol, Self, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types.field import StrawberryField
 
-from graph.access import SIGNED_IN, SUPERUSER, Access
+from graph.access import SIGNED_IN, SUPERUSER, Access, declare
 from graph.common.scope import merge_organization
 from graph.common.types import Message
 from graph.context import Info
@@ -153,6 +153,7 @@ class Crud(Generic[OutT]):
             return present.of(row)
 
         parameters = [argument("id", uuid.UUID), *([ORGANIZATION] if scoped else [])]
+        declare(resolve, access)
         return field_of(resolve, parameters, present, description)
 
     def find(
@@ -171,6 +172,8 @@ class Crud(Generic[OutT]):
             async with info.context.read_session() as session:
                 row = await lookup(session, caller, arguments[key], organization_id=arguments.get("organization_id"))
             return self.output.of(row)
+
+        declare(resolve, access)
 
         return field_of(resolve, [argument(key, key_type), ORGANIZATION], self.output, description)
 
@@ -195,6 +198,8 @@ class Crud(Generic[OutT]):
                 rows, count = await listing.read(session, caller, self.model, given, visible=self.owned)
             return page(data=[present.of(row) for row in rows], count=count)
 
+        declare(resolve, access)
+
         return field_of(resolve, listing.parameters(), page, description)
 
     def create(
@@ -214,6 +219,8 @@ class Crud(Generic[OutT]):
             async with info.context.session() as session, session.begin():
                 row = await hook(Write.of(session, info, caller), input, organization)
             return self.output.of(row)
+
+        declare(resolve, access)
 
         return field_of(resolve, [argument("input", input_type), ORGANIZATION], self.output, description, mutation=True)
 
@@ -235,6 +242,7 @@ class Crud(Generic[OutT]):
             return self.output.of(row)
 
         parameters = [argument("id", uuid.UUID), argument("input", input_type), ORGANIZATION]
+        declare(resolve, access)
         return field_of(resolve, parameters, self.output, description, mutation=True)
 
     def delete(self, description: str | None, *, access: Access = SIGNED_IN) -> StrawberryField:
@@ -246,6 +254,8 @@ class Crud(Generic[OutT]):
                 await crud.soft_delete(session, caller, self.model, id, self.what, organization_id=organization_id)
             return Message(message=f"{self.what} deleted successfully")
 
+        declare(resolve, access)
+
         return field_of(resolve, [argument("id", uuid.UUID), ORGANIZATION], Message, description, mutation=True)
 
     def restore(self, description: str | None, *, access: Access = SUPERUSER) -> StrawberryField:
@@ -256,6 +266,8 @@ class Crud(Generic[OutT]):
             async with info.context.session() as session, session.begin():
                 row = await crud.restore(session, caller, self.model, id, self.what)
             return self.output.of(row)
+
+        declare(resolve, access)
 
         return field_of(resolve, [argument("id", uuid.UUID)], self.output, description, mutation=True)
 
@@ -279,6 +291,7 @@ class Crud(Generic[OutT]):
             return output.of(row)
 
         parameters = [argument(id_name, uuid.UUID), argument("new_owner_id", uuid.UUID), ORGANIZATION]
+        declare(resolve, access)
         return field_of(resolve, parameters, output, description, mutation=True)
 
     def set_lora_trigger(
@@ -299,4 +312,5 @@ class Crud(Generic[OutT]):
             return output.of(row)
 
         parameters = [argument(id_name, uuid.UUID), argument("lora_trigger", str | None, None)]
+        declare(resolve, access)
         return field_of(resolve, parameters, output, description, mutation=True)
