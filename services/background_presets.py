@@ -14,10 +14,9 @@ from db.base import utcnow
 from db.models import BackgroundPreset, BackgroundPresetFraming
 from db.models.enums import BackgroundFixStrategy, ShotTypeFraming
 from services.caller import Caller
-from services.crud import apply_changes, get_visible
+from services.crud import changed_row, new_owned
 from services.media import MediaService, MediaSource
 from services.resources import Resources
-from services.visibility import ensure_member, resolve_new_owner
 
 WHAT = "Background preset"
 
@@ -47,14 +46,8 @@ async def create_background_preset(
     organization_id: uuid.UUID | None,
 ) -> BackgroundPreset:
     # Permissions first, so that a refused call ingests no images.
-    if organization_id is not None:
-        ensure_member(caller, organization_id)
-    row = BackgroundPreset(
-        name=name,
-        strategy=strategy,
-        owner_id=resolve_new_owner(caller, owner_id),
-        organization_id=organization_id,
-    )
+    columns = {"name": name, "strategy": strategy}
+    row = new_owned(caller, BackgroundPreset, columns, owner_id=owner_id, organization_id=organization_id)
     session.add(row)
     await session.flush()
     await _add_framings(session, resources, caller, row, framings)
@@ -72,10 +65,9 @@ async def update_background_preset(
     organization_id: uuid.UUID | None,
 ) -> BackgroundPreset:
     """`changes` holds only the given fields; `framings`, when not None, replaces every framing."""
-    row = await get_visible(
-        session, caller, BackgroundPreset, preset_id, WHAT, organization_id=organization_id, for_update=True
+    row = await changed_row(
+        session, caller, BackgroundPreset, preset_id, WHAT, changes, organization_id=organization_id
     )
-    apply_changes(caller, row, changes, WHAT)
     if framings is not None:
         await session.execute(delete(BackgroundPresetFraming).where(BackgroundPresetFraming.preset_id == row.id))
         await _add_framings(session, resources, caller, row, framings)

@@ -6,18 +6,20 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
+from db.models import OrganizationMembership, User
 from services.caller import Caller
-from services.errors import ConflictError, ForbiddenError, NotFoundError
+from services.errors import BadUserInputError, ConflictError, ForbiddenError, NotFoundError
 from services.visibility import (
     ensure_can_delete,
     ensure_can_modify,
     ensure_can_transfer,
     ensure_member,
+    ensure_superuser,
     list_filter,
     object_filter,
     resolve_new_owner,
@@ -57,7 +59,7 @@ async def get_visible(
     if organization_id is not None:
         ensure_member(caller, organization_id)
         conditions.append(entity.organization_id == organization_id)
-    statement = select(entity).where(*conditions)
+    statement = select(model).where(*conditions)
     if for_update:
         statement = statement.with_for_update()
     row = await session.scalar(statement)
@@ -94,7 +96,21 @@ async def list_visible(
     skip: int,
     limit: int,
 ) -> tuple[list[Any], int]:
-    """One page of visible rows and the total count matching the same filters.
+    """One page of the rows visible to the caller that `filters` keep, and their total count (`list_page`)."""
+    visible = list_filter(caller, model, organization_id=organization_id, include_public=include_public)
+    return await list_page(session, model, where=[visible, *filters], order_by=order_by, skip=skip, limit=limit)
+
+
+async def list_page(
+    session: AsyncSession,
+    model: type[Any],
+    *,
+    where: Sequence[ColumnElement[bool]],
+    order_by: Sequence[Any] = (),
+    skip: int,
+    limit: int,
+) -> tuple[list[Any], int]:
+    """One page of the rows `where` keeps, in `order_by` then newest first, and the total count matching it.
 
     The rows are plain rows of the model's table columns, not ORM entities: a page is only read, and loading
     entities (identity map, instance state, their release when the session closes) cost more than the query.
@@ -103,7 +119,6 @@ async def list_visible(
     these machines costs more than the counting). Only a page past the end, which has no row to carry it, asks
     for the count on its own."""
     entity: Any = model
-    where = [list_filter(caller, entity, organization_id=organization_id, include_public=include_public), *filters]
     # Through the session's connection: a Core statement run by the session itself still goes through the ORM's
     # execution steps, which cost as much as the query here.
     connection = await session.connection()
@@ -127,6 +142,39 @@ async def list_visible(
 _PAGE_TOTAL = "page_total"  # the window count's label: no table here has a column of that name
 
 
+def new_owned(
+    caller: Caller,
+    model: type[RowT],
+    columns: Mapping[str, Any],
+    *,
+    owner_id: uuid.UUID | None,
+    organization_id: uuid.UUID | None,
+) -> RowT:
+    """A new row of an owned model (not added yet): in `organization_id` (members only), owned by the caller or,
+    for a superuser, by `owner_id`."""
+    if organization_id is not None:
+        ensure_member(caller, organization_id)
+    entity: Any = model
+    row: RowT = entity(**columns, owner_id=resolve_new_owner(caller, owner_id), organization_id=organization_id)
+    return row
+
+
+async def changed_row(
+    session: AsyncSession,
+    caller: Caller,
+    model: type[RowT],
+    row_id: uuid.UUID,
+    what: str,
+    changes: dict[str, Any],
+    *,
+    organization_id: uuid.UUID | None,
+) -> RowT:
+    """The visible row, locked, with an update's given column values applied (`apply_changes` checks who may)."""
+    row = await get_visible(session, caller, model, row_id, what, organization_id=organization_id, for_update=True)
+    apply_changes(caller, row, changes, what)
+    return row
+
+
 async def soft_delete(
     session: AsyncSession,
     caller: Caller,
@@ -136,24 +184,25 @@ async def soft_delete(
     *,
     organization_id: uuid.UUID | None = None,
 ) -> RowT:
-    row: Any = await get_visible(session, caller, model, row_id, what, organization_id=organization_id, for_update=True)
-    ensure_can_delete(caller, row, what)
-    row.deleted_at = utcnow()
+    row = await get_visible(session, caller, model, row_id, what, organization_id=organization_id, for_update=True)
+    owned: Any = row  # every model given here has an owner, an organization and `deleted_at`
+    ensure_can_delete(caller, owned, what)
+    owned.deleted_at = utcnow()
     await session.flush()
     return row
 
 
 async def restore(session: AsyncSession, caller: Caller, model: type[RowT], row_id: uuid.UUID, what: str) -> RowT:
     """Undo a soft delete (superusers only, as the spec's restore endpoints say)."""
-    if not caller.is_superuser:
-        raise ForbiddenError("Superuser privileges required")
+    ensure_superuser(caller)
     entity: Any = model
-    row: Any = await session.scalar(select(entity).where(entity.id == row_id).with_for_update())
+    row = await session.scalar(select(model).where(entity.id == row_id).with_for_update())
     if row is None:
         raise NotFoundError(what)
-    if row.deleted_at is None:
+    deletable: Any = row  # every model given here has `deleted_at`
+    if deletable.deleted_at is None:
         raise ConflictError(f"{what} is not deleted")
-    row.deleted_at = None
+    deletable.deleted_at = None
     await flush_or_conflict(session, f"A live {what.lower()} already uses this name")
     return row
 
@@ -181,10 +230,67 @@ def like_pattern(search: str) -> str:
     return f"%{escaped}%"
 
 
-def owner_filters(caller: Caller, model: Any, owner_id: uuid.UUID | None) -> list[ColumnElement[bool]]:
-    """The `ownerId` list filter, which is for superusers only."""
+def owner_filters(
+    caller: Caller, model: Any, owner_id: uuid.UUID | None, *, with_public: bool = False
+) -> list[ColumnElement[bool]]:
+    """The `ownerId` list filter, which is for superusers only: that user's rows (`with_public`: and the public
+    ones, as shot types list them)."""
     if owner_id is None:
         return []
     if not caller.is_superuser:
         raise ForbiddenError("Only superusers may filter by ownerId")
-    return [model.owner_id == owner_id]
+    owned: ColumnElement[bool] = model.owner_id == owner_id
+    return [or_(model.public.is_(True), owned) if with_public else owned]
+
+
+async def assign_owner(
+    session: AsyncSession,
+    caller: Caller,
+    model: type[RowT],
+    row_id: uuid.UUID,
+    what: str,
+    *,
+    new_owner_id: uuid.UUID,
+    organization_id: uuid.UUID | None,
+) -> RowT:
+    """Give a row to another (active) user; with `organization_id` also move it into that organization, of which
+    the new owner must be a member. Without it the row stays where it is. Superusers only."""
+    ensure_superuser(caller)
+    row = await get_visible(session, caller, model, row_id, what, for_update=True)
+    await check_new_owner(session, new_owner_id, organization_id, owner_field="newOwnerId")
+    owned: Any = row
+    owned.owner_id = new_owner_id
+    if organization_id is not None:
+        owned.organization_id = organization_id
+    await session.flush()
+    return row
+
+
+async def check_new_owner(
+    session: AsyncSession, user_id: uuid.UUID, organization_id: uuid.UUID | None, *, owner_field: str
+) -> None:
+    """BAD_USER_INPUT unless `user_id` is an active user, and a member of `organization_id` when one is given."""
+    user = await session.get(User, user_id)
+    if user is None or not user.is_active:
+        raise BadUserInputError({owner_field: "no active user has this id"})
+    if organization_id is not None:
+        membership = await session.scalar(
+            select(OrganizationMembership.id).where(
+                OrganizationMembership.organization_id == organization_id, OrganizationMembership.user_id == user_id
+            )
+        )
+        if membership is None:
+            raise BadUserInputError({"organizationId": "the new owner is not a member of this organization"})
+
+
+async def set_lora_trigger(
+    session: AsyncSession, caller: Caller, model: type[RowT], row_id: uuid.UUID, what: str, lora_trigger: str | None
+) -> RowT:
+    """Set the LoRA trigger word; None (or blank) clears it. Superusers only."""
+    ensure_superuser(caller)
+    row = await get_visible(session, caller, model, row_id, what, for_update=True)
+    cleaned = lora_trigger.strip() if lora_trigger is not None else ""
+    trained: Any = row
+    trained.lora_trigger = cleaned or None
+    await session.flush()
+    return row

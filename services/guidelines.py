@@ -29,9 +29,8 @@ from db.models import (
 )
 from db.models.enums import GuidelinesShotTypeRuleKind
 from services.caller import Caller
-from services.crud import apply_changes, get_visible, unseen_references
+from services.crud import changed_row, new_owned, unseen_references
 from services.errors import BadUserInputError
-from services.visibility import ensure_member, resolve_new_owner
 
 WHAT = "Guidelines"
 
@@ -77,11 +76,8 @@ async def create_guidelines(
     owner_id: uuid.UUID | None,
     organization_id: uuid.UUID | None,
 ) -> ShootingGuidelines:
-    if organization_id is not None:
-        ensure_member(caller, organization_id)
-    owner = resolve_new_owner(caller, owner_id)
+    row = new_owned(caller, ShootingGuidelines, columns, owner_id=owner_id, organization_id=organization_id)
     await _ensure_references_visible(session, caller, columns, links)
-    row = ShootingGuidelines(**columns, owner_id=owner, organization_id=organization_id)
     session.add(row)
     await session.flush()
     await _write_links(session, row.id, links, replace=False)
@@ -99,11 +95,10 @@ async def update_guidelines(
 ) -> ShootingGuidelines:
     """`changes` holds only the given columns (with `owner_id`/`organization_id` for a change of owner or a
     transfer); `links` only the given lists."""
-    row = await get_visible(
-        session, caller, ShootingGuidelines, guidelines_id, WHAT, organization_id=organization_id, for_update=True
-    )
     # Permission first: someone who may not change the guidelines learns nothing about the ids they sent.
-    apply_changes(caller, row, changes, WHAT)
+    row = await changed_row(
+        session, caller, ShootingGuidelines, guidelines_id, WHAT, changes, organization_id=organization_id
+    )
     await _ensure_references_visible(session, caller, changes, links)
     if links.any_given():
         # Only link rows change, so the guidelines' own onupdate would not fire.

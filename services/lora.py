@@ -41,10 +41,11 @@ from db.models import Style, Subject, SubjectBaseImagesUploadTask
 from db.models.enums import LoraStatus
 from services.caller import Caller
 from services.crud import get_visible
-from services.errors import BadUserInputError, ConflictError, ForbiddenError, PayloadTooLargeError
+from services.errors import BadUserInputError, ConflictError, PayloadTooLargeError
 from services.progress import announce, lora_channel
 from services.queue import enqueue
 from services.resources import Resources
+from services.visibility import ensure_superuser
 
 logger = logging.getLogger("services.lora")
 
@@ -166,37 +167,34 @@ def _pending_for(row: EntityRow | None, key: str) -> bool:
 
 
 def _set_processing(row: EntityRow, key: str, trigger: str) -> None:
-    row.lora_status = LoraStatus.PROCESSING
     row.lora_trigger = trigger
-    row.lora_upload_key = key
-    if isinstance(row, Style):
-        row.training_progress = 0.0
-        row.training_error = None
-    else:
-        row.lora_error = None
+    _set_state(row, LoraStatus.PROCESSING, upload_key=key, progress=0.0, error=None)
 
 
 def _set_ready(row: EntityRow, key: str, info: dict[str, Any]) -> None:
-    row.lora_status = LoraStatus.READY
     row.local_model_path = key
     row.lora_info = info
-    row.lora_upload_key = None
-    if isinstance(row, Style):
-        row.training_progress = 100.0
-        row.training_error = None
-    else:
-        row.lora_error = None
+    _set_state(row, LoraStatus.READY, upload_key=None, progress=100.0, error=None)
 
 
 def _set_failed(row: EntityRow, reason: str) -> None:
     # The previous model (if any) stays at localModelPath: it is still a valid file, and the status says the
     # latest upload failed.
-    row.lora_status = LoraStatus.FAILED
-    row.lora_upload_key = None
+    _set_state(row, LoraStatus.FAILED, upload_key=None, progress=None, error=reason)
+
+
+def _set_state(
+    row: EntityRow, status: LoraStatus, *, upload_key: str | None, progress: float | None, error: str | None
+) -> None:
+    """The LoRA state both kinds share; styles keep their progress and error in their training columns."""
+    row.lora_status = status
+    row.lora_upload_key = upload_key
     if isinstance(row, Style):
-        row.training_error = reason
+        if progress is not None:
+            row.training_progress = progress
+        row.training_error = error
     else:
-        row.lora_error = reason
+        row.lora_error = error
 
 
 def describe(info: LoraInfo, sha256: str) -> dict[str, Any]:
@@ -232,8 +230,7 @@ async def accept_upload(
     resources: Resources, caller: Caller, kind: EntityKind, entity_id: uuid.UUID, upload: LoraUpload
 ) -> EntityRow:
     """Stage the file and set the entity `processing`; answers the entity as committed (the job is queued)."""
-    if not caller.is_superuser:
-        raise ForbiddenError("Superuser privileges required")
+    ensure_superuser(caller)
     spec = KINDS[kind]
     async with resources.session_factory() as session:
         row = await get_visible(session, caller, spec.model, entity_id, spec.what)

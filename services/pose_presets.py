@@ -9,11 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import MediaResource, PosePreset, ShotType
 from services.caller import Caller
-from services.crud import apply_changes, get_visible, unseen_references
+from services.crud import changed_row, new_owned, unseen_references
 from services.errors import BadUserInputError
 from services.media import MediaService, MediaSource
 from services.resources import Resources
-from services.visibility import ensure_member, resolve_new_owner
 
 WHAT = "Pose preset"
 POSE_IMAGE_FIELD = "input.poseImage"
@@ -30,10 +29,8 @@ async def create_pose_preset(
     owner_id: uuid.UUID | None,
     organization_id: uuid.UUID | None,
 ) -> PosePreset:
-    if organization_id is not None:
-        ensure_member(caller, organization_id)
+    row = new_owned(caller, PosePreset, columns, owner_id=owner_id, organization_id=organization_id)
     await _ensure_shot_type_visible(session, caller, columns["shot_type_id"])
-    row = PosePreset(**columns, owner_id=resolve_new_owner(caller, owner_id), organization_id=organization_id)
     if pose_image is not None:
         row.pose_image_media_id = (await _ingest(session, resources, caller, pose_image)).id
     session.add(row)
@@ -51,13 +48,10 @@ async def update_pose_preset(
     organization_id: uuid.UUID | None,
 ) -> PosePreset:
     """Apply the given fields; `pose_image` (a MediaSource, or None to clear) replaces the image."""
-    row = await get_visible(
-        session, caller, PosePreset, preset_id, WHAT, organization_id=organization_id, for_update=True
-    )
     values = dict(changes)
     pose_image_given = "pose_image" in values
     pose_image: MediaSource | None = values.pop("pose_image", None)
-    apply_changes(caller, row, values, WHAT)
+    row = await changed_row(session, caller, PosePreset, preset_id, WHAT, values, organization_id=organization_id)
     if "shot_type_id" in values:
         await _ensure_shot_type_visible(session, caller, values["shot_type_id"])
     if pose_image_given:

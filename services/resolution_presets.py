@@ -9,8 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import ResolutionPreset
 from services.caller import Caller
-from services.crud import apply_changes, get_visible
-from services.visibility import ensure_member, resolve_new_owner
+from services.crud import changed_row, new_owned
 
 WHAT = "Resolution preset"
 
@@ -25,15 +24,8 @@ async def create_resolution_preset(
     owner_id: uuid.UUID | None,
     organization_id: uuid.UUID | None,
 ) -> ResolutionPreset:
-    if organization_id is not None:
-        ensure_member(caller, organization_id)
-    row = ResolutionPreset(
-        name=name,
-        width=width,
-        height=height,
-        owner_id=resolve_new_owner(caller, owner_id),
-        organization_id=organization_id,
-    )
+    columns = {"name": name, "width": width, "height": height}
+    row = new_owned(caller, ResolutionPreset, columns, owner_id=owner_id, organization_id=organization_id)
     session.add(row)
     await session.flush()
     return row
@@ -48,9 +40,8 @@ async def update_resolution_preset(
     organization_id: uuid.UUID | None,
 ) -> ResolutionPreset:
     """`changes` holds only the given fields (column names, plus `owner_id` / `organization_id`)."""
-    row = await get_visible(
-        session, caller, ResolutionPreset, preset_id, WHAT, organization_id=organization_id, for_update=True
+    row = await changed_row(
+        session, caller, ResolutionPreset, preset_id, WHAT, changes, organization_id=organization_id
     )
-    apply_changes(caller, row, changes, WHAT)
     await session.flush()
     return row

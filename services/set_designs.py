@@ -4,9 +4,10 @@ portraits. Each nested list is written whole: given on an update, it replaces th
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,14 +23,22 @@ from db.models import (
     Subject,
 )
 from services.caller import Caller
-from services.crud import apply_changes, get_visible, unseen_references
+from services.crud import changed_row, new_owned, unseen_references
 from services.errors import BadUserInputError
 from services.media import MediaService, MediaSource
 from services.resources import Resources
-from services.visibility import ensure_member, resolve_new_owner
 
 WHAT = "Set design"
 BACKGROUND_PRESET_FIELD = "input.backgroundPresetId"
+
+
+class Part(Protocol):
+    """One entry of a nested list: its image, and the other columns of its row."""
+
+    @property
+    def image(self) -> MediaSource: ...
+
+    def columns(self, index: int) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -39,6 +48,9 @@ class BaseImagePart:
     variant_index: int
     image: MediaSource
 
+    def columns(self, index: int) -> dict[str, Any]:
+        return {"subject_id": self.subject_id, "shot_type_id": self.shot_type_id, "variant_index": self.variant_index}
+
 
 @dataclass(frozen=True)
 class ReferenceImagePart:
@@ -46,11 +58,17 @@ class ReferenceImagePart:
     label: str | None
     image: MediaSource
 
+    def columns(self, index: int) -> dict[str, Any]:
+        return {"shot_type_id": self.shot_type_id, "label": self.label, "position": index}
+
 
 @dataclass(frozen=True)
 class PortraitPart:
     subject_id: uuid.UUID
     image: MediaSource
+
+    def columns(self, index: int) -> dict[str, Any]:
+        return {"subject_id": self.subject_id}
 
 
 @dataclass(frozen=True)
@@ -75,10 +93,8 @@ async def create_set_design(
     owner_id: uuid.UUID | None,
     organization_id: uuid.UUID | None,
 ) -> SetDesign:
-    if organization_id is not None:
-        ensure_member(caller, organization_id)
+    row = new_owned(caller, SetDesign, columns, owner_id=owner_id, organization_id=organization_id)
     await _ensure_references_visible(session, caller, columns.get("background_preset_id"), parts)
-    row = SetDesign(**columns, owner_id=resolve_new_owner(caller, owner_id), organization_id=organization_id)
     session.add(row)
     await session.flush()
     await _write_parts(session, resources, caller, row, parts, replace=False)
@@ -95,10 +111,7 @@ async def update_set_design(
     parts: SetDesignParts,
     organization_id: uuid.UUID | None,
 ) -> SetDesign:
-    row = await get_visible(
-        session, caller, SetDesign, design_id, WHAT, organization_id=organization_id, for_update=True
-    )
-    apply_changes(caller, row, changes, WHAT)
+    row = await changed_row(session, caller, SetDesign, design_id, WHAT, changes, organization_id=organization_id)
     await _ensure_references_visible(session, caller, changes.get("background_preset_id"), parts)
     if parts.any_given():
         # Only child rows change, so the design's own onupdate would not fire.
@@ -155,49 +168,21 @@ async def _write_parts(
         moment = start + timedelta(microseconds=index)
         return {"created_at": moment, "updated_at": moment}
 
-    if parts.base_images is not None:
-        base_rows = []
-        for index, base in enumerate(parts.base_images):
-            image = await media.from_source(base.image, field=f"input.baseImages.{index}.image")
-            base_rows.append(
-                SetBaseImage(
-                    set_design_id=design.id,
-                    subject_id=base.subject_id,
-                    shot_type_id=base.shot_type_id,
-                    variant_index=base.variant_index,
-                    image_media_id=image.id,
-                    **stamps(index),
-                )
+    lists: tuple[tuple[Sequence[Part] | None, str, Any], ...] = (
+        (parts.base_images, "baseImages", SetBaseImage),
+        (parts.reference_images, "referenceImages", SetReferenceImage),
+        (parts.subject_portraits, "subjectPortraits", SetSubjectPortrait),
+    )
+    for entries, field, model in lists:
+        if entries is None:
+            continue
+        rows = []
+        for index, entry in enumerate(entries):
+            image = await media.from_source(entry.image, field=f"input.{field}.{index}.image")
+            rows.append(
+                model(set_design_id=design.id, image_media_id=image.id, **entry.columns(index), **stamps(index))
             )
-        await _replace(session, SetBaseImage, design.id, base_rows, replace=replace)
-    if parts.reference_images is not None:
-        reference_rows = []
-        for index, reference in enumerate(parts.reference_images):
-            image = await media.from_source(reference.image, field=f"input.referenceImages.{index}.image")
-            reference_rows.append(
-                SetReferenceImage(
-                    set_design_id=design.id,
-                    shot_type_id=reference.shot_type_id,
-                    label=reference.label,
-                    position=index,
-                    image_media_id=image.id,
-                    **stamps(index),
-                )
-            )
-        await _replace(session, SetReferenceImage, design.id, reference_rows, replace=replace)
-    if parts.subject_portraits is not None:
-        portrait_rows = []
-        for index, portrait in enumerate(parts.subject_portraits):
-            image = await media.from_source(portrait.image, field=f"input.subjectPortraits.{index}.image")
-            portrait_rows.append(
-                SetSubjectPortrait(
-                    set_design_id=design.id,
-                    subject_id=portrait.subject_id,
-                    image_media_id=image.id,
-                    **stamps(index),
-                )
-            )
-        await _replace(session, SetSubjectPortrait, design.id, portrait_rows, replace=replace)
+        await _replace(session, model, design.id, rows, replace=replace)
 
 
 async def _replace(session: AsyncSession, model: Any, design_id: uuid.UUID, rows: list[Any], *, replace: bool) -> None:

@@ -10,11 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import ShotType
 from services.caller import Caller
-from services.crud import apply_changes, flush_or_conflict, get_visible
+from services.crud import changed_row, flush_or_conflict, new_owned
 from services.errors import NotFoundError
 from services.media import MediaService, MediaSource
 from services.resources import Resources
-from services.visibility import ensure_member, object_filter, resolve_new_owner
+from services.visibility import ensure_member, object_filter
 
 WHAT = "Shot type"
 NAME_TAKEN = "A shot type with this name already exists here"
@@ -31,9 +31,7 @@ async def create_shot_type(
     owner_id: uuid.UUID | None,
     organization_id: uuid.UUID | None,
 ) -> ShotType:
-    if organization_id is not None:
-        ensure_member(caller, organization_id)
-    row = ShotType(**columns, owner_id=resolve_new_owner(caller, owner_id), organization_id=organization_id)
+    row = new_owned(caller, ShotType, columns, owner_id=owner_id, organization_id=organization_id)
     if reference_image is not None:
         media = await MediaService(session, resources, caller).from_source(reference_image, field=REFERENCE_IMAGE_FIELD)
         row.reference_image_media_id = media.id
@@ -52,13 +50,10 @@ async def update_shot_type(
     organization_id: uuid.UUID | None,
 ) -> ShotType:
     """`changes` holds only the given fields; `reference_image` (a MediaSource, or None to clear) among them."""
-    row = await get_visible(
-        session, caller, ShotType, shot_type_id, WHAT, organization_id=organization_id, for_update=True
-    )
     values = dict(changes)
     reference_image_given = "reference_image" in values
     reference_image: MediaSource | None = values.pop("reference_image", None)
-    apply_changes(caller, row, values, WHAT)
+    row = await changed_row(session, caller, ShotType, shot_type_id, WHAT, values, organization_id=organization_id)
     if reference_image_given:
         media_id = None
         if reference_image is not None:

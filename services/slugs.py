@@ -53,3 +53,15 @@ async def insert_with_unique_slug(
             if "slug" not in str(exc.orig):
                 raise
     raise ConflictError(f"Could not find a free slug for this {what.lower()}; try another name")
+
+
+async def add_with_unique_slug(session: AsyncSession, name: str, make: Callable[[str], T], *, what: str) -> T:
+    """Add the row `make(slug)` makes, under the first free slug made from `name`."""
+
+    async def insert(slug: str) -> T:
+        row = make(slug)
+        session.add(row)
+        await session.flush()
+        return row
+
+    return await insert_with_unique_slug(session, name, insert, what=what)

@@ -5,21 +5,20 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
-from db.models import MediaResource, OrganizationMembership, Style, StyleDataImage, User
+from db.models import MediaResource, Style, StyleDataImage
 from db.models.enums import StyleCategory
 from services.caller import Caller
 from services.crud import apply_changes, get_visible, like_pattern
-from services.errors import BadUserInputError, ForbiddenError, NotFoundError
+from services.errors import ForbiddenError, NotFoundError
 from services.media import MediaService, MediaSource
 from services.resources import Resources
-from services.slugs import insert_with_unique_slug
+from services.slugs import add_with_unique_slug, insert_with_unique_slug
 from services.visibility import ensure_can_modify, ensure_member, object_filter
 
 WHAT = "Style"
@@ -31,17 +30,16 @@ def data_image_field(index: int) -> str:
     return f"input.dataImages.{index}"
 
 
-@dataclass(frozen=True)
-class StyleFilters:
+class StyleFilters(Protocol):
     """The `styles` list filters; None means "not filtered" except for `archived` (see `style_filters`)."""
 
-    archived: bool | None = None
-    demo: bool | None = None
-    enabled: bool | None = None
-    owner_id: uuid.UUID | None = None
-    public: bool | None = None
-    search: str | None = None
-    style_category: StyleCategory | None = None
+    archived: bool | None
+    demo: bool | None
+    enabled: bool | None
+    owner_id: uuid.UUID | None
+    public: bool | None
+    search: str | None
+    style_category: StyleCategory | None
 
 
 def style_filters(filters: StyleFilters) -> list[ColumnElement[bool]]:
@@ -100,19 +98,12 @@ async def create_style(
     cover = await media.from_source(cover_image, field=COVER_IMAGE_FIELD)
     images = [await media.from_source(source, field=data_image_field(i)) for i, source in enumerate(data_images)]
 
-    async def insert(slug: str) -> Style:
-        row = Style(
-            **columns,
-            slug=slug,
-            owner_id=caller.id,
-            organization_id=organization_id,
-            cover_image_media_id=cover.id,
+    def make(slug: str) -> Style:
+        return Style(
+            **columns, slug=slug, owner_id=caller.id, organization_id=organization_id, cover_image_media_id=cover.id
         )
-        session.add(row)
-        await session.flush()
-        return row
 
-    row = await insert_with_unique_slug(session, columns["name"], insert, what=WHAT)
+    row = await add_with_unique_slug(session, columns["name"], make, what=WHAT)
     _add_data_images(session, row, images)
     await session.flush()
     return row
@@ -201,48 +192,4 @@ async def set_archived(
     if row.archived != archived:
         row.archived = archived
         await session.flush()
-    return row
-
-
-async def assign_owner(
-    session: AsyncSession,
-    caller: Caller,
-    style_id: uuid.UUID,
-    *,
-    new_owner_id: uuid.UUID,
-    organization_id: uuid.UUID | None,
-) -> Style:
-    """Give a style to another (active) user; with `organization_id` also move it into that organization, of
-    which the new owner must be a member. Without it the style stays where it is. Superusers only."""
-    if not caller.is_superuser:
-        raise ForbiddenError("Superuser privileges required")
-    row = await get_visible(session, caller, Style, style_id, WHAT, for_update=True)
-    owner = await session.get(User, new_owner_id)
-    if owner is None or not owner.is_active:
-        raise BadUserInputError({"newOwnerId": "no active user has this id"})
-    if organization_id is not None:
-        membership = await session.scalar(
-            select(OrganizationMembership.id).where(
-                OrganizationMembership.organization_id == organization_id,
-                OrganizationMembership.user_id == new_owner_id,
-            )
-        )
-        if membership is None:
-            raise BadUserInputError({"organizationId": "the new owner is not a member of this organization"})
-        row.organization_id = organization_id
-    row.owner_id = new_owner_id
-    await session.flush()
-    return row
-
-
-async def set_lora_trigger(
-    session: AsyncSession, caller: Caller, style_id: uuid.UUID, lora_trigger: str | None
-) -> Style:
-    """Set the LoRA trigger word; None (or blank) clears it. Superusers only."""
-    if not caller.is_superuser:
-        raise ForbiddenError("Superuser privileges required")
-    row = await get_visible(session, caller, Style, style_id, WHAT, for_update=True)
-    cleaned = lora_trigger.strip() if lora_trigger is not None else ""
-    row.lora_trigger = cleaned or None
-    await session.flush()
     return row

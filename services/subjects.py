@@ -34,8 +34,8 @@ from services.crud import apply_changes, get_visible, unseen_references
 from services.errors import BadUserInputError, ForbiddenError
 from services.media import MediaService, MediaSource
 from services.resources import Resources
-from services.slugs import insert_with_unique_slug
-from services.visibility import ensure_member
+from services.slugs import add_with_unique_slug
+from services.visibility import ensure_member, ensure_superuser
 
 WHAT = "Subject"
 MAX_IMAGES_PER_LIST = 50
@@ -126,8 +126,8 @@ async def create_subject(
         base_media[spec.shot_type_id] = image.id
 
     # The row is inserted last: its slug is held from here to the commit, and racing creates wait on it.
-    async def insert(slug: str) -> Subject:
-        row = Subject(
+    def make(slug: str) -> Subject:
+        return Subject(
             **columns,
             slug=slug,
             owner_id=caller.id,
@@ -135,13 +135,8 @@ async def create_subject(
             cover_image_media_id=cover.id,
             portrait_image_media_id=portrait.id if portrait is not None else None,
         )
-        session.add(row)
-        await session.flush()
-        return row
 
-    row = await insert_with_unique_slug(
-        session, slug_source(columns["name"], columns.get("surname")), insert, what=WHAT
-    )
+    row = await add_with_unique_slug(session, slug_source(columns["name"], columns.get("surname")), make, what=WHAT)
     _add_image_links(session, SubjectDataImage, row.id, data_ids)
     _add_image_links(session, SubjectPortfolioImage, row.id, portfolio_ids)
     session.add_all(
@@ -225,18 +220,14 @@ async def copy_subject(session: AsyncSession, caller: Caller, subject_id: uuid.U
     """A new subject (new id and slug, same owner and organization) with its own rows for measurements, base,
     data and portfolio images, linking the same media rows (so the stored files are shared). The LoRA is not
     copied: the copy starts with loraStatus none and no model path or trigger."""
-    if not caller.is_superuser:
-        raise ForbiddenError("Superuser privileges required")
+    ensure_superuser(caller)
     source = await get_visible(session, caller, Subject, subject_id, WHAT)
     columns = {name: getattr(source, name) for name in _COPIED_COLUMNS}
 
-    async def insert(slug: str) -> Subject:
-        row = Subject(**columns, slug=slug, lora_status=LoraStatus.NONE, lora_trigger=None, local_model_path=None)
-        session.add(row)
-        await session.flush()
-        return row
+    def make(slug: str) -> Subject:
+        return Subject(**columns, slug=slug, lora_status=LoraStatus.NONE, lora_trigger=None, local_model_path=None)
 
-    copy = await insert_with_unique_slug(session, slug_source(source.name, source.surname), insert, what=WHAT)
+    copy = await add_with_unique_slug(session, slug_source(source.name, source.surname), make, what=WHAT)
     for model in _IMAGE_LINK_MODELS:
         media_ids = await session.scalars(
             select(model.media_id).where(model.subject_id == source.id).order_by(model.position, model.id)

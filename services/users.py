@@ -21,7 +21,7 @@ from services.errors import (
     UnauthenticatedError,
 )
 from services.rate_limit import FailureLimiter
-from services.visibility import ensure_member
+from services.visibility import ensure_member, ensure_superuser
 
 
 def normalise_email(email: str) -> str:
@@ -124,12 +124,6 @@ async def add_member(
     return membership
 
 
-async def list_users(session: AsyncSession, *, skip: int, limit: int) -> tuple[list[User], int]:
-    total = await session.scalar(select(func.count()).select_from(User))
-    rows = await session.scalars(select(User).order_by(User.created_at, User.id).offset(skip).limit(limit))
-    return list(rows), int(total or 0)
-
-
 async def update_user(session: AsyncSession, caller: Caller, user_id: uuid.UUID, changes: dict[str, object]) -> User:
     """Users change their own name, email and password; superusers change anyone, including the flags."""
     if user_id != caller.id and not caller.is_superuser:
@@ -155,8 +149,7 @@ async def update_user(session: AsyncSession, caller: Caller, user_id: uuid.UUID,
 
 async def deactivate_user(session: AsyncSession, caller: Caller, user_id: uuid.UUID) -> User:
     """Users own rows everywhere, so "deleting" one deactivates it: it can no longer log in or use its tokens."""
-    if not caller.is_superuser:
-        raise ForbiddenError("Superuser privileges required")
+    ensure_superuser(caller)
     if user_id == caller.id:
         raise ConflictError("You cannot deactivate yourself")
     user = await session.get(User, user_id, with_for_update=True)

@@ -7,6 +7,7 @@ Every list and every get builds its WHERE clause here; every write checks `ensur
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, and_, false, or_, true
@@ -21,6 +22,12 @@ class OwnedRow(Protocol):
 
     @property
     def organization_id(self) -> Any: ...
+
+
+def ensure_superuser(caller: Caller) -> None:
+    """The spec's "(admin only)" operations."""
+    if not caller.is_superuser:
+        raise ForbiddenError("Superuser privileges required")
 
 
 def ensure_member(caller: Caller, organization_id: uuid.UUID) -> None:
@@ -85,23 +92,20 @@ def can_read(caller: Caller, row: OwnedRow) -> bool:
 def ensure_can_modify(caller: Caller, row: OwnedRow, what: str) -> None:
     """Update: the owner, members of the row's organization, superusers. Others get FORBIDDEN if they can
     read the row (a public one) and NOT_FOUND otherwise."""
-    if caller.is_superuser or row.owner_id == caller.id:
-        return
-    if row.organization_id is not None and caller.is_member(row.organization_id):
-        return
-    _refuse(caller, row, what)
+    _ensure_allowed(caller, row, what, caller.is_member)
 
 
 def ensure_can_delete(caller: Caller, row: OwnedRow, what: str) -> None:
     """Delete: the owner, owners of the row's organization, superusers."""
+    _ensure_allowed(caller, row, what, caller.is_owner_of)
+
+
+def _ensure_allowed(caller: Caller, row: OwnedRow, what: str, allowed_in: Callable[[uuid.UUID], bool]) -> None:
+    """Superusers and the row's owner may; in an organization, whom `allowed_in(organization)` names."""
     if caller.is_superuser or row.owner_id == caller.id:
         return
-    if row.organization_id is not None and caller.is_owner_of(row.organization_id):
+    if row.organization_id is not None and allowed_in(row.organization_id):
         return
-    _refuse(caller, row, what)
-
-
-def _refuse(caller: Caller, row: OwnedRow, what: str) -> None:
     if can_read(caller, row):
         raise ForbiddenError(f"You may not change this {what.lower()}")
     raise NotFoundError(what)

@@ -1,79 +1,61 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import strawberry
 
 from db.models import BackgroundPreset as BackgroundPresetRow
 from graph.background_presets.inputs import BackgroundPresetCreate, BackgroundPresetUpdate
 from graph.background_presets.loaders import BackgroundPresetFramingsByPresetIdLoader
-from graph.background_presets.types import BackgroundPreset
+from graph.background_presets.queries import BACKGROUND_PRESETS
 from graph.common.inputs import ownership_changes
-from graph.common.scope import merge_organization
-from graph.common.types import Message
-from graph.context import Info
-from services import crud
-from services.background_presets import WHAT, create_background_preset, update_background_preset
+from graph.crud import Write
+from services.background_presets import create_background_preset, update_background_preset
+
+
+async def _create(
+    write: Write, input: BackgroundPresetCreate, organization_id: uuid.UUID | None
+) -> BackgroundPresetRow:
+    return await create_background_preset(
+        write.session,
+        write.resources,
+        write.caller,
+        name=input.name,
+        strategy=input.strategy,
+        framings=input.framing_specs(),
+        owner_id=input.owner_id,
+        organization_id=organization_id,
+    )
+
+
+async def _update(
+    write: Write, id: uuid.UUID, input: BackgroundPresetUpdate, organization_id: uuid.UUID | None
+) -> BackgroundPresetRow:
+    row = await update_background_preset(
+        write.session,
+        write.resources,
+        write.caller,
+        id,
+        changes={**input.columns(), **ownership_changes(input)},
+        framings=input.framing_specs(),
+        organization_id=organization_id,
+    )
+    # An earlier field of the same document may have loaded the old framings.
+    write.loaders.get(BackgroundPresetFramingsByPresetIdLoader).clear(row.id)
+    return row
 
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Create a background preset with one image per framing.")
-    async def create_background_preset(
-        self, info: Info, input: BackgroundPresetCreate, organization_id: uuid.UUID | None = None
-    ) -> BackgroundPreset:
-        caller = info.context.require_caller()
-        input.check()
-        async with info.context.session() as session, session.begin():
-            row = await create_background_preset(
-                session,
-                info.context.resources,
-                caller,
-                name=input.name,
-                strategy=input.strategy,
-                framings=input.framing_specs(),
-                owner_id=input.owner_id,
-                organization_id=merge_organization(organization_id, input.organization_id),
-            )
-        return BackgroundPreset.of(row)
-
-    @strawberry.mutation(
-        description="Change the given fields of a background preset; framings, when given, replace all."
+    create_background_preset = BACKGROUND_PRESETS.create(
+        "Create a background preset with one image per framing.", BackgroundPresetCreate, _create
     )
-    async def update_background_preset(
-        self, info: Info, id: uuid.UUID, input: BackgroundPresetUpdate, organization_id: uuid.UUID | None = None
-    ) -> BackgroundPreset:
-        caller = info.context.require_caller()
-        input.check()
-        changes: dict[str, Any] = input.columns()
-        changes.update(ownership_changes(input))
-        async with info.context.session() as session, session.begin():
-            row = await update_background_preset(
-                session,
-                info.context.resources,
-                caller,
-                id,
-                changes=changes,
-                framings=input.framing_specs(),
-                organization_id=organization_id,
-            )
-        # An earlier field of the same document may have loaded the old framings.
-        info.context.loaders.get(BackgroundPresetFramingsByPresetIdLoader).clear(row.id)
-        return BackgroundPreset.of(row)
-
-    @strawberry.mutation(description="Soft-delete a background preset (superusers can restore it).")
-    async def delete_background_preset(
-        self, info: Info, id: uuid.UUID, organization_id: uuid.UUID | None = None
-    ) -> Message:
-        caller = info.context.require_caller()
-        async with info.context.session() as session, session.begin():
-            await crud.soft_delete(session, caller, BackgroundPresetRow, id, WHAT, organization_id=organization_id)
-        return Message(message="Background preset deleted successfully")
-
-    @strawberry.mutation(description="Restore a soft-deleted background preset (superusers only).")
-    async def restore_background_preset(self, info: Info, id: uuid.UUID) -> BackgroundPreset:
-        caller = info.context.require_caller()
-        async with info.context.session() as session, session.begin():
-            row = await crud.restore(session, caller, BackgroundPresetRow, id, WHAT)
-        return BackgroundPreset.of(row)
+    update_background_preset = BACKGROUND_PRESETS.update(
+        "Change the given fields of a background preset; framings, when given, replace all.",
+        BackgroundPresetUpdate,
+        _update,
+    )
+    delete_background_preset = BACKGROUND_PRESETS.delete("Soft-delete a background preset (superusers can restore it).")
+    restore_background_preset = BACKGROUND_PRESETS.restore(
+        "Restore a soft-deleted background preset (superusers only)."
+    )

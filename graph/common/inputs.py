@@ -6,7 +6,9 @@ from typing import Any
 
 from strawberry.types.unset import UnsetType
 
+from graph.media.inputs import MediaInput
 from graph.validation import InputErrors
+from services.media import MediaSource
 
 
 def given(value: object) -> bool:
@@ -29,6 +31,16 @@ def camel(name: str) -> str:
     """`age_class` -> `ageClass`: how a Python field name appears in GraphQL and in `extensions.fields`."""
     head, *rest = name.split("_")
     return head + "".join(part.title() for part in rest)
+
+
+def source_of(image: MediaInput | None) -> MediaSource | None:
+    """An optional image argument as the media service takes it."""
+    return image.source() if image is not None else None
+
+
+def image_change(name: str, image: MediaInput | None) -> dict[str, MediaSource | None]:
+    """An update's optional image under `name`: nothing when not given, else its source (None clears it)."""
+    return {name: source_of(image)} if given(image) else {}
 
 
 def ownership_changes(source: Any) -> dict[str, Any]:

@@ -16,10 +16,13 @@ from core.lora import LoraFileError, check_extension
 from core.storage import AsyncReadable, iter_chunks
 from db.models import Style as StyleRow
 from db.models import Subject as SubjectRow
+from graph import access
+from graph.access import SUPERUSER
 from graph.context import Info
 from graph.styles.types import StyleAdmin
 from graph.subjects.types import SubjectAdmin
 from graph.validation import InputErrors
+from services.caller import Caller
 from services.lora import LoraUpload, accept_upload
 
 # The trigger is stored in a 255-character column; styles keep the 128 their documented StyleCreate/StyleUpdate
@@ -55,19 +58,20 @@ def _checked(file: Upload, lora_trigger: str, trigger_max_length: int, errors: I
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(
-        description="Upload LoRA weights for a subject, with their trigger word. entityType, if given, must be "
-        "`subject`." + _UPLOAD_NOTE
+    @access.mutation(
+        "Upload LoRA weights for a subject, with their trigger word. entityType, if given, must be `subject`."
+        + _UPLOAD_NOTE,
+        SUPERUSER,
     )
     async def upload_subject_lora(
         self,
         info: Info,
+        caller: Caller,
         subject_id: uuid.UUID,
         file: Upload,
         lora_trigger: str,
         entity_type: str | None = None,
     ) -> SubjectAdmin:
-        caller = info.context.require_superuser()
         errors = InputErrors()
         if entity_type is not None and entity_type.strip().lower() not in SUBJECT_ENTITY_TYPES:
             errors.add("entityType", "must be `subject` or null (styles have uploadStyleLora)")
@@ -75,9 +79,10 @@ class Mutation:
         row = await accept_upload(info.context.resources, caller, "subject", subject_id, upload)
         return SubjectAdmin.of(cast(SubjectRow, row))
 
-    @strawberry.mutation(description="Upload LoRA weights for a style, with their trigger word." + _UPLOAD_NOTE)
-    async def upload_style_lora(self, info: Info, style_id: uuid.UUID, file: Upload, lora_trigger: str) -> StyleAdmin:
-        caller = info.context.require_superuser()
+    @access.mutation("Upload LoRA weights for a style, with their trigger word." + _UPLOAD_NOTE, SUPERUSER)
+    async def upload_style_lora(
+        self, info: Info, caller: Caller, style_id: uuid.UUID, file: Upload, lora_trigger: str
+    ) -> StyleAdmin:
         upload = _checked(file, lora_trigger, STYLE_TRIGGER_MAX_LENGTH, InputErrors())
         row = await accept_upload(info.context.resources, caller, "style", style_id, upload)
         return StyleAdmin.of(cast(StyleRow, row))

@@ -6,21 +6,20 @@ import strawberry
 from strawberry.file_uploads import Upload
 
 from core.storage import AsyncReadable, iter_chunks
+from graph import access
 from graph.context import Info
 from graph.media.types import MediaResource
+from services.caller import Caller
 from services.media import MediaService
 
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(
-        description=(
-            "Upload an image (GraphQL multipart request with an Apollo-Require-Preflight header). "
-            "Answers the stored MediaResource, whose url or id later image arguments can name."
-        )
+    @access.mutation(
+        "Upload an image (GraphQL multipart request with an Apollo-Require-Preflight header). "
+        "Answers the stored MediaResource, whose url or id later image arguments can name."
     )
-    async def upload_media(self, info: Info, file: Upload) -> MediaResource:
-        caller = info.context.require_caller()
+    async def upload_media(self, info: Info, caller: Caller, file: Upload) -> MediaResource:
         async with info.context.session() as session, session.begin():
             media = await MediaService(session, info.context.resources, caller).from_upload(
                 # Strawberry types Upload as bytes; over multipart it is Starlette's UploadFile.

@@ -1,67 +1,41 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import strawberry
 
 from db.models import PosePreset as PosePresetRow
-from graph.common.inputs import given, ownership_changes
-from graph.common.scope import merge_organization
-from graph.common.types import Message
-from graph.context import Info
+from graph.common.inputs import image_change, ownership_changes, source_of
+from graph.crud import Write
 from graph.pose_presets.inputs import PosePresetCreate, PosePresetUpdate
-from graph.pose_presets.types import PosePreset
-from services import crud
-from services.pose_presets import WHAT, create_pose_preset, update_pose_preset
+from graph.pose_presets.queries import POSE_PRESETS
+from services.pose_presets import create_pose_preset, update_pose_preset
+
+
+async def _create(write: Write, input: PosePresetCreate, organization_id: uuid.UUID | None) -> PosePresetRow:
+    return await create_pose_preset(
+        write.session,
+        write.resources,
+        write.caller,
+        columns=input.columns(),
+        pose_image=source_of(input.pose_image),
+        owner_id=input.owner_id,
+        organization_id=organization_id,
+    )
+
+
+async def _update(
+    write: Write, id: uuid.UUID, input: PosePresetUpdate, organization_id: uuid.UUID | None
+) -> PosePresetRow:
+    changes = {**input.columns(), **image_change("pose_image", input.pose_image), **ownership_changes(input)}
+    return await update_pose_preset(
+        write.session, write.resources, write.caller, id, changes=changes, organization_id=organization_id
+    )
 
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation
-    async def create_pose_preset(
-        self, info: Info, input: PosePresetCreate, organization_id: uuid.UUID | None = None
-    ) -> PosePreset:
-        caller = info.context.require_caller()
-        input.check()
-        async with info.context.session() as session, session.begin():
-            row = await create_pose_preset(
-                session,
-                info.context.resources,
-                caller,
-                columns=input.columns(),
-                pose_image=input.pose_image.source() if input.pose_image else None,
-                owner_id=input.owner_id,
-                organization_id=merge_organization(organization_id, input.organization_id),
-            )
-        return PosePreset.of(row)
-
-    @strawberry.mutation(description="Change the given fields of a pose preset.")
-    async def update_pose_preset(
-        self, info: Info, id: uuid.UUID, input: PosePresetUpdate, organization_id: uuid.UUID | None = None
-    ) -> PosePreset:
-        caller = info.context.require_caller()
-        input.check()
-        changes: dict[str, Any] = input.columns()
-        if given(input.pose_image):
-            changes["pose_image"] = input.pose_image.source() if input.pose_image else None
-        changes.update(ownership_changes(input))
-        async with info.context.session() as session, session.begin():
-            row = await update_pose_preset(
-                session, info.context.resources, caller, id, changes=changes, organization_id=organization_id
-            )
-        return PosePreset.of(row)
-
-    @strawberry.mutation(description="Soft-delete a pose preset (superusers can restore it).")
-    async def delete_pose_preset(self, info: Info, id: uuid.UUID, organization_id: uuid.UUID | None = None) -> Message:
-        caller = info.context.require_caller()
-        async with info.context.session() as session, session.begin():
-            await crud.soft_delete(session, caller, PosePresetRow, id, WHAT, organization_id=organization_id)
-        return Message(message="Pose preset deleted successfully")
-
-    @strawberry.mutation(description="Restore a soft-deleted pose preset (superusers only).")
-    async def restore_pose_preset(self, info: Info, id: uuid.UUID) -> PosePreset:
-        caller = info.context.require_caller()
-        async with info.context.session() as session, session.begin():
-            row = await crud.restore(session, caller, PosePresetRow, id, WHAT)
-        return PosePreset.of(row)
+    create_pose_preset = POSE_PRESETS.create(None, PosePresetCreate, _create)
+    update_pose_preset = POSE_PRESETS.update("Change the given fields of a pose preset.", PosePresetUpdate, _update)
+    delete_pose_preset = POSE_PRESETS.delete("Soft-delete a pose preset (superusers can restore it).")
+    restore_pose_preset = POSE_PRESETS.restore("Restore a soft-deleted pose preset (superusers only).")

@@ -1,67 +1,43 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import strawberry
 
 from db.models import ShotType as ShotTypeRow
-from graph.common.inputs import given, ownership_changes
-from graph.common.scope import merge_organization
-from graph.common.types import Message
-from graph.context import Info
+from graph.common.inputs import image_change, ownership_changes, source_of
+from graph.crud import Write
 from graph.shot_types.inputs import ShotTypeCreate, ShotTypeUpdate
-from graph.shot_types.types import ShotType
-from services import crud
-from services.shot_types import WHAT, create_shot_type, update_shot_type
+from graph.shot_types.queries import SHOT_TYPES
+from services.shot_types import create_shot_type, update_shot_type
+
+
+async def _create(write: Write, input: ShotTypeCreate, organization_id: uuid.UUID | None) -> ShotTypeRow:
+    return await create_shot_type(
+        write.session,
+        write.resources,
+        write.caller,
+        columns=input.columns(),
+        reference_image=source_of(input.reference_image_url),
+        owner_id=input.owner_id,
+        organization_id=organization_id,
+    )
+
+
+async def _update(write: Write, id: uuid.UUID, input: ShotTypeUpdate, organization_id: uuid.UUID | None) -> ShotTypeRow:
+    changes = {
+        **input.columns(),
+        **image_change("reference_image", input.reference_image_url),
+        **ownership_changes(input),
+    }
+    return await update_shot_type(
+        write.session, write.resources, write.caller, id, changes=changes, organization_id=organization_id
+    )
 
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation
-    async def create_shot_type(
-        self, info: Info, input: ShotTypeCreate, organization_id: uuid.UUID | None = None
-    ) -> ShotType:
-        caller = info.context.require_caller()
-        input.check()
-        async with info.context.session() as session, session.begin():
-            row = await create_shot_type(
-                session,
-                info.context.resources,
-                caller,
-                columns=input.columns(),
-                reference_image=input.reference_image_url.source() if input.reference_image_url else None,
-                owner_id=input.owner_id,
-                organization_id=merge_organization(organization_id, input.organization_id),
-            )
-        return ShotType.of(row)
-
-    @strawberry.mutation(description="Change the given fields of a shot type.")
-    async def update_shot_type(
-        self, info: Info, id: uuid.UUID, input: ShotTypeUpdate, organization_id: uuid.UUID | None = None
-    ) -> ShotType:
-        caller = info.context.require_caller()
-        input.check()
-        changes: dict[str, Any] = input.columns()
-        if given(input.reference_image_url):
-            changes["reference_image"] = input.reference_image_url.source() if input.reference_image_url else None
-        changes.update(ownership_changes(input))
-        async with info.context.session() as session, session.begin():
-            row = await update_shot_type(
-                session, info.context.resources, caller, id, changes=changes, organization_id=organization_id
-            )
-        return ShotType.of(row)
-
-    @strawberry.mutation(description="Soft-delete a shot type (superusers can restore it).")
-    async def delete_shot_type(self, info: Info, id: uuid.UUID, organization_id: uuid.UUID | None = None) -> Message:
-        caller = info.context.require_caller()
-        async with info.context.session() as session, session.begin():
-            await crud.soft_delete(session, caller, ShotTypeRow, id, WHAT, organization_id=organization_id)
-        return Message(message="Shot type deleted successfully")
-
-    @strawberry.mutation(description="Restore a soft-deleted shot type (superusers only).")
-    async def restore_shot_type(self, info: Info, id: uuid.UUID) -> ShotType:
-        caller = info.context.require_caller()
-        async with info.context.session() as session, session.begin():
-            row = await crud.restore(session, caller, ShotTypeRow, id, WHAT)
-        return ShotType.of(row)
+    create_shot_type = SHOT_TYPES.create(None, ShotTypeCreate, _create)
+    update_shot_type = SHOT_TYPES.update("Change the given fields of a shot type.", ShotTypeUpdate, _update)
+    delete_shot_type = SHOT_TYPES.delete("Soft-delete a shot type (superusers can restore it).")
+    restore_shot_type = SHOT_TYPES.restore("Restore a soft-deleted shot type (superusers only).")

@@ -9,8 +9,10 @@ from strawberry.file_uploads import Upload
 from core.storage import StagedFile
 from db.models import Subject as SubjectRow
 from db.models import SubjectBaseImagesUploadTask as TaskRow
+from graph import access
 from graph.common.scope import merge_organization
 from graph.context import Info
+from graph.subjects.mutations import subject_parts
 from graph.tasks.intake import Intake, cover_from_archive, inspect_upload, stage_upload
 from graph.tasks.metadata import parse_metadata, snake_fields, with_cover
 from graph.tasks.types import SubjectBaseImagesUploadTask
@@ -21,30 +23,28 @@ from services.media import MediaService
 from services.queue import enqueue
 from services.resources import Resources
 from services.subjects import WHAT as SUBJECT
-from services.subjects import SubjectParts, create_subject
+from services.subjects import create_subject
 from services.upload_tasks import INGEST_JOB, archive_key_for, create_task, release_archive
 from services.visibility import ensure_can_modify, ensure_member
 
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(
-        description=(
-            "Upload a ZIP of base images (GraphQL multipart request). Images named after a shot type become the "
-            "subject's base images, images under portfolio/ its portfolio; anything else is skipped. Without "
-            "subjectId, metadata.json at the ZIP's root (SubjectCreate fields in snake_case) makes a new subject; "
-            "without a cover_image there, the archive's first image (outside portfolio/ first) is its cover. "
-            "Answers the PENDING task; follow it with subjectUploadTask or the uploadTaskProgress subscription."
-        )
+    @access.mutation(
+        "Upload a ZIP of base images (GraphQL multipart request). Images named after a shot type become the "
+        "subject's base images, images under portfolio/ its portfolio; anything else is skipped. Without "
+        "subjectId, metadata.json at the ZIP's root (SubjectCreate fields in snake_case) makes a new subject; "
+        "without a cover_image there, the archive's first image (outside portfolio/ first) is its cover. "
+        "Answers the PENDING task; follow it with subjectUploadTask or the uploadTaskProgress subscription."
     )
     async def upload_subject_base_images_zip(
         self,
         info: Info,
+        caller: Caller,
         file: Upload,
         subject_id: uuid.UUID | None = None,
         organization_id: uuid.UUID | None = None,
     ) -> SubjectBaseImagesUploadTask:
-        caller = info.context.require_caller()
         resources = info.context.resources
         # Refused callers are refused before the file is copied anywhere.
         if subject_id is not None:
@@ -116,14 +116,7 @@ async def _subject_from_metadata(
             resources,
             caller,
             columns=subject_input.columns(),
-            parts=SubjectParts(
-                cover_image=subject_input.cover_image.source(),
-                portrait_image=subject_input.portrait_image.source() if subject_input.portrait_image else None,
-                data_images=subject_input.data_image_sources(),
-                portfolio_images=subject_input.portfolio_image_sources(),
-                base_images=subject_input.base_image_specs(),
-                measurements=subject_input.measurements.columns() if subject_input.measurements else None,
-            ),
+            parts=subject_parts(subject_input),
             organization_id=organization,
         )
     except BadUserInputError as exc:

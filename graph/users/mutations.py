@@ -6,6 +6,8 @@ import strawberry
 
 from core.client_address import client_address
 from db.models.enums import OrganizationRole
+from graph import access, fields
+from graph.access import SUPERUSER
 from graph.common.types import Message
 from graph.context import Info
 from graph.users.inputs import UserCreate, UserUpdate
@@ -13,20 +15,21 @@ from graph.users.types import AccessToken, Organization, OrganizationMembership,
 from graph.validation import InputErrors
 from services import users
 from services.auth import issue_token_for_credentials
+from services.caller import Caller
 
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Exchange email and password for a bearer token (OAuth2 password flow).")
+    # Open to anyone: it is how a caller gets a token.
+    @fields.mutation("Exchange email and password for a bearer token (OAuth2 password flow).")
     async def login(self, info: Info, email: str, password: str) -> AccessToken:
         token = await issue_token_for_credentials(
             info.context.resources, email=email, password=password, client=_client_address(info)
         )
         return AccessToken(access_token=token)
 
-    @strawberry.mutation(description="Create a user (superusers only).")
-    async def create_user(self, info: Info, input: UserCreate) -> User:
-        info.context.require_superuser()
+    @access.mutation("Create a user (superusers only).", SUPERUSER)
+    async def create_user(self, info: Info, caller: Caller, input: UserCreate) -> User:
         input.check()
         async with info.context.session() as session, session.begin():
             row = await users.create_user(
@@ -38,58 +41,53 @@ class Mutation:
             )
         return User.of(row)
 
-    @strawberry.mutation(description="Create an organization; the caller becomes its owner (`role` is `OWNER`).")
-    async def create_organization(self, info: Info, name: str) -> Organization:
-        caller = info.context.require_caller()
+    @access.mutation("Create an organization; the caller becomes its owner (`role` is `OWNER`).")
+    async def create_organization(self, info: Info, caller: Caller, name: str) -> Organization:
         _check_organization_name(name)
         async with info.context.session() as session, session.begin():
             row = await users.create_organization(session, caller, name)
         return Organization.of(row, OrganizationRole.OWNER)
 
-    @strawberry.mutation(description="Add a user to an organization, or change their role (owners, superusers).")
+    @access.mutation("Add a user to an organization, or change their role (owners, superusers).")
     async def add_organization_member(
-        self, info: Info, organization_id: uuid.UUID, user_id: uuid.UUID, role: OrganizationRole
+        self, info: Info, caller: Caller, organization_id: uuid.UUID, user_id: uuid.UUID, role: OrganizationRole
     ) -> OrganizationMembership:
-        caller = info.context.require_caller()
         async with info.context.session() as session, session.begin():
             membership = await users.add_member(
                 session, caller, organization_id=organization_id, user_id=user_id, role=role
             )
         return OrganizationMembership.of(membership)
 
-    @strawberry.mutation(description="Change a user: yourself, or anyone as a superuser.")
-    async def update_user(self, info: Info, id: uuid.UUID, input: UserUpdate) -> User:
-        caller = info.context.require_caller()
+    @access.mutation("Change a user: yourself, or anyone as a superuser.")
+    async def update_user(self, info: Info, caller: Caller, id: uuid.UUID, input: UserUpdate) -> User:
         changes = input.changes()
         async with info.context.session() as session, session.begin():
             row = await users.update_user(session, caller, id, changes)
         return User.of(row)
 
-    @strawberry.mutation(description="Deactivate a user (superusers only): they keep their objects but cannot log in.")
-    async def delete_user(self, info: Info, id: uuid.UUID) -> Message:
-        caller = info.context.require_caller()
+    @access.mutation("Deactivate a user (superusers only): they keep their objects but cannot log in.", SUPERUSER)
+    async def delete_user(self, info: Info, caller: Caller, id: uuid.UUID) -> Message:
         async with info.context.session() as session, session.begin():
             await users.deactivate_user(session, caller, id)
         return Message(message="User deactivated")
 
-    @strawberry.mutation(description="Rename an organization (its owners, superusers).")
-    async def update_organization(self, info: Info, id: uuid.UUID, name: str) -> Organization:
-        caller = info.context.require_caller()
+    @access.mutation("Rename an organization (its owners, superusers).")
+    async def update_organization(self, info: Info, caller: Caller, id: uuid.UUID, name: str) -> Organization:
         _check_organization_name(name)
         async with info.context.session() as session, session.begin():
             row = await users.rename_organization(session, caller, id, name)
         return Organization.of(row, caller.roles.get(row.id))
 
-    @strawberry.mutation(description="Remove a member (owners), or leave an organization yourself.")
-    async def remove_organization_member(self, info: Info, organization_id: uuid.UUID, user_id: uuid.UUID) -> Message:
-        caller = info.context.require_caller()
+    @access.mutation("Remove a member (owners), or leave an organization yourself.")
+    async def remove_organization_member(
+        self, info: Info, caller: Caller, organization_id: uuid.UUID, user_id: uuid.UUID
+    ) -> Message:
         async with info.context.session() as session, session.begin():
             await users.remove_member(session, caller, organization_id, user_id)
         return Message(message="Member removed")
 
-    @strawberry.mutation(description="Delete an empty organization (its owners, superusers).")
-    async def delete_organization(self, info: Info, id: uuid.UUID) -> Message:
-        caller = info.context.require_caller()
+    @access.mutation("Delete an empty organization (its owners, superusers).")
+    async def delete_organization(self, info: Info, caller: Caller, id: uuid.UUID) -> Message:
         async with info.context.session() as session, session.begin():
             await users.delete_organization(session, caller, id)
         return Message(message="Organization deleted")

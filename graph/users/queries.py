@@ -1,28 +1,47 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import strawberry
 
+from db.models import User as UserRow
+from graph import access
+from graph.access import SUPERUSER
 from graph.context import Info
+from graph.crud import Crud
+from graph.lists import Listing
+from graph.presenting import present
 from graph.users.types import Organization, User, Users
-from graph.validation import check_page
-from services import users
+from services.caller import Caller
+
+USERS = Crud(UserRow, "User", User, owned=False)
+
+
+@dataclass(frozen=True)
+class UserArguments:
+    """`users` has no arguments of its own, only the page's."""
+
+
+def _user(caller: Caller) -> User:
+    # The caller's user is a plain row of the users table (services/caller.py), which `present` reads like the
+    # entity `User.of` is declared for.
+    return present(User, caller.user)
 
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="The caller.")
-    async def me(self, info: Info) -> User:
-        return User.of(info.context.require_caller().user)
+    @access.query("The caller.")
+    async def me(self, info: Info, caller: Caller) -> User:
+        return _user(caller)
 
-    @strawberry.field(description="The caller's organizations, each with the caller's role.")
-    async def organizations(self, info: Info) -> list[Organization]:
-        caller = info.context.require_caller()
-        return await User.of(caller.user).organizations(info)
+    @access.query("The caller's organizations, each with the caller's role.")
+    async def organizations(self, info: Info, caller: Caller) -> list[Organization]:
+        organizations: list[Organization] = await _user(caller).organizations(info)
+        return organizations
 
-    @strawberry.field(description="Every user (superusers only).")
-    async def users(self, info: Info, skip: int = 0, limit: int = 100) -> Users:
-        info.context.require_superuser()
-        check_page(skip, limit)
-        async with info.context.read_session() as session:
-            rows, count = await users.list_users(session, skip=skip, limit=limit)
-        return Users(data=[User.of(row) for row in rows], count=count)
+    users = USERS.list(
+        "Every user (superusers only).",
+        Listing(UserArguments, order_by=("created_at",)),
+        Users,
+        access=SUPERUSER,
+    )
