@@ -33,9 +33,12 @@ $(JS_INSTALLED): $(JS_CLIENTS)/package.json $(JS_CLIENTS)/package-lock.json
 run: install
 	$(PY) -m core.devrun
 
+# The whole suite twice: on the fast execution path and on graphql-core's own executor, which the fast path must
+# answer exactly like (GRAPHQL_EXECUTION, docs/design.md). Lint (ruff, mypy --strict) first.
 # Extra pytest arguments: make test ARGS='-k users -x'
-test: install js-install
-	$(PY) -m pytest $(ARGS)
+test: lint js-install
+	GRAPHQL_EXECUTION=fast $(PY) -m pytest $(ARGS)
+	GRAPHQL_EXECUTION=standard $(PY) -m pytest $(ARGS)
 
 # The browser tests (tests/e2e, left out of `make test`): GraphiQL in Debian's chromium, driven by Playwright for
 # Python (a dev extra). No browser is ever downloaded: Debian's package is installed when the binary is missing.
@@ -51,6 +54,7 @@ $(CHROMIUM):
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 schema: install
 	$(VENV)/bin/strawberry export-schema graph.schema:schema --output schema.graphql

@@ -233,6 +233,8 @@ async def check_same_answers(prepared: Prepared, api: Endpoint, baseline: Endpoi
         raise RuntimeError(f"{prepared.query.name}: the API answered {api_status} {api_body[:500]!r}")
     if base_status != 200 or "errors" in base_json:
         raise RuntimeError(f"{prepared.query.name}: the baseline answered {base_status} {base_body[:500]!r}")
+    # `extensions` is the API's own (the operation's cost, docs/api.md "Limits and cost"): the data must be the same.
+    api_json.pop("extensions", None)
     difference = first_difference(api_json, base_json)
     if difference:
         raise RuntimeError(f"{prepared.query.name}: the API and the baseline answer differently at {difference}")

@@ -19,6 +19,7 @@ from db.models import Subject as SubjectRow
 from graph import access
 from graph.access import SUPERUSER
 from graph.context import Info
+from graph.styles.inputs import STYLE_TRIGGER_MAX_LENGTH
 from graph.styles.types import StyleAdmin
 from graph.subjects.types import SubjectAdmin
 from graph.validation import InputErrors
@@ -26,9 +27,8 @@ from services.caller import Caller
 from services.lora import LoraUpload, accept_upload
 
 # The trigger is stored in a 255-character column; styles keep the 128 their documented StyleCreate/StyleUpdate
-# allow, so that every stored trigger also passes updateStyle.
+# allow (graph/styles/inputs.py), so that every stored trigger also passes updateStyle.
 SUBJECT_TRIGGER_MAX_LENGTH = 255
-STYLE_TRIGGER_MAX_LENGTH = 128
 # The spec's Body_upload_subject_lora.entity_type has no documented values: this endpoint uploads for a subject,
 # so the only value that makes sense is "subject" (or nothing).
 SUBJECT_ENTITY_TYPES = ("subject",)

@@ -12,13 +12,16 @@ from graph.media.inputs import MediaInput
 from graph.validation import InputErrors
 from services.media import MediaSource
 
+# A style's LoRA trigger: StyleCreate/StyleUpdate's documented maxLength (uploadStyleLora and
+# updateStyleLoraTrigger hold it to the same, so that every stored trigger also passes updateStyle).
+STYLE_TRIGGER_MAX_LENGTH = 128
 # The documented maxLength of each text field (localModelPath: the column's size, the spec gives none).
 _TEXT_LIMITS = {
     "name": 255,
     "description": 1000,
     "brand": 1000,
     "prompt_keywords": 1000,
-    "lora_trigger": 128,
+    "lora_trigger": STYLE_TRIGGER_MAX_LENGTH,
     "local_model_path": 1024,
 }
 MAX_DATA_IMAGES = 50
@@ -196,10 +199,3 @@ class StyleUpdate:
             self.data_images if given(self.data_images) else None,
         )
         errors.raise_if_any()
-
-
-def check_lora_trigger(lora_trigger: str | None) -> None:
-    """The argument of `updateStyleLoraTrigger`, held to the same limit as in StyleUpdate."""
-    errors = InputErrors()
-    errors.max_length("loraTrigger", lora_trigger, _TEXT_LIMITS["lora_trigger"])
-    errors.raise_if_any()

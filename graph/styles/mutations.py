@@ -8,8 +8,7 @@ from db.models import Style as StyleRow
 from graph import access
 from graph.context import Info
 from graph.crud import Write
-from graph.lora.mutations import STYLE_TRIGGER_MAX_LENGTH
-from graph.styles.inputs import StyleCreate, StyleUpdate
+from graph.styles.inputs import STYLE_TRIGGER_MAX_LENGTH, StyleCreate, StyleUpdate
 from graph.styles.queries import STYLES
 from graph.styles.types import Style, StyleAdmin
 from services import styles

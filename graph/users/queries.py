@@ -10,8 +10,7 @@ from graph.access import SUPERUSER
 from graph.context import Info
 from graph.crud import Crud
 from graph.lists import Listing
-from graph.presenting import present
-from graph.users.types import Organization, User, Users
+from graph.users.types import Organization, User, Users, organizations_of
 from services.caller import Caller
 
 USERS = Crud(UserRow, "User", User, owned=False)
@@ -22,22 +21,15 @@ class UserArguments:
     """`users` has no arguments of its own, only the page's."""
 
 
-def _user(caller: Caller) -> User:
-    # The caller's user is a plain row of the users table (services/caller.py), which `present` reads like the
-    # entity `User.of` is declared for.
-    return present(User, caller.user)
-
-
 @strawberry.type
 class Query:
     @access.query("The caller.")
     async def me(self, info: Info, caller: Caller) -> User:
-        return _user(caller)
+        return User.of(caller.user)
 
     @access.query("The caller's organizations, each with the caller's role.")
     async def organizations(self, info: Info, caller: Caller) -> list[Organization]:
-        organizations: list[Organization] = await _user(caller).organizations(info)
-        return organizations
+        return (await organizations_of([caller.user], info))[0]
 
     users = USERS.list(
         "Every user (superusers only).",

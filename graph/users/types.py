@@ -32,7 +32,7 @@ class Organization:
         return cls(id=row.id, name=row.name, role=role, created_at=row.created_at)
 
 
-async def _organizations(users: Sequence[Identified], info: Info) -> list[list[Organization]]:
+async def organizations_of(users: Sequence[Identified], info: Info) -> list[list[Organization]]:
     """The level form of `User.organizations`: each user's memberships' organizations, with the user's role."""
     membership_lists = await info.context.loaders.get(MembershipsByUserIdLoader).load_many([u.id for u in users])
     organization_ids = [membership.organization_id for memberships in membership_lists for membership in memberships]
@@ -57,7 +57,7 @@ class User(Presented[UserRow | UserRecord]):
     created_at: datetime
 
     organizations: list[Organization] = relation(
-        _organizations, description="The organizations this user belongs to, with the user's role in each."
+        organizations_of, description="The organizations this user belongs to, with the user's role in each."
     )
 
 
