@@ -11,6 +11,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+# The version this module was written for (the tests name it when a check fails).
+WRITTEN_FOR = "3.11"
+
 __all__ = ["take_blocking_future"]
 
 

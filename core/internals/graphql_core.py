@@ -18,6 +18,9 @@ from graphql.execution.collect_fields import FieldDetails, FieldDetailsList, Gro
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path
 
+# The version this module was written for (the tests name it when a check fails).
+WRITTEN_FOR = "3.3.2"
+
 __all__ = [
     "EXECUTOR_ATTRIBUTES",
     "EXECUTOR_METHODS",

@@ -17,6 +17,9 @@ from strawberry.schema.schema import Schema, StrawberryGraphQLCoreExecutionConte
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
+# The version this module was written for (the tests name it when a check fails).
+WRITTEN_FOR = "0.341.2"
+
 __all__ = [
     "INFO_FIELDS",
     "StrawberryGraphQLCoreExecutionContext",

@@ -6,37 +6,27 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import Callable, MutableMapping
+from collections.abc import MutableMapping
 from importlib.metadata import version
-from typing import Any, NoReturn
+from typing import Any
 
 import aiodataloader
 import pytest
 
 from core.internals import aiodataloader as internals
+from tests.core.internals_checks import UpgradeCheck
 
 INSTALLED = version("aiodataloader")
 
 
-def fail(name: str, what: str) -> NoReturn:
-    """Fails naming aiodataloader's `name`, what became of it and what to do."""
-    pytest.fail(
-        f"aiodataloader {INSTALLED}'s {name} {what} (core/internals/aiodataloader.py was written for"
-        f" {internals.WRITTEN_FOR}): update core/internals/aiodataloader.py and what uses it (graph/loaders.py)",
-        pytrace=False,
-    )
-
-
-def require(condition: object, name: str, what: str) -> None:
-    if not condition:
-        fail(name, what)
-
-
-def function(owner: object, attribute: str, name: str) -> Callable[..., object]:
-    found: object = getattr(owner, attribute, None)
-    if not callable(found):
-        fail(name, "is gone")
-    return found
+CHECK = UpgradeCheck(
+    library="aiodataloader",
+    installed=INSTALLED,
+    written_for=internals.WRITTEN_FOR,
+    module="core/internals/aiodataloader.py",
+    users="graph/loaders.py",
+)
+fail, require, function = CHECK.fail, CHECK.require, CHECK.function
 
 
 class Recording(aiodataloader.DataLoader[str, str]):

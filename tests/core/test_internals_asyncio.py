@@ -6,15 +6,20 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from typing import NoReturn
 
 import pytest
 
+from core.internals import asyncio as internals
 from core.internals.asyncio import take_blocking_future
+from tests.core.internals_checks import UpgradeCheck
 
-
-def _fail(what: str) -> NoReturn:
-    pytest.fail(f"Python {sys.version.split()[0]}: {what}. Adapt core/internals/asyncio.py to it.")
+CHECK = UpgradeCheck(
+    library="Python",
+    installed=sys.version.split()[0],
+    written_for=internals.WRITTEN_FOR,
+    module="core/internals/asyncio.py",
+    users="graph/execution/concurrently.py",
+)
 
 
 async def test_a_coroutine_waiting_on_a_future_yields_it_as_blocking_and_the_stepper_takes_it() -> None:
@@ -26,9 +31,9 @@ async def test_a_coroutine_waiting_on_a_future_yields_it_as_blocking_and_the_ste
     steps = waits().__await__()
     yielded = steps.send(None)
     if yielded is not future or getattr(future, "_asyncio_future_blocking", None) is not True:
-        _fail("a coroutine awaiting a future no longer yields it with _asyncio_future_blocking set")
+        CHECK.fail("_asyncio_future_blocking", "is not set on a future a coroutine awaits")
     if take_blocking_future(yielded) is not future or future._asyncio_future_blocking:
-        _fail("the blocking flag is not cleared when the future is taken")
+        CHECK.fail("_asyncio_future_blocking", "is not cleared when the future is taken")
     future.set_result(7)
     with pytest.raises(StopIteration) as stop:
         steps.send(None)

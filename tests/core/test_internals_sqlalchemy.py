@@ -5,9 +5,9 @@ one fails here, not in a loader batch."""
 from __future__ import annotations
 
 import inspect
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from importlib.metadata import version
-from typing import Any, NoReturn
+from typing import Any
 
 import asyncpg
 import pytest
@@ -19,29 +19,19 @@ from sqlalchemy.pool import Pool, PoolProxiedConnection, QueuePool
 
 from core.internals import sqlalchemy as internals
 from db.engine import create_engine
+from tests.core.internals_checks import UpgradeCheck
 
 INSTALLED = version("sqlalchemy")
 
 
-def fail(name: str, what: str) -> NoReturn:
-    """Fails naming SQLAlchemy's `name`, what became of it and what to do."""
-    pytest.fail(
-        f"SQLAlchemy {INSTALLED}'s {name} {what} (core/internals/sqlalchemy.py was written for"
-        f" {internals.WRITTEN_FOR}): update core/internals/sqlalchemy.py and what uses it (db/direct_select.py)",
-        pytrace=False,
-    )
-
-
-def require(condition: object, name: str, what: str) -> None:
-    if not condition:
-        fail(name, what)
-
-
-def function(owner: object, attribute: str, name: str) -> Callable[..., object]:
-    found: object = getattr(owner, attribute, None)
-    if not callable(found):
-        fail(name, "is gone")
-    return found
+CHECK = UpgradeCheck(
+    library="SQLAlchemy",
+    installed=INSTALLED,
+    written_for=internals.WRITTEN_FOR,
+    module="core/internals/sqlalchemy.py",
+    users="db/direct_select.py",
+)
+fail, require, function = CHECK.fail, CHECK.require, CHECK.function
 
 
 @pytest.fixture

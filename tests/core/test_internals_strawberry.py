@@ -6,21 +6,22 @@ from __future__ import annotations
 
 import dataclasses
 from importlib.metadata import version
-from typing import NoReturn
 
-import pytest
 import strawberry
 from graphql import GraphQLObjectType
 from strawberry.types.info import Info
 
 from core.internals import strawberry as internals
 from core.internals.graphql_core import EXECUTOR_METHODS
+from tests.core.internals_checks import UpgradeCheck
 
-UPGRADE = "Strawberry {version}: {what}. Adapt core/internals/strawberry.py and graph/execution/ to it."
-
-
-def _fail(what: str) -> NoReturn:
-    pytest.fail(UPGRADE.format(version=version("strawberry-graphql"), what=what))
+CHECK = UpgradeCheck(
+    library="Strawberry",
+    installed=version("strawberry-graphql"),
+    written_for=internals.WRITTEN_FOR,
+    module="core/internals/strawberry.py",
+    users="graph/execution/, graph/schema.py",
+)
 
 
 @strawberry.type
@@ -49,15 +50,15 @@ def _thing_type(schema: strawberry.Schema) -> GraphQLObjectType:
 def test_the_execution_context_is_graphql_cores_executor_with_the_methods_the_fast_path_overrides() -> None:
     for name in EXECUTOR_METHODS:
         if not callable(getattr(internals.StrawberryGraphQLCoreExecutionContext, name, None)):
-            _fail(f"StrawberryGraphQLCoreExecutionContext has no {name}")
+            CHECK.fail(f"StrawberryGraphQLCoreExecutionContext.{name}", "is gone")
 
 
 def test_a_basic_field_is_marked_and_a_field_with_a_resolver_is_not() -> None:
     thing = _thing_type(strawberry.Schema(query=Query))
     if not internals.is_default_resolver(thing.fields["plain"].resolve):
-        _fail("the converter no longer marks a basic field's resolver `_is_default`")
+        CHECK.fail("_is_default", "no longer marks a basic field's resolver")
     if internals.is_default_resolver(thing.fields["resolved"].resolve):
-        _fail("a field with a resolver of its own is marked `_is_default`")
+        CHECK.fail("_is_default", "marks a field with a resolver of its own")
 
 
 def test_the_strawberry_field_and_schema_are_reached_from_graphql_cores() -> None:
@@ -65,25 +66,25 @@ def test_the_strawberry_field_and_schema_are_reached_from_graphql_cores() -> Non
     thing = _thing_type(schema)
     field = internals.strawberry_field_of(thing.fields["resolved"])
     if field is None or field.python_name != "resolved" or field.base_resolver is None:
-        _fail("GraphQLField.extensions no longer holds the StrawberryField under DEFINITION_BACKREF")
+        CHECK.fail("DEFINITION_BACKREF", "no longer leads from a GraphQLField to its StrawberryField")
     basic = internals.strawberry_field_of(thing.fields["plain"])
     if basic is None or not basic.is_basic_field:
-        _fail("a basic StrawberryField is no longer is_basic_field")
+        CHECK.fail("StrawberryField.is_basic_field", "is false for a basic field")
     if internals.strawberry_schema_of(schema._schema) is not schema:
-        _fail("a graphql-core schema no longer refers back to its Strawberry schema as _strawberry_schema")
+        CHECK.fail("_strawberry_schema", "no longer leads from a graphql-core schema to its Strawberry schema")
 
 
 def test_exception_handlers_are_seen() -> None:
     schema = strawberry.Schema(query=Query)
     if internals.has_exception_handlers(schema):
-        _fail("a schema without exception handlers reports some")
+        CHECK.fail("_exception_handler_specs", "is not empty in a schema without exception handlers")
 
 
 def test_info_is_made_of_the_resolve_info_and_the_field() -> None:
     names = tuple(field.name for field in dataclasses.fields(Info))
     if names != internals.INFO_FIELDS:
-        _fail(f"Info's fields are {names}, not {internals.INFO_FIELDS}")
+        CHECK.fail("Info", f"has the fields {names}, not {internals.INFO_FIELDS}")
     # Its path and context are read from the resolve info (graph/execution/infos.py overrides _raw_info).
     for name in ("path", "context"):
         if not isinstance(getattr(Info, name, None), property):
-            _fail(f"Info.{name} is no longer a property")
+            CHECK.fail(f"Info.{name}", "is no longer a property")
