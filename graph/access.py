@@ -22,8 +22,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-import strawberry
-
 from graph import fields
 from graph.context import Context, Info
 from services.caller import Caller
@@ -31,7 +29,6 @@ from services.caller import Caller
 P = ParamSpec("P")
 R = TypeVar("R")
 SelfT = TypeVar("SelfT")
-ResolverT = TypeVar("ResolverT", bound=Callable[..., Any])
 
 # The resolver's parameter that receives the checked caller; hidden from the schema.
 CALLER_PARAMETER = "caller"
@@ -101,7 +98,7 @@ def query(description: str | None = None, access: Access = SIGNED_IN) -> Callabl
     """`@fields.field(description)` on a resolver that `access` guards."""
 
     def decorate(resolver: Guarded[SelfT, P, R]) -> Resolver[R]:
-        return field(description)(guarded(access)(resolver))
+        return fields.field(description)(guarded(access)(resolver))
 
     return decorate
 
@@ -112,15 +109,6 @@ def mutation(
     """`@fields.mutation(description)` on a resolver that `access` guards."""
 
     def decorate(resolver: Guarded[SelfT, P, R]) -> Resolver[R]:
-        return field(description, mutation=True)(guarded(access)(resolver))
+        return fields.mutation(description)(guarded(access)(resolver))
 
-    return decorate
-
-
-def field(description: str | None, *, mutation: bool = False) -> Callable[[ResolverT], ResolverT]:
-    """graph/fields.py's typed decorators, for a field that may also have no description (some fields have
-    none yet, and the schema stays as it is)."""
-    if description is not None:
-        return fields.mutation(description) if mutation else fields.field(description)
-    decorate: Callable[[ResolverT], ResolverT] = strawberry.mutation() if mutation else strawberry.field()
     return decorate

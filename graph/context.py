@@ -14,8 +14,9 @@ from strawberry.types import Info as StrawberryInfo
 from core.security import decode_access_token
 from graph.loaders import Loaders
 from services.caller import Caller, load_caller
-from services.errors import ForbiddenError, UnauthenticatedError
+from services.errors import UnauthenticatedError
 from services.resources import Resources
+from services.visibility import ensure_superuser
 
 
 @dataclass
@@ -46,8 +47,7 @@ class Context:
 
     def require_superuser(self) -> Caller:
         caller = self.require_caller()
-        if not caller.is_superuser:
-            raise ForbiddenError("Superuser privileges required")
+        ensure_superuser(caller)
         return caller
 
     async def authenticate(self, authorization: str | None) -> None:
