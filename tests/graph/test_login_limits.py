@@ -5,8 +5,6 @@ more passwords than the limit allows."""
 from __future__ import annotations
 
 import asyncio
-import json
-import shlex
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -16,11 +14,10 @@ import pytest
 from starlette.applications import Starlette
 
 import services.users
-from core.devrun import UVICORN_OPTIONS, api_command
 from core.settings import Settings
 from services.rate_limit import FailureLimiter
 from tests.api_process import ApiProcess, start_api_process
-from tests.conftest import REPO_ROOT, Accounts
+from tests.conftest import Accounts
 from tests.graph.test_transport import app_behind_proxies
 from tests.jobs.conftest import worker_environment
 
@@ -229,15 +226,3 @@ async def test_attempts_the_database_could_not_answer_do_not_use_up_the_allowanc
             if len(answers) == LIMIT + 1:
                 break
     assert codes(answers) == ["UNAUTHENTICATED"] * LIMIT + ["RATE_LIMITED"]
-
-
-def test_the_docker_image_starts_uvicorn_with_the_options_of_api_command() -> None:
-    """The Dockerfile cannot import `api_command`; this keeps its CMD the same command (proxy headers stay off)."""
-    dockerfile = (REPO_ROOT / "Dockerfile").read_text()
-    cmd_line = next(line for line in dockerfile.splitlines() if line.startswith("CMD "))
-    shell_command = json.loads(cmd_line.removeprefix("CMD "))[-1]
-    uvicorn_words = shlex.split(shell_command.rpartition("exec ")[2])
-    expected = api_command("$HOST", 8000)[3:]  # what follows the interpreter, "-m" and "uvicorn"
-    expected[expected.index("8000")] = "$PORT"
-    assert uvicorn_words == ["python", "-m", "uvicorn", *expected]
-    assert set(UVICORN_OPTIONS) <= set(uvicorn_words)
