@@ -29,7 +29,6 @@ from tests.conftest import Accounts, close_app
 from tests.graph.test_transport import app_behind_proxies, refusal_of
 from tests.jobs.conftest import worker_environment
 
-JSON = {"content-type": "application/json"}
 ACCEPT_JSON = {"accept": "application/json"}
 NOT_FOUND_BODY = {
     "data": None,
