@@ -107,7 +107,12 @@ class Settings(BaseSettings):
     job_outage_retry_seconds: float = 5.0
     job_outage_max_tries: int = 8
     # Cap on a JSON request to /graphql (a document and its variables), checked while it streams in: 413 beyond.
+    # It also caps a persisted query (graph/persisted_queries.py), which is registered by sending it.
     request_max_bytes: int = 1024 * 1024
+    # Automatic persisted queries: how long a registered query stays in Redis after its last lookup there (each
+    # lookup that reaches Redis starts the time again). A query that expired costs its client one more round trip,
+    # which registers it again; what Redis holds is bounded by the queries registered within this time.
+    persisted_query_ttl_seconds: int = Field(default=24 * 60 * 60, ge=1)
     # Cap on a whole multipart request, checked while it streams in: the largest upload we accept plus room for
     # the operations and map fields. Each mutation then applies its own, smaller limit.
     upload_max_request_bytes: int = 1024 * 1024 * 1024 + 1024 * 1024

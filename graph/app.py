@@ -22,6 +22,7 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLRequestData
+from strawberry.http.base import BaseRequestProtocol
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
@@ -35,6 +36,7 @@ from graph.errors import INTERNAL_MESSAGE, with_code
 from graph.graphiql import LoginExample, graphiql_static_mount, render_graphiql_page
 from graph.http import access_token, healthz, readyz
 from graph.loaders import Loaders
+from graph.persisted_queries import PersistedQueries, PersistedQueryRefused
 from graph.refusals import BAD_REQUEST, SERVICE_UNAVAILABLE, UNAVAILABLE_MESSAGE, refusal, unavailable
 from graph.schema import Schema, build_schema
 from graph.slow_clients import BodyReadTimeout, SlowBodyGuard
@@ -55,12 +57,14 @@ class GraphQLView(GraphQL[Context, None]):
         self,
         schema: Schema,
         *args: Any,
+        persisted_queries: PersistedQueries,
         graphiql_login: LoginExample | None = None,
         execution_timeout_seconds: float = 0,
         **kwargs: Any,
     ) -> None:
         super().__init__(schema, *args, **kwargs)
         self.documents = schema.documents
+        self.persisted_queries = persisted_queries
         self.graphiql_login = graphiql_login
         self.execution_timeout = execution_timeout_seconds or None
 
@@ -115,6 +119,13 @@ class GraphQLView(GraphQL[Context, None]):
         root_value: None,
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
+        # The one place a request's query is settled: a persisted query's hash is exchanged for its text here,
+        # so everything below treats the stored query as a sent one (graph/persisted_queries.py).
+        try:
+            request_data = await self.persisted_queries.resolve(request_data)
+        except PersistedQueryRefused as refused:
+            _refusal_status([refused.error], sub_response)
+            return ExecutionResult(data=None, errors=[refused.error])
         if isinstance(request_data.query, str):
             syntax_error = await self.documents.parse_off_loop(request_data.query)
             if syntax_error is not None:
@@ -139,6 +150,10 @@ class GraphQLView(GraphQL[Context, None]):
         if result.data is None and result.errors:
             _refusal_status(result.errors, sub_response)
         return result
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        # A GET naming a persisted query has no `query` either; it is answered even when a browser asks for it.
+        return super().should_render_graphql_ide(request) and not request.query_params.get("extensions")
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket | None) -> Context:
         resources: Resources = request.app.state.resources
@@ -209,8 +224,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
     # GraphiQL's Login example may name the first superuser only when that is the published development default;
     # otherwise the page keeps placeholders, so no configured password is ever served.
     development_login = settings.development_superuser_login
+    persisted_queries = PersistedQueries(
+        resources.redis,
+        key_prefix=resources.redis_key("persisted-query"),
+        ttl_seconds=settings.persisted_query_ttl_seconds,
+    )
     view = GraphQLView(
         build_schema(settings),
+        persisted_queries=persisted_queries,
         multipart_uploads_enabled=True,
         keep_alive=True,
         keep_alive_interval=15,

@@ -46,7 +46,9 @@ def node_executable() -> str:
         pytest.fail(f"Node.js {version.strip()} is too old for the JS client tests (they need >= 20.9)")
     if not (JS_DIR / "node_modules").is_dir():
         pytest.fail(f"tests/clients/js/node_modules is missing: the JS clients are not installed. {INSTALL_HINT}")
-    pinned: dict[str, str] = json.loads((JS_DIR / "package.json").read_text())["dependencies"]
+    manifest_of_the_tests = json.loads((JS_DIR / "package.json").read_text())
+    # The clients, and the tools the typed-client test runs (GraphQL Code Generator, TypeScript).
+    pinned: dict[str, str] = {**manifest_of_the_tests["dependencies"], **manifest_of_the_tests["devDependencies"]}
     wrong = []
     for name, version_wanted in pinned.items():
         manifest = JS_DIR / "node_modules" / name / "package.json"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -198,3 +199,43 @@ async def test_graphql_ws_and_apollo_follow_a_zip_task_to_completion(
     assert graphql_ws_states[-1] == apollo_states[-1] == final
     base_images = (await gql.data(BASE_IMAGES, {"id": subject_id}, as_=owner))["subjectBaseImages"]["data"]
     assert sorted(image["shotTypeLabel"] for image in base_images) == sorted(DEFAULT_SHOT_TYPES[:2])
+
+
+async def test_apollo_persisted_query_link_registers_once_then_sends_the_hash_alone(
+    live_server: str, gql: GraphQLClient, accounts: Accounts
+) -> None:
+    node = node_executable()
+    owner = await accounts.user()
+    nonce = uuid.uuid4().hex[:12]
+    summary = await run_script(
+        node,
+        "apollo_persisted_queries.mjs",
+        "--url",
+        f"http://{live_server}/graphql",
+        "--nonce",
+        nonce,
+        env={"STUDIO_TOKEN": owner.token},
+        within=HTTP_SCRIPT_TIMEOUT,
+    )
+    shot_types = "query($n: Int!) { shotTypes(includePublic: true, limit: $n) { count data { id name } } }"
+    expected = {
+        "me": {"id": str(owner.id), "email": owner.user.email},
+        **(await gql.data(shot_types, {"n": 3}, as_=owner)),
+    }
+
+    for mode, hashed_method in (("post", "POST"), ("get", "GET")):
+        requests, results = summary[mode]["requests"], summary[mode]["results"]
+        assert [without_typename(result) for result in results] == [expected, expected], mode
+        # The first run: the hash alone (unknown), then, told PERSISTED_QUERY_NOT_FOUND, the query with its hash
+        # (always over POST, as the link sends a full query); the second run: the hash alone, answered.
+        assert [(r["method"], r["query"] is not None, r["status"], r["codes"]) for r in requests] == [
+            (hashed_method, False, 200, ["PERSISTED_QUERY_NOT_FOUND"]),
+            ("POST", True, 200, []),
+            (hashed_method, False, 200, []),
+        ], mode
+        query_text = requests[1]["query"]
+        assert f"query Apq{mode.capitalize()}_{nonce}(" in query_text
+        sha256 = hashlib.sha256(query_text.encode()).hexdigest()
+        assert [r["persistedQuery"] for r in requests] == [{"version": 1, "sha256Hash": sha256}] * 3, mode
+        assert [r["variables"] for r in requests] == [{"limit": 3}] * 3, mode
+        assert requests[2]["data"] == requests[1]["data"], mode
