@@ -76,8 +76,7 @@ class PersistedQueries:
 
     async def resolve(self, request: GraphQLRequestData) -> GraphQLRequestData:
         """The request with its query: the stored one for a hash alone, the request itself otherwise (a query
-        sent with its hash is verified and stored first). Raises PersistedQueryRefused, and a Redis outage's
-        error when a hash alone cannot be looked up (answered SERVICE_UNAVAILABLE, graph/app.py)."""
+        sent with its hash is verified and stored first). Raises PersistedQueryRefused."""
         sha256 = requested_hash(request.extensions)
         if sha256 is None:
             return request
@@ -97,8 +96,16 @@ class PersistedQueries:
             self._memory.move_to_end(sha256)
             counts[HIT_MEMORY] += 1
             return query
-        # GETEX: the lookup itself starts the entry's time again, so queries in use stay stored.
-        stored: bytes | None = await self.redis.getex(self.key(sha256), ex=self.ttl_seconds)
+        try:
+            # GETEX: the lookup itself starts the entry's time again, so queries in use stay stored.
+            stored: bytes | None = await self.redis.getex(self.key(sha256), ex=self.ttl_seconds)
+        except Exception as error:
+            if not is_outage(error):
+                raise
+            # Not found, rather than SERVICE_UNAVAILABLE: the client then sends the query with its hash, which runs
+            # without Redis (see _register), so an outage of the shared store costs a round trip, not the answer.
+            logger.warning("Persisted query not looked up, Redis is unreachable: %s", describe_outage(error))
+            stored = None
         if stored is None:
             counts[MISS] += 1
             raise PersistedQueryRefused(PERSISTED_QUERY_NOT_FOUND, NOT_FOUND_MESSAGE)
