@@ -82,10 +82,10 @@ def described(name: str, annotation: Any) -> Any:
     return Annotated[annotation, about(name)]
 
 
-# The shared arguments as hand-written resolvers declare them, one alias per type they are taken with.
+# The shared arguments as hand-written resolvers declare them, one alias per type they are taken with. (A list's
+# arguments need none: graph/lists.Listing builds them through graph/signatures.argument.)
 Id = Annotated[uuid.UUID, about("id")]
 OrganizationId = Annotated[uuid.UUID | None, about("organization_id")]
-OwnerId = Annotated[uuid.UUID | None, about("owner_id")]
 SubjectId = Annotated[uuid.UUID, about("subject_id")]
 OptionalSubjectId = Annotated[uuid.UUID | None, about("subject_id")]
 StyleId = Annotated[uuid.UUID, about("style_id")]
@@ -93,8 +93,5 @@ OptionalStyleId = Annotated[uuid.UUID | None, about("style_id")]
 ShotTypeId = Annotated[uuid.UUID | None, about("shot_type_id")]
 TaskId = Annotated[uuid.UUID, about("task_id")]
 UserId = Annotated[uuid.UUID, about("user_id")]
-IncludePublic = Annotated[bool, about("include_public")]
-Public = Annotated[bool | None, about("public")]
-Search = Annotated[str | None, about("search")]
 LoraTrigger = Annotated[str, about("lora_trigger")]
 File = Annotated[Upload, about("file")]

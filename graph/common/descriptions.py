@@ -20,6 +20,11 @@ ENTRY_ID = "Id of this entry; an update that replaces the list gives its entries
 
 # Inputs.
 NEW_OWNER_ID = "Who owns the new object (superusers only); omitted: you."
+CHANGED_OWNER_ID = "Give it to this user (superusers only); omitted: the owner stays (null is refused)."
+TRANSFER_ORGANIZATION_ID = (
+    "Transfer: into an organization you belong to, or null to move it out (which only that organization's owners "
+    "may do)."
+)
 NEW_ORGANIZATION_ID = (
     "The organization to create it in (you must be a member); omitted: a personal object. Same as the "
     "organizationId argument: give either, or both with the same value."
