@@ -256,6 +256,6 @@ LoraStatus = described(
         enums.LoraStatus.NONE: "No LoRA file has been uploaded.",
         enums.LoraStatus.PROCESSING: "An uploaded file is being checked and stored by a worker.",
         enums.LoraStatus.READY: "The checked file is stored; localModelPath names it.",
-        enums.LoraStatus.FAILED: "The last upload was refused; the reason is in loraError (styles: trainingError).",
+        enums.LoraStatus.FAILED: "The last upload failed; the reason is in loraError (styles: trainingError).",
     },
 )
