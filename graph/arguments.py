@@ -28,9 +28,8 @@ from graph.validation import MAX_PAGE_SIZE
 GLOSSARY: dict[str, str] = {
     "id": "Id of the object to read or act on.",
     "organization_id": (
-        "An organization you are a member of (superusers: any; else FORBIDDEN) to act in: a list shows its "
-        "objects instead of your personal ones, an operation on one object needs the object to belong to it "
-        "(else NOT_FOUND), and a create puts the new object in it."
+        "An organization you belong to (superusers: any) to act in: a list shows its objects instead of your "
+        "personal ones, an object you name must belong to it (else NOT_FOUND), a new object is created in it."
     ),
     "input": "The new object's fields or, in an update, the fields to change (omitted ones stay as they are).",
     "skip": "How many matching objects to pass over before the page starts (0 or more).",
