@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import uuid
+from collections import Counter
 from collections.abc import Iterator
 
 import strawberry
@@ -15,9 +18,11 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.file_uploads import Upload
-from strawberry.tools import merge_types
+from strawberry.schema.types.base_scalars import UUIDDefinition
 from strawberry.types import ExecutionContext
+from strawberry.types.base import get_object_definition
 
+import graph.enums  # noqa: F401 - gives the enums their descriptions before the schema is built
 from core.settings import Settings
 from graph.background_presets.mutations import Mutation as BackgroundPresetMutation
 from graph.background_presets.queries import Query as BackgroundPresetQuery
@@ -52,8 +57,21 @@ from graph.upload_scalar import FileOnlyUpload
 from graph.users.mutations import Mutation as UserMutation
 from graph.users.queries import Query as UserQuery
 
-Query = merge_types(
+
+def _root(name: str, description: str, parts: tuple[type, ...]) -> type:
+    """One root type made of every domain's part, as strawberry.tools.merge_types makes it, with a description
+    (merge_types takes none). Two parts declaring the same field is an error, not a warning: the later one
+    would silently hide the other."""
+    names = Counter(field.name for part in parts for field in get_object_definition(part, strict=True).fields)
+    repeated = sorted(field_name for field_name, count in names.items() if count > 1)
+    if repeated:
+        raise ValueError(f"{name}: fields declared twice: {', '.join(repeated)}")
+    return strawberry.type(type(name, parts, {}), description=description)
+
+
+Query = _root(
     "Query",
+    "Reads: every list and single object, each answering only what the caller may see.",
     (
         UserQuery,
         ShotTypeQuery,
@@ -68,8 +86,9 @@ Query = merge_types(
         UploadTaskQuery,
     ),
 )
-Mutation = merge_types(
+Mutation = _root(
     "Mutation",
+    "Writes: creating, changing, deleting and restoring objects, uploads, and signing in.",
     (
         UserMutation,
         MediaMutation,
@@ -87,7 +106,17 @@ Mutation = merge_types(
     ),
 )
 
-Subscription = merge_types("Subscription", (JobSubscription,))
+Subscription = _root(
+    "Subscription",
+    "Live updates over the websocket at /graphql (graphql-transport-ws): each sends the current state, then every "
+    "change, then completes.",
+    (JobSubscription,),
+)
+
+# Strawberry's UUID scalar has no description.
+_UUID = dataclasses.replace(
+    UUIDDefinition, description="A UUID in its canonical text form, e.g. `6f1c2a4e-8d3b-4f7a-9c2e-1b5d7a9e3f40`."
+)
 
 
 class ReleaseLoaders(SchemaExtension):
@@ -127,7 +156,7 @@ def build_schema(settings: Settings) -> Schema:
         mutation=Mutation,
         subscription=Subscription,
         execution_context_class=execution_context_class(settings.graphql_execution),
-        scalar_overrides={Upload: FileOnlyUpload},
+        scalar_overrides={Upload: FileOnlyUpload, uuid.UUID: _UUID},
         extensions=[
             lambda: AddValidationRules(limits),
             lambda: MaxTokensLimiter(max_token_count=settings.query_max_tokens),

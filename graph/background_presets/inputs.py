@@ -6,6 +6,7 @@ from typing import Any
 import strawberry
 
 from db.models.enums import BackgroundFixStrategy, ShotTypeFraming
+from graph.common import descriptions as shared
 from graph.common.inputs import changes, forbid_null
 from graph.media.inputs import MediaInput
 from graph.validation import InputErrors
@@ -14,7 +15,7 @@ from services.background_presets import FramingSpec, framing_image_field
 NAME_MAX_LENGTH = 255
 
 
-@strawberry.input
+@strawberry.input(description="The background image a preset uses for one framing (or for any).")
 class BackgroundPresetFramingCreate:
     framing: ShotTypeFraming | None = strawberry.field(
         default=None, description="The framing this image serves; null: any framing."
@@ -38,19 +39,17 @@ def _check_framings(errors: InputErrors, framings: list[BackgroundPresetFramingC
         entry.image.check(errors, framing_image_field(index))
 
 
-@strawberry.input
+@strawberry.input(description="A new background preset (the documented BackgroundPresetCreate).")
 class BackgroundPresetCreate:
-    name: str
+    name: str = strawberry.field(description=f"The preset's name: not blank, at most {NAME_MAX_LENGTH} characters.")
     framings: list[BackgroundPresetFramingCreate] = strawberry.field(
         description="At least one framing entry is required; their order is kept."
     )
     strategy: BackgroundFixStrategy | None = strawberry.field(
         default=BackgroundFixStrategy.DEFAULT, description="Strategy for background fix processing."
     )
-    owner_id: uuid.UUID | None = strawberry.field(default=None, description="Superusers only.")
-    organization_id: uuid.UUID | None = strawberry.field(
-        default=None, description="Organization this preset belongs to."
-    )
+    owner_id: uuid.UUID | None = strawberry.field(default=None, description=shared.NEW_OWNER_ID)
+    organization_id: uuid.UUID | None = strawberry.field(default=None, description=shared.NEW_ORGANIZATION_ID)
 
     def check(self) -> None:
         errors = InputErrors()

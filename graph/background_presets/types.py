@@ -14,6 +14,7 @@ from graph.background_presets.loaders import (
     LoadedBackgroundPreset,
     LoadedBackgroundPresetFraming,
 )
+from graph.common import descriptions as shared
 from graph.common.presented import Presented
 from graph.context import Info
 from graph.media.keys import loaded_media_urls, loaded_urls, media_of
@@ -23,10 +24,10 @@ from graph.relations import Identified, relation, rows_by_parent
 
 @strawberry.type(description="The background image a preset uses for one framing.")
 class BackgroundPresetFraming(Presented[FramingRow | LoadedBackgroundPresetFraming]):
-    id: uuid.UUID
+    id: uuid.UUID = strawberry.field(description=shared.ENTRY_ID)
     framing: ShotTypeFraming | None = strawberry.field(description="The framing it serves; null: any framing.")
-    created_at: datetime
-    updated_at: datetime
+    created_at: datetime = strawberry.field(description=shared.CREATED_AT)
+    updated_at: datetime = strawberry.field(description=shared.UPDATED_AT)
     image_media_id: strawberry.Private[uuid.UUID | None]
 
     image_media: MediaResource | None = relation(media_of("image_media_id"), description="The stored image.")
@@ -42,14 +43,14 @@ async def _cover_image_urls(presets: Sequence[Identified], info: Info) -> list[s
 
 @strawberry.type(description="A named background with one image per framing.")
 class BackgroundPreset(Presented[BackgroundPresetRow | LoadedBackgroundPreset]):
-    id: uuid.UUID
-    name: str
-    owner_id: uuid.UUID
-    organization_id: uuid.UUID | None
+    id: uuid.UUID = strawberry.field(description=shared.ID)
+    name: str = strawberry.field(description="The preset's name (not blank, at most 255 characters); lists sort by it.")
+    owner_id: uuid.UUID = strawberry.field(description=shared.OWNER_ID)
+    organization_id: uuid.UUID | None = strawberry.field(description=shared.ORGANIZATION_ID)
     strategy: BackgroundFixStrategy | None = strawberry.field(description="Strategy for background fix processing.")
-    created_at: datetime
-    updated_at: datetime
-    deleted_at: datetime | None
+    created_at: datetime = strawberry.field(description=shared.CREATED_AT)
+    updated_at: datetime = strawberry.field(description=shared.UPDATED_AT)
+    deleted_at: datetime | None = strawberry.field(description=shared.DELETED_AT)
 
     framings: list[BackgroundPresetFraming] = relation(
         rows_by_parent(BackgroundPresetFramingsByPresetIdLoader, BackgroundPresetFraming.of),
@@ -58,7 +59,7 @@ class BackgroundPreset(Presented[BackgroundPresetRow | LoadedBackgroundPreset]):
     cover_image_url: str | None = relation(_cover_image_urls, description="URL of the first framing's image.")
 
 
-@strawberry.type
+@strawberry.type(description="A page of background presets.")
 class BackgroundPresets:
-    data: list[BackgroundPreset]
+    data: list[BackgroundPreset] = strawberry.field(description=shared.PAGE_DATA)
     count: int = strawberry.field(description="Total matching the filters, not the page size.")

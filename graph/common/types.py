@@ -7,4 +7,4 @@ import strawberry
 
 @strawberry.type(description="A plain confirmation.")
 class Message:
-    message: str
+    message: str = strawberry.field(description='What was done, in words (e.g. "Style deleted successfully").')

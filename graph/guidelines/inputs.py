@@ -6,6 +6,7 @@ from typing import Any
 import strawberry
 
 from db.models.enums import GuidelinesShotTypeRuleKind
+from graph.common import descriptions as shared
 from graph.common.inputs import camel, changes, forbid_null
 from graph.validation import InputErrors
 from services.guidelines import GuidelineLinks, RuleGroup
@@ -31,7 +32,7 @@ MAX_RULE_GROUPS = 50
 
 @strawberry.input(description="One (ruleKind, ruleValue) group and the shot types it selects, in order.")
 class GuidelinesShotTypeRuleGroupInput:
-    rule_kind: GuidelinesShotTypeRuleKind
+    rule_kind: GuidelinesShotTypeRuleKind = strawberry.field(description="What the group matches on.")
     rule_value: str = strawberry.field(description="Not blank, at most 255 characters.")
     shot_type_ids: list[uuid.UUID] = strawberry.field(
         default_factory=list, description="Shot types you can see, each once."
@@ -110,8 +111,12 @@ def _links(source: object) -> GuidelineLinks:
 @strawberry.input(description="Shooting guidelines: what to shoot, with whom and how.")
 class ShootingGuidelinesCreate:
     name: str = strawberry.field(description="Not blank, at most 255 characters.")
-    auto_start_look_generations: bool = True
-    allow_back_shots_without_back_image: bool = False
+    auto_start_look_generations: bool = strawberry.field(
+        default=True, description="Start look generations by themselves for shoots under these guidelines."
+    )
+    allow_back_shots_without_back_image: bool = strawberry.field(
+        default=False, description="Allow back shots of a subject that has no back base image."
+    )
     resolution_preset_id: uuid.UUID | None = strawberry.field(
         default=None, description="A resolution preset you can see."
     )
@@ -138,8 +143,8 @@ class ShootingGuidelinesCreate:
     shot_type_rules: list[GuidelinesShotTypeRuleGroupInput] | None = strawberry.field(
         default=None, description="Rule groups, each (ruleKind, ruleValue) once; omit or null for none."
     )
-    owner_id: uuid.UUID | None = strawberry.field(default=None, description="Superusers only.")
-    organization_id: uuid.UUID | None = None
+    owner_id: uuid.UUID | None = strawberry.field(default=None, description=shared.NEW_OWNER_ID)
+    organization_id: uuid.UUID | None = strawberry.field(default=None, description=shared.NEW_ORGANIZATION_ID)
 
     def columns(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in COLUMNS}
@@ -162,24 +167,53 @@ class ShootingGuidelinesCreate:
     )
 )
 class ShootingGuidelinesUpdate:
-    name: str | None = strawberry.UNSET
-    auto_start_look_generations: bool | None = strawberry.UNSET
-    allow_back_shots_without_back_image: bool | None = strawberry.UNSET
-    resolution_preset_id: uuid.UUID | None = strawberry.UNSET
-    background_preset_id: uuid.UUID | None = strawberry.UNSET
-    set_design_id: uuid.UUID | None = strawberry.UNSET
-    stylist_id: uuid.UUID | None = strawberry.UNSET
-    export_configuration_id: uuid.UUID | None = strawberry.UNSET
-    generative_workflow_template_id: uuid.UUID | None = strawberry.UNSET
-    shot_type_ids: list[uuid.UUID] | None = strawberry.UNSET
-    subject_ids: list[uuid.UUID] | None = strawberry.UNSET
-    pose_preset_ids: list[uuid.UUID] | None = strawberry.UNSET
+    name: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Not blank, at most 255 characters (null is refused)."
+    )
+    auto_start_look_generations: bool | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Start look generations by themselves for shoots under these guidelines (null is refused).",
+    )
+    allow_back_shots_without_back_image: bool | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Allow back shots of a subject that has no back base image (null is refused).",
+    )
+    resolution_preset_id: uuid.UUID | None = strawberry.field(
+        default=strawberry.UNSET, description="A resolution preset you can see; null removes the link."
+    )
+    background_preset_id: uuid.UUID | None = strawberry.field(
+        default=strawberry.UNSET, description="A background preset you can see; null removes the link."
+    )
+    set_design_id: uuid.UUID | None = strawberry.field(
+        default=strawberry.UNSET, description="A set design you can see; null removes the link."
+    )
+    stylist_id: uuid.UUID | None = strawberry.field(
+        default=strawberry.UNSET, description="Another service's id, kept as given; null clears it."
+    )
+    export_configuration_id: uuid.UUID | None = strawberry.field(
+        default=strawberry.UNSET, description="Another service's id, kept as given; null clears it."
+    )
+    generative_workflow_template_id: uuid.UUID | None = strawberry.field(
+        default=strawberry.UNSET, description="Another service's id, kept as given; null clears the override."
+    )
+    shot_type_ids: list[uuid.UUID] | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Replaces the shot types: ones you can see, each once, in the order to show them.",
+    )
+    subject_ids: list[uuid.UUID] | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Replaces the subjects: ones you can see, each once, in the order to show them.",
+    )
+    pose_preset_ids: list[uuid.UUID] | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Replaces the pose presets: ones you can see, each once, in the order to show them.",
+    )
     shot_type_rules: list[GuidelinesShotTypeRuleGroupInput] | None = strawberry.field(
         default=strawberry.UNSET, description="Replaces every rule group; [] removes them all."
     )
-    owner_id: uuid.UUID | None = strawberry.field(default=strawberry.UNSET, description="Superusers only.")
+    owner_id: uuid.UUID | None = strawberry.field(default=strawberry.UNSET, description=shared.CHANGED_OWNER_ID)
     organization_id: uuid.UUID | None = strawberry.field(
-        default=strawberry.UNSET, description="Transfer: into an organization you belong to, or null to move it out."
+        default=strawberry.UNSET, description=shared.TRANSFER_ORGANIZATION_ID
     )
 
     def columns(self) -> dict[str, Any]:

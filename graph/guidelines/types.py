@@ -16,6 +16,7 @@ from db.models import ShootingGuidelines as ShootingGuidelinesRow
 from db.models.enums import GuidelinesShotTypeRuleKind
 from graph.background_presets.loaders import BackgroundPresetByIdLoader
 from graph.background_presets.types import BackgroundPreset
+from graph.common import descriptions as shared
 from graph.common.presented import Presented
 from graph.context import Info
 from graph.guidelines.loaders import (
@@ -51,8 +52,10 @@ def _linked_shot_types(
 
 @strawberry.type(description="One (ruleKind, ruleValue) group and the shot types it selects, in order.")
 class GuidelinesShotTypeRuleGroup(Presented[RuleRow | LoadedShotTypeRule]):
-    rule_kind: GuidelinesShotTypeRuleKind
-    rule_value: str
+    rule_kind: GuidelinesShotTypeRuleKind = strawberry.field(description="What the group matches on.")
+    rule_value: str = strawberry.field(
+        description="The value it matches (free text, unique per ruleKind within the guidelines)."
+    )
     id: strawberry.Private[uuid.UUID]
     shot_types: list[ShotType] = relation(
         _linked_shot_types(ShotTypeIdsByShotTypeRuleIdLoader),
@@ -64,21 +67,31 @@ class GuidelinesShotTypeRuleGroup(Presented[RuleRow | LoadedShotTypeRule]):
     description="Shooting guidelines: shot types, subjects, pose presets, presets, a set design and shot-type rules."
 )
 class ShootingGuidelines(Presented[ShootingGuidelinesRow]):
-    id: uuid.UUID
-    created_at: datetime
-    updated_at: datetime
-    name: str
-    auto_start_look_generations: bool
-    allow_back_shots_without_back_image: bool
-    owner_id: uuid.UUID
-    organization_id: uuid.UUID | None
-    resolution_preset_id: uuid.UUID | None
-    background_preset_id: uuid.UUID | None
-    set_design_id: uuid.UUID | None
+    id: uuid.UUID = strawberry.field(description=shared.ID)
+    created_at: datetime = strawberry.field(description=shared.CREATED_AT)
+    updated_at: datetime = strawberry.field(description=shared.UPDATED_AT)
+    name: str = strawberry.field(description="The guidelines' name (not blank, at most 255 characters).")
+    auto_start_look_generations: bool = strawberry.field(
+        description="Whether look generations start by themselves for shoots under these guidelines."
+    )
+    allow_back_shots_without_back_image: bool = strawberry.field(
+        description="Whether back shots may be made for a subject that has no back base image."
+    )
+    owner_id: uuid.UUID = strawberry.field(description=shared.OWNER_ID)
+    organization_id: uuid.UUID | None = strawberry.field(description=shared.ORGANIZATION_ID)
+    resolution_preset_id: uuid.UUID | None = strawberry.field(
+        description="The linked resolution preset's id, as stored (see resolutionPreset); null: none."
+    )
+    background_preset_id: uuid.UUID | None = strawberry.field(
+        description="The linked background preset's id, as stored (see backgroundPreset); null: none."
+    )
+    set_design_id: uuid.UUID | None = strawberry.field(
+        description="The linked set design's id, as stored (see setDesign); null: none."
+    )
     stylist_id: uuid.UUID | None = strawberry.field(description="Another service's id, as given.")
     export_configuration_id: uuid.UUID | None = strawberry.field(description="Another service's id, as given.")
     generative_workflow_template_id: uuid.UUID | None = strawberry.field(description="Another service's id, as given.")
-    deleted_at: datetime | None
+    deleted_at: datetime | None = strawberry.field(description=shared.DELETED_AT)
     shot_types: list[ShotType] = relation(
         _linked_shot_types(ShotTypeIdsByGuidelineIdLoader),
         description="The linked shot types you can see, in the order given.",
@@ -109,7 +122,7 @@ class ShootingGuidelines(Presented[ShootingGuidelinesRow]):
     )
 
 
-@strawberry.type
+@strawberry.type(description="A page of shooting guidelines (the documented ShootingGuidelinesListPublic).")
 class ShootingGuidelinesList:
-    data: list[ShootingGuidelines]
+    data: list[ShootingGuidelines] = strawberry.field(description=shared.PAGE_DATA)
     count: int = strawberry.field(description="Total matching the filters, not the page size.")

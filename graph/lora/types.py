@@ -16,8 +16,8 @@ def status_name(status: LoraStatus) -> str:
 
 @strawberry.type(description="One `__metadata__` entry of a safetensors header (capped in count and length).")
 class LoraMetadataEntry:
-    key: str
-    value: str
+    key: str = strawberry.field(description="The entry's name, as the file has it.")
+    value: str = strawberry.field(description="The entry's value, as text.")
 
 
 @strawberry.type(description="What a stored LoRA weights file holds, read from its header; the file is never loaded.")
@@ -30,9 +30,11 @@ class LoraInfo:
     parameter_count: float | None = strawberry.field(
         description="Elements over all tensors (a Float: counts may pass GraphQL's 32-bit Int); null when not read."
     )
-    size_bytes: int
-    sha256: str
-    metadata: list[LoraMetadataEntry]
+    size_bytes: int = strawberry.field(description="The file's size in bytes.")
+    sha256: str = strawberry.field(description="SHA-256 of the file's bytes, hex; also its stored file name.")
+    metadata: list[LoraMetadataEntry] = strawberry.field(
+        description="The safetensors header's `__metadata__` entries, sorted by key; empty for other formats."
+    )
 
     @classmethod
     def maybe(cls, data: dict[str, Any] | None) -> Self | None:

@@ -16,16 +16,34 @@ from services.media import MediaSource
     )
 )
 class MediaInput:
-    url: str | None = None
-    media_resource_id: uuid.UUID | None = None
-    alt_text: str | None = None
-    caption: str | None = None
-    color_profile: str | None = None
-    dominant_color: str | None = None
-    duration: float | None = None
-    height: int | None = None
-    width: int | None = None
-    protected: bool = False
+    url: str | None = strawberry.field(
+        default=None,
+        description=(
+            "An https URL to fetch (public addresses only), a data: URI with base64 content, or the URL of an "
+            "earlier upload; give this or mediaResourceId, not both."
+        ),
+    )
+    media_resource_id: uuid.UUID | None = strawberry.field(
+        default=None, description="The id of an earlier upload of yours (uploadMedia); give this or url, not both."
+    )
+    alt_text: str | None = strawberry.field(
+        default=None, description="Text describing the image, stored with it (at most 1000 characters)."
+    )
+    caption: str | None = strawberry.field(
+        default=None, description="A caption, stored with it (at most 1000 characters)."
+    )
+    color_profile: str | None = strawberry.field(
+        default=None, description="Ignored: the colour profile is read from the file itself."
+    )
+    dominant_color: str | None = strawberry.field(
+        default=None, description="Ignored: the dominant colour is measured from the file itself."
+    )
+    duration: float | None = strawberry.field(default=None, description="Ignored: not trusted from the client.")
+    height: int | None = strawberry.field(default=None, description="Ignored: the height is measured from the file.")
+    width: int | None = strawberry.field(default=None, description="Ignored: the width is measured from the file.")
+    protected: bool = strawberry.field(
+        default=False, description="Keep the stored file even once nothing uses it (true cannot be undone)."
+    )
 
     def check(self, errors: InputErrors, path: str) -> None:
         if (self.url is None) == (self.media_resource_id is None):

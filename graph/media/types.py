@@ -21,22 +21,30 @@ def storage_url(info: Info, storage_key: str) -> str:
 
 @strawberry.type(description="A stored file, with what was measured from its content when it arrived.")
 class MediaResource(Presented[MediaRow | LoadedMediaResource]):
-    id: uuid.UUID
+    id: uuid.UUID = strawberry.field(
+        description="The upload's id: a MediaInput's mediaResourceId names it (yours only; its URL is public)."
+    )
     content_hash: str = strawberry.field(description="SHA-256 of the file's bytes, hex.")
     file_size: int = strawberry.field(description="Bytes.")
-    extension: str
-    resource_type: MediaResourceType
-    width: int | None
-    height: int | None
+    extension: str = strawberry.field(description="The file type's extension, from its content (jpg, png, webp, gif).")
+    resource_type: MediaResourceType = strawberry.field(description="What kind of file it is.")
+    width: int | None = strawberry.field(description="Width in pixels, measured from the file.")
+    height: int | None = strawberry.field(description="Height in pixels, measured from the file.")
     aspect_ratio: float | None = strawberry.field(description="width / height")
     orientation: str | None = strawberry.field(description="landscape, portrait or square")
     dominant_color: str | None = strawberry.field(description="#rrggbb")
-    color_profile: str | None
-    duration: float | None
-    alt_text: str | None
-    caption: str | None
-    protected: bool
-    created_at: datetime
+    color_profile: str | None = strawberry.field(
+        description="The embedded ICC profile's name, else the image's colour mode (RGB, RGBA, ...)."
+    )
+    duration: float | None = strawberry.field(description="Length in seconds, for videos; null for images.")
+    alt_text: str | None = strawberry.field(
+        description="Text describing the image, as given (at most 1000 characters)."
+    )
+    caption: str | None = strawberry.field(description="A caption, as given (at most 1000 characters).")
+    protected: bool = strawberry.field(
+        description="Kept even once nothing uses it (a MediaInput with protected: true sets it; it is never cleared)."
+    )
+    created_at: datetime = strawberry.field(description="When it was first stored (UTC).")
     storage_key: strawberry.Private[str]
 
     @field(description="Where the file is served (`/media/...`).")

@@ -5,6 +5,7 @@ from typing import Any
 
 import strawberry
 
+from graph.common import descriptions as shared
 from graph.common.inputs import changes, forbid_null
 from graph.media.inputs import MediaInput
 from graph.validation import InputErrors
@@ -20,14 +21,14 @@ def _check_name(errors: InputErrors, values: dict[str, Any]) -> None:
 
 @strawberry.input(description="A pose for one shot type: its prompt and an example image.")
 class PosePresetCreate:
-    name: str
+    name: str = strawberry.field(description="The preset's name: not blank, at most 255 characters.")
     shot_type_id: uuid.UUID = strawberry.field(description="A shot type you can see.")
-    prompt: str | None = None
+    prompt: str | None = strawberry.field(default=None, description="Prompt text that describes the pose.")
     pose_image: MediaInput | None = strawberry.field(
         default=None, description="The pose image: a MediaInput (https URL, data: URI, upload URL or id)."
     )
-    owner_id: uuid.UUID | None = strawberry.field(default=None, description="Superusers only.")
-    organization_id: uuid.UUID | None = None
+    owner_id: uuid.UUID | None = strawberry.field(default=None, description=shared.NEW_OWNER_ID)
+    organization_id: uuid.UUID | None = strawberry.field(default=None, description=shared.NEW_ORGANIZATION_ID)
 
     def columns(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in COLUMNS}

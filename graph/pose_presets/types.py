@@ -6,6 +6,7 @@ from datetime import datetime
 import strawberry
 
 from db.models import PosePreset as PosePresetRow
+from graph.common import descriptions as shared
 from graph.common.presented import Presented
 from graph.guidelines.loaders import LinkedPosePreset
 from graph.media.keys import NOT_LOADED, MediaKey, media_of, media_urls
@@ -17,15 +18,17 @@ from graph.shot_types.types import ShotType
 
 @strawberry.type(description="A pose for one shot type: its prompt and an example image.")
 class PosePreset(Presented[PosePresetRow | LinkedPosePreset]):
-    id: uuid.UUID
-    name: str
-    prompt: str | None
-    shot_type_id: uuid.UUID
-    owner_id: uuid.UUID
-    organization_id: uuid.UUID | None
-    created_at: datetime
-    updated_at: datetime
-    deleted_at: datetime | None
+    id: uuid.UUID = strawberry.field(description=shared.ID)
+    name: str = strawberry.field(description="The preset's name (not blank, at most 255 characters); lists sort by it.")
+    prompt: str | None = strawberry.field(description="Prompt text that describes the pose.")
+    shot_type_id: uuid.UUID = strawberry.field(
+        description="The shot type the pose is for (kept even while that shot type is hidden; see shotType)."
+    )
+    owner_id: uuid.UUID = strawberry.field(description=shared.OWNER_ID)
+    organization_id: uuid.UUID | None = strawberry.field(description=shared.ORGANIZATION_ID)
+    created_at: datetime = strawberry.field(description=shared.CREATED_AT)
+    updated_at: datetime = strawberry.field(description=shared.UPDATED_AT)
+    deleted_at: datetime | None = strawberry.field(description=shared.DELETED_AT)
     pose_image_media_id: strawberry.Private[uuid.UUID | None]
     pose_image_key: strawberry.Private[MediaKey] = NOT_LOADED
     shot_type: ShotType | None = relation(
@@ -40,7 +43,7 @@ class PosePreset(Presented[PosePresetRow | LinkedPosePreset]):
     )
 
 
-@strawberry.type
+@strawberry.type(description="A page of pose presets.")
 class PosePresets:
-    data: list[PosePreset]
+    data: list[PosePreset] = strawberry.field(description=shared.PAGE_DATA)
     count: int = strawberry.field(description="Total matching the filters, not the page size.")

@@ -5,6 +5,7 @@ from typing import Any
 
 import strawberry
 
+from graph.common import descriptions as shared
 from graph.common.inputs import camel, changes, forbid_null
 from graph.validation import InputErrors
 
@@ -18,15 +19,13 @@ def _check_values(errors: InputErrors, values: dict[str, Any]) -> None:
         errors.positive(f"input.{camel(name)}", values.get(name))
 
 
-@strawberry.input
+@strawberry.input(description="A new resolution preset (the documented ResolutionPresetCreate).")
 class ResolutionPresetCreate:
-    name: str
+    name: str = strawberry.field(description="The preset's name: not blank, at most 255 characters.")
     width: int = strawberry.field(description="Width in pixels (> 0).")
     height: int = strawberry.field(description="Height in pixels (> 0).")
-    owner_id: uuid.UUID | None = strawberry.field(default=None, description="Superusers only.")
-    organization_id: uuid.UUID | None = strawberry.field(
-        default=None, description="Organization this preset belongs to."
-    )
+    owner_id: uuid.UUID | None = strawberry.field(default=None, description=shared.NEW_OWNER_ID)
+    organization_id: uuid.UUID | None = strawberry.field(default=None, description=shared.NEW_ORGANIZATION_ID)
 
     def check(self) -> None:
         errors = InputErrors()

@@ -6,24 +6,25 @@ from datetime import datetime
 import strawberry
 
 from db.models import ResolutionPreset as ResolutionPresetRow
+from graph.common import descriptions as shared
 from graph.common.presented import Presented
 from graph.resolution_presets.loaders import LoadedResolutionPreset
 
 
 @strawberry.type(description="A named output size in pixels.")
 class ResolutionPreset(Presented[ResolutionPresetRow | LoadedResolutionPreset]):
-    id: uuid.UUID
-    name: str
+    id: uuid.UUID = strawberry.field(description=shared.ID)
+    name: str = strawberry.field(description="The preset's name (not blank, at most 255 characters); lists sort by it.")
     width: int = strawberry.field(description="Width in pixels.")
     height: int = strawberry.field(description="Height in pixels.")
-    owner_id: uuid.UUID
-    organization_id: uuid.UUID | None
-    created_at: datetime
-    updated_at: datetime
-    deleted_at: datetime | None
+    owner_id: uuid.UUID = strawberry.field(description=shared.OWNER_ID)
+    organization_id: uuid.UUID | None = strawberry.field(description=shared.ORGANIZATION_ID)
+    created_at: datetime = strawberry.field(description=shared.CREATED_AT)
+    updated_at: datetime = strawberry.field(description=shared.UPDATED_AT)
+    deleted_at: datetime | None = strawberry.field(description=shared.DELETED_AT)
 
 
-@strawberry.type
+@strawberry.type(description="A page of resolution presets.")
 class ResolutionPresets:
-    data: list[ResolutionPreset]
+    data: list[ResolutionPreset] = strawberry.field(description=shared.PAGE_DATA)
     count: int = strawberry.field(description="Total matching the filters, not the page size.")

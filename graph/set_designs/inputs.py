@@ -5,6 +5,7 @@ from typing import Any
 
 import strawberry
 
+from graph.common import descriptions as shared
 from graph.common.inputs import changes, forbid_null
 from graph.media.inputs import MediaInput
 from graph.validation import InputErrors
@@ -20,7 +21,9 @@ MAX_ITEMS = 100
 class SetBaseImageInput:
     subject_id: uuid.UUID = strawberry.field(description="A subject you can see.")
     shot_type_id: uuid.UUID = strawberry.field(description="A shot type you can see.")
-    image: MediaInput
+    image: MediaInput = strawberry.field(
+        description="The image: a MediaInput (https URL, data: URI, upload URL or id)."
+    )
     variant_index: int = strawberry.field(default=0, description="0 or more.")
 
     def check(self, errors: InputErrors, path: str) -> None:
@@ -40,8 +43,10 @@ class SetBaseImageInput:
 @strawberry.input(description="A reference image for one shot type.")
 class SetReferenceImageInput:
     shot_type_id: uuid.UUID = strawberry.field(description="A shot type you can see.")
-    image: MediaInput
-    label: str | None = None
+    image: MediaInput = strawberry.field(
+        description="The image: a MediaInput (https URL, data: URI, upload URL or id)."
+    )
+    label: str | None = strawberry.field(default=None, description="A caption for the image, at most 255 characters.")
 
     def check(self, errors: InputErrors, path: str) -> None:
         errors.max_length(f"{path}.label", self.label, 255)
@@ -54,7 +59,9 @@ class SetReferenceImageInput:
 @strawberry.input(description="A portrait of one subject in this set.")
 class SubjectPortraitInput:
     subject_id: uuid.UUID = strawberry.field(description="A subject you can see.")
-    image: MediaInput
+    image: MediaInput = strawberry.field(
+        description="The portrait: a MediaInput (https URL, data: URI, upload URL or id)."
+    )
 
     def check(self, errors: InputErrors, path: str) -> None:
         self.image.check(errors, f"{path}.image")
@@ -81,16 +88,22 @@ def _check_columns(errors: InputErrors, values: dict[str, Any]) -> None:
 
 @strawberry.input(description="A set: a background preset with base images, reference images and portraits.")
 class SetDesignCreate:
-    name: str
-    description: str | None = None
+    name: str = strawberry.field(description="The set design's name: not blank, at most 255 characters.")
+    description: str | None = strawberry.field(default=None, description="Free text about the set.")
     background_preset_id: uuid.UUID | None = strawberry.field(
         default=None, description="A background preset you can see."
     )
-    base_images: list[SetBaseImageInput] = strawberry.field(default_factory=list)
-    reference_images: list[SetReferenceImageInput] = strawberry.field(default_factory=list)
-    subject_portraits: list[SubjectPortraitInput] = strawberry.field(default_factory=list)
-    owner_id: uuid.UUID | None = strawberry.field(default=None, description="Superusers only.")
-    organization_id: uuid.UUID | None = None
+    base_images: list[SetBaseImageInput] = strawberry.field(
+        default_factory=list, description=f"Base images, at most {MAX_ITEMS}, kept in this order."
+    )
+    reference_images: list[SetReferenceImageInput] = strawberry.field(
+        default_factory=list, description=f"Reference images, at most {MAX_ITEMS}, kept in this order."
+    )
+    subject_portraits: list[SubjectPortraitInput] = strawberry.field(
+        default_factory=list, description=f"Subject portraits, at most {MAX_ITEMS}, kept in this order."
+    )
+    owner_id: uuid.UUID | None = strawberry.field(default=None, description=shared.NEW_OWNER_ID)
+    organization_id: uuid.UUID | None = strawberry.field(default=None, description=shared.NEW_ORGANIZATION_ID)
 
     def columns(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in COLUMNS}
@@ -118,15 +131,29 @@ class SetDesignCreate:
     )
 )
 class SetDesignUpdate:
-    name: str | None = strawberry.UNSET
-    description: str | None = strawberry.UNSET
-    background_preset_id: uuid.UUID | None = strawberry.UNSET
-    base_images: list[SetBaseImageInput] | None = strawberry.UNSET
-    reference_images: list[SetReferenceImageInput] | None = strawberry.UNSET
-    subject_portraits: list[SubjectPortraitInput] | None = strawberry.UNSET
-    owner_id: uuid.UUID | None = strawberry.field(default=strawberry.UNSET, description="Superusers only.")
+    name: str | None = strawberry.field(
+        default=strawberry.UNSET, description="The set design's name: not blank, at most 255 characters."
+    )
+    description: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Free text about the set; null clears it."
+    )
+    background_preset_id: uuid.UUID | None = strawberry.field(
+        default=strawberry.UNSET, description="A background preset you can see; null removes the link."
+    )
+    base_images: list[SetBaseImageInput] | None = strawberry.field(
+        default=strawberry.UNSET, description=f"Replaces every base image (at most {MAX_ITEMS}; [] empties the list)."
+    )
+    reference_images: list[SetReferenceImageInput] | None = strawberry.field(
+        default=strawberry.UNSET,
+        description=f"Replaces every reference image (at most {MAX_ITEMS}; [] empties the list).",
+    )
+    subject_portraits: list[SubjectPortraitInput] | None = strawberry.field(
+        default=strawberry.UNSET,
+        description=f"Replaces every subject portrait (at most {MAX_ITEMS}; [] empties the list).",
+    )
+    owner_id: uuid.UUID | None = strawberry.field(default=strawberry.UNSET, description=shared.CHANGED_OWNER_ID)
     organization_id: uuid.UUID | None = strawberry.field(
-        default=strawberry.UNSET, description="Transfer: into an organization you belong to, or null to move it out."
+        default=strawberry.UNSET, description=shared.TRANSFER_ORGANIZATION_ID
     )
 
     def columns(self) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from db.models import SetReferenceImage as SetReferenceImageRow
 from db.models import SetSubjectPortrait as SetSubjectPortraitRow
 from graph.background_presets.loaders import BackgroundPresetByIdLoader
 from graph.background_presets.types import BackgroundPreset
+from graph.common import descriptions as shared
 from graph.common.presented import Presented
 from graph.media.keys import NOT_LOADED, MediaKey, media_of, media_urls
 from graph.media.types import MediaResource
@@ -34,16 +35,20 @@ IMAGE_MEDIA = "The stored image."
 IMAGE_URL = "URL of the stored image."
 SUBJECT = "The subject; null once it is deleted or when you may not see it."
 SHOT_TYPE = "The shot type; null once it is deleted or when you may not see it."
+SUBJECT_ID = "The subject it shows (kept even while that subject is hidden; see subject)."
+SHOT_TYPE_ID = "The shot type it is for (kept even while that shot type is hidden; see shotType)."
 
 
 @strawberry.type(description="A base image of one subject for one shot type in a set.")
 class SetBaseImage(Presented[SetBaseImageRow | LoadedSetBaseImage]):
-    id: uuid.UUID
-    subject_id: uuid.UUID
-    shot_type_id: uuid.UUID
-    variant_index: int
-    created_at: datetime
-    updated_at: datetime
+    id: uuid.UUID = strawberry.field(description=shared.ENTRY_ID)
+    subject_id: uuid.UUID = strawberry.field(description=SUBJECT_ID)
+    shot_type_id: uuid.UUID = strawberry.field(description=SHOT_TYPE_ID)
+    variant_index: int = strawberry.field(
+        description="Tells apart several images of one subject and shot type (0 or more, as given; 0 by default)."
+    )
+    created_at: datetime = strawberry.field(description=shared.CREATED_AT)
+    updated_at: datetime = strawberry.field(description=shared.UPDATED_AT)
     image_media_id: strawberry.Private[uuid.UUID | None]
     image_key: strawberry.Private[MediaKey] = NOT_LOADED
     image_media: MediaResource | None = relation(media_of("image_media_id"), description=IMAGE_MEDIA)
@@ -58,11 +63,13 @@ class SetBaseImage(Presented[SetBaseImageRow | LoadedSetBaseImage]):
 
 @strawberry.type(description="A reference image for one shot type in a set.")
 class SetReferenceImage(Presented[SetReferenceImageRow | LoadedSetReferenceImage]):
-    id: uuid.UUID
-    shot_type_id: uuid.UUID
-    label: str | None
-    created_at: datetime
-    updated_at: datetime
+    id: uuid.UUID = strawberry.field(description=shared.ENTRY_ID)
+    shot_type_id: uuid.UUID = strawberry.field(description=SHOT_TYPE_ID)
+    label: str | None = strawberry.field(
+        description="A caption for the reference image, as given (at most 255 characters)."
+    )
+    created_at: datetime = strawberry.field(description=shared.CREATED_AT)
+    updated_at: datetime = strawberry.field(description=shared.UPDATED_AT)
     image_media_id: strawberry.Private[uuid.UUID | None]
     image_key: strawberry.Private[MediaKey] = NOT_LOADED
     image_media: MediaResource | None = relation(media_of("image_media_id"), description=IMAGE_MEDIA)
@@ -74,10 +81,10 @@ class SetReferenceImage(Presented[SetReferenceImageRow | LoadedSetReferenceImage
 
 @strawberry.type(description="A portrait of one subject in a set.")
 class SubjectPortrait(Presented[SetSubjectPortraitRow | LoadedSetSubjectPortrait]):
-    id: uuid.UUID
-    subject_id: uuid.UUID
-    created_at: datetime
-    updated_at: datetime
+    id: uuid.UUID = strawberry.field(description=shared.ENTRY_ID)
+    subject_id: uuid.UUID = strawberry.field(description=SUBJECT_ID)
+    created_at: datetime = strawberry.field(description=shared.CREATED_AT)
+    updated_at: datetime = strawberry.field(description=shared.UPDATED_AT)
     image_media_id: strawberry.Private[uuid.UUID | None]
     image_key: strawberry.Private[MediaKey] = NOT_LOADED
     image_media: MediaResource | None = relation(media_of("image_media_id"), description=IMAGE_MEDIA)
@@ -89,15 +96,19 @@ class SubjectPortrait(Presented[SetSubjectPortraitRow | LoadedSetSubjectPortrait
 
 @strawberry.type(description="A set: a background preset with base images, reference images and portraits.")
 class SetDesign(Presented[SetDesignRow | LoadedSetDesign]):
-    id: uuid.UUID
-    name: str
-    description: str | None
-    background_preset_id: uuid.UUID | None
-    owner_id: uuid.UUID
-    organization_id: uuid.UUID | None
-    created_at: datetime
-    updated_at: datetime
-    deleted_at: datetime | None
+    id: uuid.UUID = strawberry.field(description=shared.ID)
+    name: str = strawberry.field(
+        description="The set design's name (not blank, at most 255 characters); lists sort by it."
+    )
+    description: str | None = strawberry.field(description="Free text about the set.")
+    background_preset_id: uuid.UUID | None = strawberry.field(
+        description="The background preset it uses, if any (kept while that preset is hidden; see backgroundPreset)."
+    )
+    owner_id: uuid.UUID = strawberry.field(description=shared.OWNER_ID)
+    organization_id: uuid.UUID | None = strawberry.field(description=shared.ORGANIZATION_ID)
+    created_at: datetime = strawberry.field(description=shared.CREATED_AT)
+    updated_at: datetime = strawberry.field(description=shared.UPDATED_AT)
+    deleted_at: datetime | None = strawberry.field(description=shared.DELETED_AT)
     background_preset: BackgroundPreset | None = relation(
         visible_one(BackgroundPresetByIdLoader, "background_preset_id", BackgroundPreset.of),
         description="The background preset; null when there is none or you may not see it.",
@@ -116,7 +127,7 @@ class SetDesign(Presented[SetDesignRow | LoadedSetDesign]):
     )
 
 
-@strawberry.type
+@strawberry.type(description="A page of set designs.")
 class SetDesigns:
-    data: list[SetDesign]
+    data: list[SetDesign] = strawberry.field(description=shared.PAGE_DATA)
     count: int = strawberry.field(description="Total matching the filters, not the page size.")

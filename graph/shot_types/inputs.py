@@ -6,6 +6,7 @@ from typing import Any
 import strawberry
 
 from db.models.enums import DefaultShotTypes, ShotTypeFraming, ViewAngle
+from graph.common import descriptions as shared
 from graph.common.inputs import camel, changes, forbid_null
 from graph.media.inputs import MediaInput
 from graph.validation import InputErrors
@@ -19,25 +20,44 @@ def _check_texts(errors: InputErrors, values: dict[str, Any]) -> None:
     errors.not_blank("input.name", values.get("name"))
 
 
-@strawberry.input
+@strawberry.input(description="A new shot type (the documented ShotTypeCreate).")
 class ShotTypeCreate:
-    name: str
-    view_angle: ViewAngle
-    framing: ShotTypeFraming
-    shot_type_ref_image_url: str | None = None
-    shot_type_prompt_instruction: str | None = None
-    file_naming_convention: str | None = None
+    name: str = strawberry.field(
+        description=(
+            "Not blank, at most 255 characters; unique (ignoring case) among the live shot types of its "
+            "organization, else of its owner (a duplicate is CONFLICT)."
+        )
+    )
+    view_angle: ViewAngle = strawberry.field(description="The side from which the shot sees the subject.")
+    framing: ShotTypeFraming = strawberry.field(description="How much of the subject the shot shows.")
+    shot_type_ref_image_url: str | None = strawberry.field(
+        default=None, description="A reference image's URL, kept as text (neither fetched nor stored)."
+    )
+    shot_type_prompt_instruction: str | None = strawberry.field(
+        default=None, description="Instructions for the shot, in words."
+    )
+    file_naming_convention: str | None = strawberry.field(
+        default=None, description="How files of this shot type are to be named, at most 255 characters."
+    )
     reference_image_url: MediaInput | None = strawberry.field(
         default=None, description="The reference image: a MediaInput (https URL, data: URI, upload URL or id)."
     )
-    prompt: str | None = None
-    prompt_builder_section: str | None = None
-    core_focus: bool = False
-    default_shot_type: DefaultShotTypes | None = None
-    margins: str | None = None
-    owner_id: uuid.UUID | None = strawberry.field(default=None, description="Superusers only.")
-    public: bool = True
-    organization_id: uuid.UUID | None = None
+    prompt: str | None = strawberry.field(default=None, description="Prompt text for generating this shot.")
+    prompt_builder_section: str | None = strawberry.field(
+        default=None, description="The section of the prompt builder this shot type's prompt belongs to."
+    )
+    core_focus: bool = strawberry.field(default=False, description="Mark it as one of the core shots of a shoot.")
+    default_shot_type: DefaultShotTypes | None = strawberry.field(
+        default=None, description="The default shot type it stands for, if any."
+    )
+    margins: str | None = strawberry.field(
+        default=None, description="The margins to keep around the subject in the frame, at most 255 characters."
+    )
+    owner_id: uuid.UUID | None = strawberry.field(default=None, description=shared.NEW_OWNER_ID)
+    public: bool = strawberry.field(
+        default=True, description="Let every signed-in user see it (true unless given false, as the spec says)."
+    )
+    organization_id: uuid.UUID | None = strawberry.field(default=None, description=shared.NEW_ORGANIZATION_ID)
 
     def columns(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in COLUMNS}

@@ -69,20 +69,32 @@ def _sources(images: list[MediaInput] | None) -> list[MediaSource]:
 
 @strawberry.input(description="A new style (the documented StyleCreate); the slug is made from the name.")
 class StyleCreate:
-    name: str
+    name: str = strawberry.field(description="The style's name: not blank, at most 255 characters.")
     cover_image: MediaInput = strawberry.field(
         description="The cover image: a MediaInput (https URL, data: URI, upload URL or id)."
     )
-    description: str | None = None
-    brand: str | None = None
-    style_category: StyleCategory = StyleCategory.OTHER
-    local_model_path: str | None = strawberry.field(default=None, description="Superusers only.")
-    lora_trigger: str | None = None
+    description: str | None = strawberry.field(default=None, description="Free text, at most 1000 characters.")
+    brand: str | None = strawberry.field(
+        default=None, description="The brand the style is for, at most 1000 characters."
+    )
+    style_category: StyleCategory = strawberry.field(
+        default=StyleCategory.OTHER, description="The kind of fashion the style belongs to."
+    )
+    local_model_path: str | None = strawberry.field(
+        default=None, description="Where the style's LoRA weights are, at most 1024 characters (superusers only)."
+    )
+    lora_trigger: str | None = strawberry.field(
+        default=None,
+        description=f"The word that calls up the LoRA in a prompt, at most {STYLE_TRIGGER_MAX_LENGTH} characters.",
+    )
     default_lora_weight: float = strawberry.field(
         default=DEFAULT_LORA_WEIGHT, description=f"Greater than 0, at most {MAX_LORA_WEIGHT:g}."
     )
-    prompt_keywords: str | None = None
-    public: bool = False
+    prompt_keywords: str | None = strawberry.field(
+        default=None,
+        description="Keywords that generations in this style add to their prompt (at most 1000 characters).",
+    )
+    public: bool = strawberry.field(default=False, description="Let every signed-in user see the style.")
     data_images: list[MediaInput] | None = strawberry.field(
         default=None, description=f"At most {MAX_DATA_IMAGES} images, kept in this order."
     )
@@ -148,17 +160,35 @@ class StyleUpdate:
     name: str | None = strawberry.field(
         default=strawberry.UNSET, description="A rename keeps the slug unless regenerateSlug is true."
     )
-    description: str | None = strawberry.UNSET
-    brand: str | None = strawberry.UNSET
-    style_category: StyleCategory | None = strawberry.UNSET
-    lora_trigger: str | None = strawberry.UNSET
+    description: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Free text, at most 1000 characters; null clears it."
+    )
+    brand: str | None = strawberry.field(
+        default=strawberry.UNSET, description="The brand, at most 1000 characters; null clears it."
+    )
+    style_category: StyleCategory | None = strawberry.field(
+        default=strawberry.UNSET, description="The kind of fashion the style belongs to (null is refused)."
+    )
+    lora_trigger: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description=f"The LoRA's trigger word, at most {STYLE_TRIGGER_MAX_LENGTH} characters; null clears it.",
+    )
     default_lora_weight: float | None = strawberry.field(
         default=strawberry.UNSET, description=f"Greater than 0, at most {MAX_LORA_WEIGHT:g}."
     )
-    prompt_keywords: str | None = strawberry.UNSET
-    public: bool | None = strawberry.UNSET
-    enabled: bool | None = strawberry.UNSET
-    archived: bool | None = strawberry.UNSET
+    prompt_keywords: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Prompt keywords, at most 1000 characters; null clears them."
+    )
+    public: bool | None = strawberry.field(
+        default=strawberry.UNSET, description="Let every signed-in user see the style, or not (null is refused)."
+    )
+    enabled: bool | None = strawberry.field(
+        default=strawberry.UNSET, description="Offer the style for use, or not (null is refused)."
+    )
+    archived: bool | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Archive or unarchive it, as archiveStyle and unarchiveStyle do (null is refused).",
+    )
     demo: bool | None = strawberry.field(default=strawberry.UNSET, description="Superusers only.")
     cover_image: MediaInput | None = strawberry.field(
         default=strawberry.UNSET, description="A new cover image, or null to remove it."

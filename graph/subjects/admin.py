@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Annotated
 
 import strawberry
 from sqlalchemy import ColumnElement
@@ -13,6 +14,7 @@ from db.models import Subject as SubjectRow
 from db.models.enums import BodyType
 from graph import access
 from graph.access import SUPERUSER
+from graph.arguments import OrganizationId, UserId, about
 from graph.common.types import Message
 from graph.context import Info
 from graph.lists import Listing
@@ -25,14 +27,18 @@ from services.subjects_admin import bulk_assign, ensure_user_exists
 
 @dataclass(frozen=True)
 class AdminSubjectArguments:
-    body_type: BodyType | None = None
-    organization_id: uuid.UUID | None = None
+    body_type: Annotated[BodyType | None, about("body_type")] = None
+    organization_id: Annotated[
+        uuid.UUID | None, strawberry.argument(description="Keep only that organization's subjects.")
+    ] = None
 
 
 @dataclass(frozen=True)
 class UserSubjectArguments:
-    user_id: uuid.UUID
-    organization_id: uuid.UUID | None = None
+    user_id: Annotated[
+        uuid.UUID, strawberry.argument(description="The owner whose subjects to list (NOT_FOUND when unknown).")
+    ]
+    organization_id: OrganizationId = None
 
 
 def _owned_by_user(caller: Caller, arguments: UserSubjectArguments) -> list[ColumnElement[bool]]:
@@ -88,9 +94,17 @@ class Mutation:
         self,
         info: Info,
         caller: Caller,
-        user_id: uuid.UUID,
-        subject_ids: list[uuid.UUID],
-        organization_id: uuid.UUID | None = None,
+        user_id: UserId,
+        subject_ids: Annotated[
+            list[uuid.UUID],
+            strawberry.argument(description="The subjects to give: at most 1000 (a repeated id counts once)."),
+        ],
+        organization_id: Annotated[
+            uuid.UUID | None,
+            strawberry.argument(
+                description="Also move every subject into this organization, of which the user must be a member."
+            ),
+        ] = None,
     ) -> Message:
         async with info.context.session() as session, session.begin():
             count = await bulk_assign(session, caller, user_id, subject_ids, organization_id=organization_id)

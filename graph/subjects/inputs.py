@@ -20,6 +20,17 @@ _MEASURES = ("bust_cm", "waist_cm", "hips_cm", "height_cm", "shoe_eu")
 MEASUREMENT_COLUMNS = (*_MEASURES, "eye_color", "hair_color")
 
 
+# What each measurement is, for SubjectMeasurementsCreate and SubjectMeasurementsUpdate alike.
+BUST = "Bust circumference in centimetres, greater than 0."
+WAIST = "Waist circumference in centimetres, greater than 0."
+HIPS = "Hip circumference in centimetres, greater than 0."
+HEIGHT = "Height in centimetres, greater than 0."
+SHOE = "Shoe size on the EU scale (half sizes allowed), greater than 0."
+EYES = "Eye colour."
+HAIR = "Hair colour."
+CLEARS = " Null clears it."
+
+
 def _check_texts(errors: InputErrors, values: dict[str, Any]) -> None:
     for name, limit in _TEXT_LIMITS.items():
         errors.max_length(f"input.{camel(name)}", values.get(name), limit)
@@ -49,13 +60,13 @@ def _sources(images: list[MediaInput] | None) -> list[MediaSource]:
 
 @strawberry.input(description="Measurements in centimetres and EU shoe size; each must be greater than 0.")
 class SubjectMeasurementsCreate:
-    bust_cm: float | None = None
-    waist_cm: float | None = None
-    hips_cm: float | None = None
-    height_cm: float | None = None
-    shoe_eu: float | None = None
-    eye_color: EyeColor | None = None
-    hair_color: HairColor | None = None
+    bust_cm: float | None = strawberry.field(default=None, description=BUST)
+    waist_cm: float | None = strawberry.field(default=None, description=WAIST)
+    hips_cm: float | None = strawberry.field(default=None, description=HIPS)
+    height_cm: float | None = strawberry.field(default=None, description=HEIGHT)
+    shoe_eu: float | None = strawberry.field(default=None, description=SHOE)
+    eye_color: EyeColor | None = strawberry.field(default=None, description=EYES)
+    hair_color: HairColor | None = strawberry.field(default=None, description=HAIR)
 
     def columns(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in MEASUREMENT_COLUMNS}
@@ -63,13 +74,13 @@ class SubjectMeasurementsCreate:
 
 @strawberry.input(description="Omitted fields stay as they are; null clears one.")
 class SubjectMeasurementsUpdate:
-    bust_cm: float | None = strawberry.UNSET
-    waist_cm: float | None = strawberry.UNSET
-    hips_cm: float | None = strawberry.UNSET
-    height_cm: float | None = strawberry.UNSET
-    shoe_eu: float | None = strawberry.UNSET
-    eye_color: EyeColor | None = strawberry.UNSET
-    hair_color: HairColor | None = strawberry.UNSET
+    bust_cm: float | None = strawberry.field(default=strawberry.UNSET, description=BUST + CLEARS)
+    waist_cm: float | None = strawberry.field(default=strawberry.UNSET, description=WAIST + CLEARS)
+    hips_cm: float | None = strawberry.field(default=strawberry.UNSET, description=HIPS + CLEARS)
+    height_cm: float | None = strawberry.field(default=strawberry.UNSET, description=HEIGHT + CLEARS)
+    shoe_eu: float | None = strawberry.field(default=strawberry.UNSET, description=SHOE + CLEARS)
+    eye_color: EyeColor | None = strawberry.field(default=strawberry.UNSET, description=EYES + CLEARS)
+    hair_color: HairColor | None = strawberry.field(default=strawberry.UNSET, description=HAIR + CLEARS)
 
     def columns(self) -> dict[str, Any]:
         return changes(self, MEASUREMENT_COLUMNS)
@@ -80,7 +91,9 @@ class BaseImageCreate:
     image_url: str = strawberry.field(
         description="An https URL, a data: URI (base64) or the URL of an upload (uploadMedia)."
     )
-    shot_type_id: uuid.UUID
+    shot_type_id: uuid.UUID = strawberry.field(
+        description="A shot type you can see; the subject's base image for it is replaced."
+    )
 
     def check(self, errors: InputErrors, path: str) -> None:
         if not self.image_url.strip():
@@ -104,17 +117,21 @@ COLUMNS = (
 )
 
 
-@strawberry.input
+@strawberry.input(description="A new subject (the documented SubjectCreate); the slug is made from name and surname.")
 class SubjectCreate:
-    name: str
+    name: str = strawberry.field(description="First name: not blank, at most 255 characters.")
     cover_image: MediaInput = strawberry.field(
         description="Required: a MediaInput (https URL, data: URI, upload URL or id)."
     )
-    age_class: SubjectAgeClass
-    surname: str | None = None
-    description: str | None = None
-    local_model_path: str | None = strawberry.field(default=None, description="Superusers only.")
-    lora_trigger: str | None = None
+    age_class: SubjectAgeClass = strawberry.field(description="The subject's age group.")
+    surname: str | None = strawberry.field(default=None, description="Family name, at most 255 characters.")
+    description: str | None = strawberry.field(default=None, description="Free text about the subject.")
+    local_model_path: str | None = strawberry.field(
+        default=None, description="Where the subject's LoRA weights are, at most 1024 characters (superusers only)."
+    )
+    lora_trigger: str | None = strawberry.field(
+        default=None, description="The word that calls up the subject's LoRA in a prompt, at most 255 characters."
+    )
     lora_status: str = strawberry.field(
         default=LoraStatus.NONE.value,
         description=f"One of {_LORA_STATUSES}; anything but none is for superusers only.",
@@ -122,7 +139,9 @@ class SubjectCreate:
     data_images: list[MediaInput] | None = strawberry.field(
         default=None, description=f"Training images, order kept; at most {MAX_IMAGES_PER_LIST}."
     )
-    portrait_image: MediaInput | None = None
+    portrait_image: MediaInput | None = strawberry.field(
+        default=None, description="A portrait: a MediaInput (https URL, data: URI, upload URL or id)."
+    )
     portfolio_images: list[MediaInput] | None = strawberry.field(
         default=None, description=f"Order kept; at most {MAX_IMAGES_PER_LIST}."
     )
@@ -130,17 +149,27 @@ class SubjectCreate:
         default=None,
         description=f"At most {MAX_IMAGES_PER_LIST}; one per shot type (a later entry for a shot type wins).",
     )
-    gender: Gender = Gender.FEMALE
-    positive_prompt: str | None = None
-    negative_prompt: str | None = None
-    ethnicity: str | None = None
-    public: bool = False
-    subject_type: SubjectType = SubjectType.AI
-    body_type: BodyType | None = None
+    gender: Gender = strawberry.field(default=Gender.FEMALE, description="The subject's gender.")
+    positive_prompt: str | None = strawberry.field(
+        default=None, description="Prompt text that images of this subject should follow."
+    )
+    negative_prompt: str | None = strawberry.field(
+        default=None, description="Prompt text that images of this subject should avoid."
+    )
+    ethnicity: str | None = strawberry.field(
+        default=None, description="Ethnicity as free text, at most 255 characters."
+    )
+    public: bool = strawberry.field(default=False, description="Let every signed-in user see the subject.")
+    subject_type: SubjectType = strawberry.field(
+        default=SubjectType.AI, description="A generated model (AI) or a real person (HUMAN); it cannot change later."
+    )
+    body_type: BodyType | None = strawberry.field(default=None, description="The subject's build.")
     organization_id: uuid.UUID | None = strawberry.field(
         default=None, description="Organization this subject belongs to."
     )
-    measurements: SubjectMeasurementsCreate | None = None
+    measurements: SubjectMeasurementsCreate | None = strawberry.field(
+        default=None, description="Body measurements and colouring; omitted: none."
+    )
 
     def columns(self) -> dict[str, Any]:
         values = {name: getattr(self, name) for name in COLUMNS}
@@ -188,9 +217,15 @@ NOT_NULL = ("name", "age_class", "gender", "public", "ready")
 
 @strawberry.input(description="Omitted fields stay as they are; null clears a nullable field.")
 class SubjectUpdate:
-    name: str | None = strawberry.UNSET
-    surname: str | None = strawberry.UNSET
-    description: str | None = strawberry.UNSET
+    name: str | None = strawberry.field(
+        default=strawberry.UNSET, description="First name: not blank, at most 255 characters; the slug stays."
+    )
+    surname: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Family name, at most 255 characters; null clears it."
+    )
+    description: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Free text about the subject; null clears it."
+    )
     cover_image: MediaInput | None = strawberry.field(
         default=strawberry.UNSET, description="Replaces the cover image (which cannot be removed)."
     )
@@ -207,16 +242,30 @@ class SubjectUpdate:
             f"Replaces every portfolio image (order kept, at most {MAX_IMAGES_PER_LIST}); null or [] removes all."
         ),
     )
-    age_class: SubjectAgeClass | None = strawberry.UNSET
-    gender: Gender | None = strawberry.UNSET
-    positive_prompt: str | None = strawberry.UNSET
-    negative_prompt: str | None = strawberry.UNSET
-    ethnicity: str | None = strawberry.UNSET
-    public: bool | None = strawberry.UNSET
+    age_class: SubjectAgeClass | None = strawberry.field(
+        default=strawberry.UNSET, description="The subject's age group (null is refused)."
+    )
+    gender: Gender | None = strawberry.field(
+        default=strawberry.UNSET, description="The subject's gender (null is refused)."
+    )
+    positive_prompt: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Prompt text that images of this subject should follow; null clears it."
+    )
+    negative_prompt: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Prompt text that images of this subject should avoid; null clears it."
+    )
+    ethnicity: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Ethnicity as free text, at most 255 characters; null clears it."
+    )
+    public: bool | None = strawberry.field(
+        default=strawberry.UNSET, description="Let every signed-in user see the subject, or not (null is refused)."
+    )
     ready: bool | None = strawberry.field(
         default=strawberry.UNSET, description="May only become true while the subject has a base image."
     )
-    body_type: BodyType | None = strawberry.UNSET
+    body_type: BodyType | None = strawberry.field(
+        default=strawberry.UNSET, description="The subject's build; null clears it."
+    )
     organization_id: uuid.UUID | None = strawberry.field(
         default=strawberry.UNSET, description="Transfer: into an organization you belong to, or null to move it out."
     )

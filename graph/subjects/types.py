@@ -11,6 +11,7 @@ from db.models import Subject as SubjectRow
 from db.models import SubjectBaseImage as SubjectBaseImageRow
 from db.models import SubjectMeasurements as SubjectMeasurementsRow
 from db.models.enums import BodyType, EyeColor, Gender, HairColor, SubjectAgeClass, SubjectType
+from graph.common import descriptions as shared
 from graph.common.presented import Presented
 from graph.context import Info
 from graph.fields import field
@@ -83,7 +84,7 @@ async def _loaded_shot_type_label(info: Info, shot_type_id: uuid.UUID) -> str:
 
 @strawberry.type(description="A subject's base image for one shot type (at most one per shot type).")
 class BaseImage:
-    shot_type_id: uuid.UUID
+    shot_type_id: uuid.UUID = strawberry.field(description="The shot type this image is the subject's base image for.")
     media_id: strawberry.Private[uuid.UUID]
     image_key: strawberry.Private[MediaKey] = NOT_LOADED
     label: strawberry.Private[str | NotLoaded] = NOT_LOADED
@@ -99,21 +100,21 @@ class BaseImage:
         return _present_base_image(row)
 
 
-@strawberry.type
+@strawberry.type(description="A subject's base images (the documented BaseImageListResponse).")
 class BaseImages:
-    data: list[BaseImage]
+    data: list[BaseImage] = strawberry.field(description="One base image per shot type, oldest first.")
 
 
 @strawberry.type(description="Body measurements (centimetres, EU shoe size) and colouring.")
 class SubjectMeasurements(Presented[SubjectMeasurementsRow | LoadedSubjectMeasurements]):
-    id: uuid.UUID
-    bust_cm: float | None
-    waist_cm: float | None
-    hips_cm: float | None
-    height_cm: float | None
-    shoe_eu: float | None
-    eye_color: EyeColor | None
-    hair_color: HairColor | None
+    id: uuid.UUID = strawberry.field(description="Id of the measurements record (one per subject).")
+    bust_cm: float | None = strawberry.field(description="Bust circumference in centimetres; null: not given.")
+    waist_cm: float | None = strawberry.field(description="Waist circumference in centimetres; null: not given.")
+    hips_cm: float | None = strawberry.field(description="Hip circumference in centimetres; null: not given.")
+    height_cm: float | None = strawberry.field(description="Height in centimetres; null: not given.")
+    shoe_eu: float | None = strawberry.field(description="Shoe size, EU scale (half sizes allowed); null: not given.")
+    eye_color: EyeColor | None = strawberry.field(description="Eye colour; null: not given.")
+    hair_color: HairColor | None = strawberry.field(description="Hair colour; null: not given.")
 
 
 async def _data_image_urls(subjects: Sequence[Identified], info: Info) -> list[list[str]]:
@@ -126,29 +127,31 @@ async def _data_image_urls(subjects: Sequence[Identified], info: Info) -> list[l
 
 @strawberry.type(description="A subject (an AI model): who it is, its images, measurements and LoRA state.")
 class Subject:
-    id: uuid.UUID
-    created_at: datetime
-    updated_at: datetime
-    name: str
-    surname: str | None
+    id: uuid.UUID = strawberry.field(description=shared.ID)
+    created_at: datetime = strawberry.field(description=shared.CREATED_AT)
+    updated_at: datetime = strawberry.field(description=shared.UPDATED_AT)
+    name: str = strawberry.field(description="First name (not blank, at most 255 characters).")
+    surname: str | None = strawberry.field(description="Family name, if any (at most 255 characters).")
     slug: str = strawberry.field(description="Made from the name at creation; renames keep it.")
-    description: str | None
-    age_class: SubjectAgeClass
-    gender: Gender
-    subject_type: SubjectType
-    body_type: BodyType | None
-    positive_prompt: str | None
-    negative_prompt: str | None
-    ethnicity: str | None
-    public: bool
-    enabled: bool
+    description: str | None = strawberry.field(description="Free text about the subject.")
+    age_class: SubjectAgeClass = strawberry.field(description="The subject's age group.")
+    gender: Gender = strawberry.field(description="The subject's gender.")
+    subject_type: SubjectType = strawberry.field(description="A generated model (AI) or a real person (HUMAN).")
+    body_type: BodyType | None = strawberry.field(description="The subject's build; null: not given.")
+    positive_prompt: str | None = strawberry.field(description="Prompt text that images of this subject should follow.")
+    negative_prompt: str | None = strawberry.field(description="Prompt text that images of this subject should avoid.")
+    ethnicity: str | None = strawberry.field(description="Ethnicity, as free text (at most 255 characters).")
+    public: bool = strawberry.field(description=shared.PUBLIC)
+    enabled: bool = strawberry.field(description="Whether the subject is in use; true, and no input changes it.")
     ready: bool = strawberry.field(description="Only true while the subject has at least one base image.")
     lora_status: str = strawberry.field(description="none, processing, ready or failed.")
-    lora_trigger: str | None
+    lora_trigger: str | None = strawberry.field(
+        description="The word that calls up the subject's LoRA in a prompt; null: none set."
+    )
     lora_error: str | None = strawberry.field(description="Why the last LoRA upload failed (loraStatus failed).")
-    deleted_at: datetime | None
-    owner_id: uuid.UUID
-    organization_id: uuid.UUID | None
+    deleted_at: datetime | None = strawberry.field(description=shared.DELETED_AT)
+    owner_id: uuid.UUID = strawberry.field(description=shared.OWNER_ID)
+    organization_id: uuid.UUID | None = strawberry.field(description=shared.ORGANIZATION_ID)
     cover_image_media_id: strawberry.Private[uuid.UUID | None]
     portrait_image_media_id: strawberry.Private[uuid.UUID | None]
     cover_key: strawberry.Private[MediaKey] = NOT_LOADED
@@ -179,7 +182,8 @@ class Subject:
         description="One base image per shot type, oldest first.",
     )
     measurements: SubjectMeasurements | None = relation(
-        row_by_parent(SubjectMeasurementsBySubjectIdLoader, SubjectMeasurements.of)
+        row_by_parent(SubjectMeasurementsBySubjectIdLoader, SubjectMeasurements.of),
+        description="Body measurements and colouring; null when none were given.",
     )
 
     @classmethod
@@ -218,13 +222,13 @@ def present_loaded_subject(row: LoadedSubject | LinkedSubject) -> Subject:
     return _present_subject(row)
 
 
-@strawberry.type
+@strawberry.type(description="A page of subjects.")
 class Subjects:
-    data: list[Subject]
+    data: list[Subject] = strawberry.field(description=shared.PAGE_DATA)
     count: int = strawberry.field(description="Total matching the filters, not the page size.")
 
 
-@strawberry.type
+@strawberry.type(description="A page of subjects with their admin fields (superusers only).")
 class SubjectsAdmin:
-    data: list[SubjectAdmin]
+    data: list[SubjectAdmin] = strawberry.field(description=shared.PAGE_DATA)
     count: int = strawberry.field(description="Total matching the filters, not the page size.")

@@ -19,6 +19,7 @@ from db.models import Subject as SubjectRow
 from db.models import SubjectBaseImagesUploadTask as TaskRow
 from db.models.enums import LoraStatus, TaskStatus
 from graph import fields
+from graph.arguments import OptionalStyleId, OptionalSubjectId, TaskId
 from graph.context import Info
 from graph.styles.types import Style
 from graph.subjects.types import Subject
@@ -67,7 +68,7 @@ class Subscription:
         "Should live updates become unavailable, it ends with an error; subjectUploadTask still answers."
     )
     async def upload_task_progress(
-        self, info: Info, task_id: uuid.UUID
+        self, info: Info, task_id: TaskId
     ) -> AsyncGenerator[SubjectBaseImagesUploadTask, None]:
         caller = info.context.require_caller()
 
@@ -91,7 +92,7 @@ class Subscription:
         "trainingError), completing once loraStatus is no longer processing (at once if it was not)."
     )
     async def lora_status(
-        self, info: Info, subject_id: uuid.UUID | None = None, style_id: uuid.UUID | None = None
+        self, info: Info, subject_id: OptionalSubjectId = None, style_id: OptionalStyleId = None
     ) -> AsyncGenerator[LoraStatusEntity, None]:
         caller = info.context.require_caller()
         if (subject_id is None) == (style_id is None):
