@@ -13,15 +13,19 @@ from typing import Any
 import strawberry
 from strawberry.types.field import StrawberryField
 
+from graph.arguments import described
 from graph.context import Info
 
 
 def argument(name: str, annotation: Any, default: Any = inspect.Parameter.empty) -> inspect.Parameter:
     """A GraphQL argument `name` (snake_case: Strawberry camel-cases it) of this type, optional with a default
-    (`dataclasses.MISSING`, as a dataclass field without one has, means required)."""
+    (`dataclasses.MISSING`, as a dataclass field without one has, means required). A shared argument gets the
+    glossary's description (graph/arguments.py) unless its annotation carries its own."""
     if default is dataclasses.MISSING:
         default = inspect.Parameter.empty
-    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default)
+    return inspect.Parameter(
+        name, inspect.Parameter.KEYWORD_ONLY, annotation=described(name, annotation), default=default
+    )
 
 
 ORGANIZATION = argument("organization_id", uuid.UUID | None, None)
