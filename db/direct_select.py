@@ -9,7 +9,9 @@ caller's declared row type.
 
 What SQLAlchemy adds to the values is kept: the result processors (here the non-native enums: strings to enum
 members) are SQLAlchemy's own, chosen for the column types the server reports for the statement, as SQLAlchemy
-chooses them. When anyone listens to the engine's cursor events, the statement runs through SQLAlchemy's own
+chooses them. A keyed statement's first result column is the batch key its rows are grouped under rather than
+a field of the row: `keyed_rows` answers (key, row) pairs, so a row linked to its parent through another table is
+the same row type as the one loaded by its own id. When anyone listens to the engine's cursor events, the statement runs through SQLAlchemy's own
 execution instead (`AsyncConnection.execute`), so statement counting, OpenTelemetry's tracing and logging hooks see
 it like any other statement, with a real cursor and ExecutionContext, and the rows are the same (listeners on the
 Connection class itself are not looked for). Reads only: nothing here begins, commits or rolls back.
@@ -20,9 +22,10 @@ through core/internals/sqlalchemy.py.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
+from operator import itemgetter
 from typing import Any, Generic, TypeVar
 
 import asyncpg
@@ -41,6 +44,10 @@ RowT = TypeVar("RowT")
 # tuple.__new__ itself rather than a named tuple's `_make` or `__new__`, Python functions per row that only check
 # the length or name the fields (the columns are counted against the fields once, when compiling).
 _new_tuple: Callable[..., Any] = tuple.__new__
+# A keyed statement's key, and the row's values after it: C-level getters, no Python call per row (a driver's
+# Record, a SQLAlchemy Row and a list all take an index and a slice).
+_key = itemgetter(0)
+_after_key = itemgetter(slice(1, None))
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,21 +62,36 @@ class DirectSelect(Generic[RowT]):
 
     Its rows are `row_type`'s, a named tuple class (`typing.NamedTuple`) whose fields are the statement's result
     columns, in order: checked when the statement is first compiled, so the declared type cannot drift from the
-    statement."""
+    statement. With `keyed`, the fields are the result columns after the first, the key (`keyed_rows`)."""
 
-    def __init__(self, statement: Select[Any], *, parameter: str, row_type: type[RowT]) -> None:
+    def __init__(self, statement: Select[Any], *, parameter: str, row_type: type[RowT], keyed: bool = False) -> None:
         if not (issubclass(row_type, tuple) and isinstance(getattr(row_type, "_fields", None), tuple)):
             raise TypeError(f"{row_type.__name__}: a direct SELECT's rows are a named tuple class")
         self.statement = statement
         self.parameter = parameter
         self.row_type = row_type
+        self.keyed = keyed
         self._compiled: _Compiled[RowT] | None = None
 
     async def rows(self, engine: AsyncEngine, value: Any) -> list[RowT]:
         """The statement's rows for `value`, as `row_type`s."""
+        if self.keyed:
+            raise TypeError(f"{self.row_type.__name__}: a keyed SELECT answers keyed_rows")
+        compiled, records = await self._records(engine, value)
+        return list(map(compiled.make_row, records))
+
+    async def keyed_rows(self, engine: AsyncEngine, value: Any) -> list[tuple[Any, RowT]]:
+        """A keyed statement's rows for `value`: (its first column, a `row_type` of the others) for each."""
+        if not self.keyed:
+            raise TypeError(f"{self.row_type.__name__}: keyed_rows is for a keyed SELECT")
+        compiled, records = await self._records(engine, value)
+        return list(zip(map(_key, records), map(compiled.make_row, map(_after_key, records)), strict=True))
+
+    async def _records(self, engine: AsyncEngine, value: Any) -> tuple[_Compiled[RowT], Sequence[Sequence[Any]]]:
+        """The compiled statement, and its result's values for `value` (records, rows or lists), processed."""
         sync_engine = engine.sync_engine
         if has_cursor_listeners(sync_engine):
-            return await self._announced_rows(engine, value)
+            return await self._announced_records(engine, value)
         # A pooled connection, without a SQLAlchemy Connection around it (~45 us less per batch).
         pooled = await checkout(sync_engine)
         try:
@@ -78,22 +100,24 @@ class DirectSelect(Generic[RowT]):
             records = await _fetch(driver, compiled.sql, value, pooled)
         finally:
             await checkin(pooled)
-        make_row, processors = compiled.make_row, compiled.processors
+        processors = compiled.processors
         if not processors:
-            return list(map(make_row, records))
-        rows: list[RowT] = []
+            return compiled, records
+        processed: list[list[Any]] = []
         for record in records:
             values = list(record)
             for index, process in processors:
                 values[index] = process(values[index])
-            rows.append(make_row(values))
-        return rows
+            processed.append(values)
+        return compiled, processed
 
-    async def _announced_rows(self, engine: AsyncEngine, value: Any) -> list[RowT]:
-        """The rows through SQLAlchemy's own execution, for when someone listens to the engine's cursor events
+    async def _announced_records(
+        self, engine: AsyncEngine, value: Any
+    ) -> tuple[_Compiled[RowT], Sequence[Sequence[Any]]]:
+        """The result through SQLAlchemy's own execution, for when someone listens to the engine's cursor events
         (statement counting, OpenTelemetry's tracing, logging hooks): the listeners get what SQLAlchemy gives them
         for any statement, its DB-API cursor and ExecutionContext included, and SQLAlchemy's result processing
-        makes the values. The rows are the same `row_type`s as the driver's path makes."""
+        makes the values. The rows made of them are the same `row_type`s as the driver's path makes."""
         async with engine.connect() as connection:
             compiled = self._compiled
             if compiled is None:
@@ -101,7 +125,7 @@ class DirectSelect(Generic[RowT]):
                 driver = (await connection.get_raw_connection()).driver_connection
                 compiled = await self._compile(engine.dialect, driver)
             result = await connection.execute(self.statement, {self.parameter: value})
-            return list(map(compiled.make_row, result))
+            return compiled, result.all()
 
     async def _compile(self, dialect: Dialect, driver: asyncpg.Connection) -> _Compiled[RowT]:
         compiled_statement = self.statement.compile(dialect=dialect)
@@ -126,7 +150,7 @@ class DirectSelect(Generic[RowT]):
             if isinstance(column.type, Enum):
                 process = _EnumTable(sqlalchemys, column.type.enums).__getitem__
             processors.append((index, process))
-        names = tuple(attribute.name for attribute in attributes)
+        names = tuple(attribute.name for attribute in attributes)[1 if self.keyed else 0 :]
         fields: tuple[str, ...] = getattr(self.row_type, "_fields", ())
         if fields != names:
             raise TypeError(f"{name}: fields {fields} for the result columns {names}")

@@ -4,11 +4,9 @@ import uuid
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import select
-
 from db.models import BackgroundPreset, BackgroundPresetFraming
 from db.models.enums import BackgroundFixStrategy, ShotTypeFraming
-from graph.loaders import AnySelect, GroupedRowsLoader, RowByIdLoader, columns, in_batch
+from graph.loaders import GroupedRowsLoader, RowByIdLoader
 
 
 class LoadedBackgroundPreset(NamedTuple):
@@ -42,13 +40,7 @@ class BackgroundPresetByIdLoader(RowByIdLoader[LoadedBackgroundPreset]):
 class BackgroundPresetFramingsByPresetIdLoader(GroupedRowsLoader[LoadedBackgroundPresetFraming]):
     """Each preset's framings in the order they were given."""
 
+    model = BackgroundPresetFraming
     row_type = LoadedBackgroundPresetFraming
     group_key = "preset_id"
-
-    @classmethod
-    def statement(cls) -> AnySelect:
-        return (
-            select(*columns(BackgroundPresetFraming))
-            .where(in_batch(BackgroundPresetFraming.preset_id))
-            .order_by(BackgroundPresetFraming.position, BackgroundPresetFraming.created_at, BackgroundPresetFraming.id)
-        )
+    order = ("position", "created_at", "id")
