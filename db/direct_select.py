@@ -9,12 +9,13 @@ caller's declared row type.
 
 What SQLAlchemy adds to the values is kept: the result processors (here the non-native enums: strings to enum
 members) are SQLAlchemy's own, chosen for the column types the server reports for the statement, as SQLAlchemy
-chooses them. A keyed statement's first result column is the batch key its rows are grouped under rather than
-a field of the row: `keyed_rows` answers (key, row) pairs, so a row linked to its parent through another table is
-the same row type as the one loaded by its own id. When anyone listens to the engine's cursor events, the statement runs through SQLAlchemy's own
-execution instead (`AsyncConnection.execute`), so statement counting, OpenTelemetry's tracing and logging hooks see
-it like any other statement, with a real cursor and ExecutionContext, and the rows are the same (listeners on the
-Connection class itself are not looked for). Reads only: nothing here begins, commits or rolls back.
+chooses them. A keyed statement's first result column is the batch key its rows are grouped under rather than a
+field of the row: `keyed_rows` answers (key, row) pairs, so a row linked to its parent through another table is
+the same row type as the one loaded by its own id. When anyone listens to the engine's cursor events, the
+statement runs through SQLAlchemy's own execution instead (`AsyncConnection.execute`), so statement counting,
+OpenTelemetry's tracing and logging hooks see it like any other statement, with a real cursor and
+ExecutionContext, and the rows are the same (listeners on the Connection class itself are not looked for). Reads
+only: nothing here begins, commits or rolls back.
 
 The SQLAlchemy internals the driver's path needs (the greenlet bridge, the pool, the listener check) are reached
 through core/internals/sqlalchemy.py.

@@ -18,6 +18,9 @@ A domain declares its model once, then one field per operation, each a line of i
         delete_resolution_preset = RESOLUTION_PRESETS.delete("Soft-delete a resolution preset (...).")
         restore_resolution_preset = RESOLUTION_PRESETS.restore("Restore a soft-deleted resolution preset (...).")
 
+Where the model's writes are declared (services/owned.OwnedWrites), its hooks are too: `owned_create(WRITES)` and
+`owned_update(WRITES)`, for inputs built on graph/common/inputs.OwnedCreate and OwnedUpdate.
+
 What the domain configures: the names (the class attributes), the descriptions, the model and the noun of its
 errors and messages (`WHAT`), the output types, who may call each operation (`access`, graph/access.py: declared,
 checked before anything else; restore, owner assignment and the trigger word default to superusers, the rest to
@@ -40,6 +43,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types.field import StrawberryField
 
 from graph.access import SIGNED_IN, SUPERUSER, Access, declare
+from graph.common.inputs import OwnedCreate, OwnedUpdate
 from graph.common.scope import merge_organization
 from graph.common.types import Message
 from graph.context import Info
@@ -49,6 +53,7 @@ from graph.signatures import ORGANIZATION, argument, field_of
 from graph.validation import InputErrors
 from services import crud
 from services.caller import Caller
+from services.owned import OwnedWrites
 from services.resources import Resources
 
 
@@ -115,6 +120,34 @@ class Write:
 # create(write, input, organization_id) and update(write, id, input, organization_id): the row written.
 CreateHook = Callable[[Write, CreateT, uuid.UUID | None], Awaitable[Any]]
 UpdateHook = Callable[[Write, uuid.UUID, UpdateT, uuid.UUID | None], Awaitable[Any]]
+
+
+def owned_create(writes: OwnedWrites[Any]) -> CreateHook[OwnedCreate]:
+    """The create hook of a model whose writes are declared (services/owned.py): the input's columns and images."""
+
+    async def hook(write: Write, input: OwnedCreate, organization_id: uuid.UUID | None) -> Any:
+        return await writes.create(
+            write.session,
+            write.resources,
+            write.caller,
+            columns=input.columns(),
+            images=input.images(),
+            owner_id=input.owner_id,
+            organization_id=organization_id,
+        )
+
+    return hook
+
+
+def owned_update(writes: OwnedWrites[Any]) -> UpdateHook[OwnedUpdate]:
+    """The update hook of a model whose writes are declared (services/owned.py): the input's given fields."""
+
+    async def hook(write: Write, id: uuid.UUID, input: OwnedUpdate, organization_id: uuid.UUID | None) -> Any:
+        return await writes.update(
+            write.session, write.resources, write.caller, id, changes=input.changes(), organization_id=organization_id
+        )
+
+    return hook
 
 
 @dataclass(frozen=True)

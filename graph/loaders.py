@@ -26,7 +26,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from itertools import groupby
 from operator import attrgetter, itemgetter
-from typing import Any, ClassVar, Generic, Protocol, TypeVar, cast
+from typing import Any, ClassVar, Generic, Protocol, TypeVar, cast, get_args
 
 from aiodataloader import DataLoader
 from sqlalchemy import ColumnElement, FromClause, Select, any_, bindparam, select
@@ -170,6 +170,9 @@ class StatementLoader(SessionLoader[K, V], Generic[K, V, RowT], abc.ABC):
     """A loader whose batches run one SELECT of its own (`statement`), built once per class, whose rows are
     `row_type`s (db/direct_select.py checks its fields against the result columns when it first runs).
 
+    The row type is the named tuple class among the base's type arguments (`GroupedRowsLoader[LoadedStyle]`):
+    written once, where mypy reads it too.
+
     A keyed loader's statement selects the batch key first, before the row's own columns (`keyed_rows`): a row
     reached through another table (a link) is then the same row type as the row loaded by its own id."""
 
@@ -180,6 +183,13 @@ class StatementLoader(SessionLoader[K, V], Generic[K, V, RowT], abc.ABC):
     model: ClassVar[Any]
     left_out: ClassVar[Collection[str]] = ()
     media_keys: ClassVar[Mapping[str, str]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for base in getattr(cls, "__orig_bases__", ()):
+            named_tuples = [arg for arg in get_args(base) if isinstance(arg, type) and hasattr(arg, "_fields")]
+            if named_tuples:
+                cls.row_type = named_tuples[0]
 
     @classmethod
     @abc.abstractmethod

@@ -6,7 +6,7 @@ from typing import Any
 import strawberry
 
 from db.models.enums import BackgroundFixStrategy, ShotTypeFraming
-from graph.common.inputs import changes, forbid_null
+from graph.common.inputs import OwnedCreate, OwnedUpdate
 from graph.media.inputs import MediaInput
 from graph.validation import InputErrors
 from services.background_presets import FramingSpec, framing_image_field
@@ -38,8 +38,12 @@ def _check_framings(errors: InputErrors, framings: list[BackgroundPresetFramingC
         entry.image.check(errors, framing_image_field(index))
 
 
+COLUMNS = ("name", "strategy")
+
+
 @strawberry.input
-class BackgroundPresetCreate:
+class BackgroundPresetCreate(OwnedCreate):
+    column_names = COLUMNS
     name: str
     framings: list[BackgroundPresetFramingCreate] = strawberry.field(
         description="At least one framing entry is required; their order is kept."
@@ -47,27 +51,22 @@ class BackgroundPresetCreate:
     strategy: BackgroundFixStrategy | None = strawberry.field(
         default=BackgroundFixStrategy.DEFAULT, description="Strategy for background fix processing."
     )
-    owner_id: uuid.UUID | None = strawberry.field(default=None, description="Superusers only.")
     organization_id: uuid.UUID | None = strawberry.field(
         default=None, description="Organization this preset belongs to."
     )
 
-    def check(self) -> None:
-        errors = InputErrors()
-        _check_name(errors, self.name)
+    def check_values(self, errors: InputErrors, values: dict[str, Any]) -> None:
+        _check_name(errors, values["name"])
         _check_framings(errors, self.framings)
-        errors.raise_if_any()
 
     def framing_specs(self) -> list[FramingSpec]:
         return [entry.spec() for entry in self.framings]
 
 
-COLUMNS = ("name", "strategy")
-NOT_NULL = ("name",)
-
-
 @strawberry.input(description="Omitted fields stay as they are; null clears a nullable field.")
-class BackgroundPresetUpdate:
+class BackgroundPresetUpdate(OwnedUpdate):
+    column_names = COLUMNS
+    not_null = ("name",)
     name: str | None = strawberry.UNSET
     framings: list[BackgroundPresetFramingCreate] | None = strawberry.field(
         default=strawberry.UNSET,
@@ -76,24 +75,11 @@ class BackgroundPresetUpdate:
     strategy: BackgroundFixStrategy | None = strawberry.field(
         default=strawberry.UNSET, description="Strategy for background fix processing."
     )
-    owner_id: uuid.UUID | None = strawberry.field(default=strawberry.UNSET, description="Superusers only.")
-    organization_id: uuid.UUID | None = strawberry.field(
-        default=strawberry.UNSET, description="Transfer: into an organization you belong to, or null to move it out."
-    )
 
-    def columns(self) -> dict[str, Any]:
-        return changes(self, COLUMNS)
-
-    def check(self) -> None:
-        errors = InputErrors()
-        values = self.columns()
-        forbid_null(errors, "input", values, NOT_NULL)
+    def check_values(self, errors: InputErrors, values: dict[str, Any]) -> None:
         _check_name(errors, values.get("name"))
         if isinstance(self.framings, list):
             _check_framings(errors, self.framings)
-        if self.owner_id is None:
-            errors.add("input.ownerId", "must not be null")
-        errors.raise_if_any()
 
     def framing_specs(self) -> list[FramingSpec] | None:
         """The replacement framings, or None when they stay as they are."""

@@ -34,13 +34,11 @@ class BackgroundPresetByIdLoader(RowByIdLoader[LoadedBackgroundPreset]):
     """For objects that point at a preset (set designs, guidelines); they check visibility (`can_read`)."""
 
     model = BackgroundPreset
-    row_type = LoadedBackgroundPreset
 
 
 class BackgroundPresetFramingsByPresetIdLoader(GroupedRowsLoader[LoadedBackgroundPresetFraming]):
     """Each preset's framings in the order they were given."""
 
     model = BackgroundPresetFraming
-    row_type = LoadedBackgroundPresetFraming
     group_key = "preset_id"
     order = ("position", "created_at", "id")

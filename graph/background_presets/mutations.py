@@ -8,7 +8,6 @@ from db.models import BackgroundPreset as BackgroundPresetRow
 from graph.background_presets.inputs import BackgroundPresetCreate, BackgroundPresetUpdate
 from graph.background_presets.loaders import BackgroundPresetFramingsByPresetIdLoader
 from graph.background_presets.queries import BACKGROUND_PRESETS
-from graph.common.inputs import ownership_changes
 from graph.crud import Write
 from services.background_presets import create_background_preset, update_background_preset
 
@@ -36,7 +35,7 @@ async def _update(
         write.resources,
         write.caller,
         id,
-        changes={**input.columns(), **ownership_changes(input)},
+        changes=input.changes(),
         framings=input.framing_specs(),
         organization_id=organization_id,
     )

@@ -6,7 +6,7 @@ from typing import Any
 import strawberry
 
 from db.models.enums import GuidelinesShotTypeRuleKind
-from graph.common.inputs import camel, changes, forbid_null
+from graph.common.inputs import OwnedCreate, OwnedUpdate, camel
 from graph.validation import InputErrors
 from services.guidelines import GuidelineLinks, RuleGroup
 
@@ -108,7 +108,8 @@ def _links(source: object) -> GuidelineLinks:
 
 
 @strawberry.input(description="Shooting guidelines: what to shoot, with whom and how.")
-class ShootingGuidelinesCreate:
+class ShootingGuidelinesCreate(OwnedCreate):
+    column_names = COLUMNS
     name: str = strawberry.field(description="Not blank, at most 255 characters.")
     auto_start_look_generations: bool = True
     allow_back_shots_without_back_image: bool = False
@@ -138,21 +139,14 @@ class ShootingGuidelinesCreate:
     shot_type_rules: list[GuidelinesShotTypeRuleGroupInput] | None = strawberry.field(
         default=None, description="Rule groups, each (ruleKind, ruleValue) once; omit or null for none."
     )
-    owner_id: uuid.UUID | None = strawberry.field(default=None, description="Superusers only.")
-    organization_id: uuid.UUID | None = None
-
-    def columns(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in COLUMNS}
 
     def links(self) -> GuidelineLinks:
         return _links(self)
 
-    def check(self) -> None:
-        errors = InputErrors()
-        _check_columns(errors, self.columns())
+    def check_values(self, errors: InputErrors, values: dict[str, Any]) -> None:
+        _check_columns(errors, values)
         # The spec documents a null shotTypeRules on create as "no rules".
         _check_lists(errors, self, null_allowed=("shot_type_rules",))
-        errors.raise_if_any()
 
 
 @strawberry.input(
@@ -161,7 +155,9 @@ class ShootingGuidelinesCreate:
         "one whole ([] empties it; null is refused)."
     )
 )
-class ShootingGuidelinesUpdate:
+class ShootingGuidelinesUpdate(OwnedUpdate):
+    column_names = COLUMNS
+    not_null = NOT_NULL
     name: str | None = strawberry.UNSET
     auto_start_look_generations: bool | None = strawberry.UNSET
     allow_back_shots_without_back_image: bool | None = strawberry.UNSET
@@ -177,23 +173,10 @@ class ShootingGuidelinesUpdate:
     shot_type_rules: list[GuidelinesShotTypeRuleGroupInput] | None = strawberry.field(
         default=strawberry.UNSET, description="Replaces every rule group; [] removes them all."
     )
-    owner_id: uuid.UUID | None = strawberry.field(default=strawberry.UNSET, description="Superusers only.")
-    organization_id: uuid.UUID | None = strawberry.field(
-        default=strawberry.UNSET, description="Transfer: into an organization you belong to, or null to move it out."
-    )
-
-    def columns(self) -> dict[str, Any]:
-        return changes(self, COLUMNS)
 
     def links(self) -> GuidelineLinks:
         return _links(self)
 
-    def check(self) -> None:
-        errors = InputErrors()
-        values = self.columns()
-        forbid_null(errors, "input", values, NOT_NULL)
+    def check_values(self, errors: InputErrors, values: dict[str, Any]) -> None:
         _check_columns(errors, values)
         _check_lists(errors, self)
-        if self.owner_id is None:
-            errors.add("input.ownerId", "must not be null")
-        errors.raise_if_any()

@@ -66,7 +66,6 @@ class LinkedIdsLoader(StatementLoader[uuid.UUID, list[uuid.UUID], Link]):
     share, the rows themselves then come from the target's by-id loader, once per request: a guidelines page of 50
     links its shot types ~550 times, to ~50 distinct rows."""
 
-    row_type = Link
     link: ClassVar[Any]
     key_column: ClassVar[str]
     target_column: ClassVar[str]
@@ -95,7 +94,6 @@ class SubjectsByGuidelineIdLoader(LinkedRowsLoader[LoadedSubject]):
     key_column = "guideline_id"
     target_column = "subject_id"
     model = Subject
-    row_type = LoadedSubject
     left_out = ADMIN_ONLY_COLUMNS
     media_keys = SUBJECT_MEDIA_KEYS
 
@@ -105,7 +103,6 @@ class PosePresetsByGuidelineIdLoader(LinkedRowsLoader[LoadedPosePreset]):
     key_column = "guideline_id"
     target_column = "pose_preset_id"
     model = PosePreset
-    row_type = LoadedPosePreset
     media_keys = POSE_PRESET_MEDIA_KEYS
 
 
@@ -116,7 +113,6 @@ class ShotTypeIdsByShotTypeRuleIdLoader(LinkedIdsLoader):
 
 
 class ShotTypeRulesByGuidelineIdLoader(GroupedRowsLoader[LoadedShotTypeRule]):
-    row_type = LoadedShotTypeRule
     group_key = "guideline_id"
 
     @classmethod

@@ -5,7 +5,6 @@ import uuid
 import strawberry
 
 from db.models import ShootingGuidelines as GuidelinesRow
-from graph.common.inputs import ownership_changes
 from graph.crud import Write
 from graph.guidelines.inputs import ShootingGuidelinesCreate, ShootingGuidelinesUpdate
 from graph.guidelines.queries import GUIDELINES
@@ -30,7 +29,7 @@ async def _update(
         write.session,
         write.caller,
         id,
-        changes={**input.columns(), **ownership_changes(input)},
+        changes=input.changes(),
         links=input.links(),
         organization_id=organization_id,
     )

@@ -5,7 +5,7 @@ from typing import Any
 
 import strawberry
 
-from graph.common.inputs import camel, changes, forbid_null
+from graph.common.inputs import OwnedCreate, OwnedUpdate, camel
 from graph.validation import InputErrors
 
 COLUMNS = ("name", "width", "height")
@@ -19,39 +19,26 @@ def _check_values(errors: InputErrors, values: dict[str, Any]) -> None:
 
 
 @strawberry.input
-class ResolutionPresetCreate:
+class ResolutionPresetCreate(OwnedCreate):
+    column_names = COLUMNS
     name: str
     width: int = strawberry.field(description="Width in pixels (> 0).")
     height: int = strawberry.field(description="Height in pixels (> 0).")
-    owner_id: uuid.UUID | None = strawberry.field(default=None, description="Superusers only.")
     organization_id: uuid.UUID | None = strawberry.field(
         default=None, description="Organization this preset belongs to."
     )
 
-    def check(self) -> None:
-        errors = InputErrors()
-        _check_values(errors, {name: getattr(self, name) for name in COLUMNS})
-        errors.raise_if_any()
+    def check_values(self, errors: InputErrors, values: dict[str, Any]) -> None:
+        _check_values(errors, values)
 
 
 @strawberry.input(description="Omitted fields stay as they are.")
-class ResolutionPresetUpdate:
+class ResolutionPresetUpdate(OwnedUpdate):
+    column_names = COLUMNS
+    not_null = COLUMNS
     name: str | None = strawberry.UNSET
     width: int | None = strawberry.field(default=strawberry.UNSET, description="Width in pixels (> 0).")
     height: int | None = strawberry.field(default=strawberry.UNSET, description="Height in pixels (> 0).")
-    owner_id: uuid.UUID | None = strawberry.field(default=strawberry.UNSET, description="Superusers only.")
-    organization_id: uuid.UUID | None = strawberry.field(
-        default=strawberry.UNSET, description="Transfer: into an organization you belong to, or null to move it out."
-    )
 
-    def columns(self) -> dict[str, Any]:
-        return changes(self, COLUMNS)
-
-    def check(self) -> None:
-        errors = InputErrors()
-        values = self.columns()
-        forbid_null(errors, "input", values, COLUMNS)
+    def check_values(self, errors: InputErrors, values: dict[str, Any]) -> None:
         _check_values(errors, values)
-        if self.owner_id is None:
-            errors.add("input.ownerId", "must not be null")
-        errors.raise_if_any()

@@ -5,13 +5,12 @@ from typing import Any
 
 import strawberry
 
-from graph.common.inputs import changes, forbid_null
+from graph.common.inputs import OwnedCreate, OwnedUpdate
 from graph.media.inputs import MediaInput
 from graph.validation import InputErrors
 from services.set_designs import BaseImagePart, PortraitPart, ReferenceImagePart, SetDesignParts
 
 COLUMNS = ("name", "description", "background_preset_id")
-NOT_NULL = ("name",)
 # Not in the spec: every item may fetch or decode an image, so one request may not name an unbounded number.
 MAX_ITEMS = 100
 
@@ -80,7 +79,8 @@ def _check_columns(errors: InputErrors, values: dict[str, Any]) -> None:
 
 
 @strawberry.input(description="A set: a background preset with base images, reference images and portraits.")
-class SetDesignCreate:
+class SetDesignCreate(OwnedCreate):
+    column_names = COLUMNS
     name: str
     description: str | None = None
     background_preset_id: uuid.UUID | None = strawberry.field(
@@ -89,11 +89,6 @@ class SetDesignCreate:
     base_images: list[SetBaseImageInput] = strawberry.field(default_factory=list)
     reference_images: list[SetReferenceImageInput] = strawberry.field(default_factory=list)
     subject_portraits: list[SubjectPortraitInput] = strawberry.field(default_factory=list)
-    owner_id: uuid.UUID | None = strawberry.field(default=None, description="Superusers only.")
-    organization_id: uuid.UUID | None = None
-
-    def columns(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in COLUMNS}
 
     def parts(self) -> SetDesignParts:
         return SetDesignParts(
@@ -102,13 +97,11 @@ class SetDesignCreate:
             subject_portraits=[item.part() for item in self.subject_portraits],
         )
 
-    def check(self) -> None:
-        errors = InputErrors()
-        _check_columns(errors, self.columns())
+    def check_values(self, errors: InputErrors, values: dict[str, Any]) -> None:
+        _check_columns(errors, values)
         _check_items(errors, "baseImages", self.base_images)
         _check_items(errors, "referenceImages", self.reference_images)
         _check_items(errors, "subjectPortraits", self.subject_portraits)
-        errors.raise_if_any()
 
 
 @strawberry.input(
@@ -117,20 +110,15 @@ class SetDesignCreate:
         "stored one whole ([] empties it)."
     )
 )
-class SetDesignUpdate:
+class SetDesignUpdate(OwnedUpdate):
+    column_names = COLUMNS
+    not_null = ("name",)
     name: str | None = strawberry.UNSET
     description: str | None = strawberry.UNSET
     background_preset_id: uuid.UUID | None = strawberry.UNSET
     base_images: list[SetBaseImageInput] | None = strawberry.UNSET
     reference_images: list[SetReferenceImageInput] | None = strawberry.UNSET
     subject_portraits: list[SubjectPortraitInput] | None = strawberry.UNSET
-    owner_id: uuid.UUID | None = strawberry.field(default=strawberry.UNSET, description="Superusers only.")
-    organization_id: uuid.UUID | None = strawberry.field(
-        default=strawberry.UNSET, description="Transfer: into an organization you belong to, or null to move it out."
-    )
-
-    def columns(self) -> dict[str, Any]:
-        return changes(self, COLUMNS)
 
     def parts(self) -> SetDesignParts:
         def given_parts(items: list[Any] | None) -> list[Any] | None:
@@ -142,10 +130,7 @@ class SetDesignUpdate:
             subject_portraits=given_parts(self.subject_portraits),
         )
 
-    def check(self) -> None:
-        errors = InputErrors()
-        values = self.columns()
-        forbid_null(errors, "input", values, NOT_NULL)
+    def check_values(self, errors: InputErrors, values: dict[str, Any]) -> None:
         _check_columns(errors, values)
         for field, items in (
             ("baseImages", self.base_images),
@@ -155,6 +140,3 @@ class SetDesignUpdate:
             if items is None:
                 errors.add(f"input.{field}", "must not be null (give [] to empty it)")
             _check_items(errors, field, items)
-        if self.owner_id is None:
-            errors.add("input.ownerId", "must not be null")
-        errors.raise_if_any()

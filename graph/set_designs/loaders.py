@@ -60,12 +60,10 @@ class SetDesignByIdLoader(RowByIdLoader[LoadedSetDesign]):
     """For objects that point at a set design (guidelines); they check visibility (`can_read`)."""
 
     model = SetDesign
-    row_type = LoadedSetDesign
 
 
 class SetBaseImagesBySetDesignIdLoader(GroupedRowsLoader[LoadedSetBaseImage]):
     model = SetBaseImage
-    row_type = LoadedSetBaseImage
     group_key = "set_design_id"
     order = ("created_at", "id")
     media_keys = {"image_key": "image_media_id"}
@@ -73,7 +71,6 @@ class SetBaseImagesBySetDesignIdLoader(GroupedRowsLoader[LoadedSetBaseImage]):
 
 class SetReferenceImagesBySetDesignIdLoader(GroupedRowsLoader[LoadedSetReferenceImage]):
     model = SetReferenceImage
-    row_type = LoadedSetReferenceImage
     group_key = "set_design_id"
     order = ("position", "created_at", "id")
     media_keys = {"image_key": "image_media_id"}
@@ -81,7 +78,6 @@ class SetReferenceImagesBySetDesignIdLoader(GroupedRowsLoader[LoadedSetReference
 
 class SetSubjectPortraitsBySetDesignIdLoader(GroupedRowsLoader[LoadedSetSubjectPortrait]):
     model = SetSubjectPortrait
-    row_type = LoadedSetSubjectPortrait
     group_key = "set_design_id"
     order = ("created_at", "id")
     media_keys = {"image_key": "image_media_id"}

@@ -5,7 +5,6 @@ import uuid
 import strawberry
 
 from db.models import SetDesign as SetDesignRow
-from graph.common.inputs import ownership_changes
 from graph.crud import Write
 from graph.set_designs.inputs import SetDesignCreate, SetDesignUpdate
 from graph.set_designs.queries import SET_DESIGNS
@@ -32,7 +31,7 @@ async def _update(
         write.resources,
         write.caller,
         id,
-        changes={**input.columns(), **ownership_changes(input)},
+        changes=input.changes(),
         parts=input.parts(),
         organization_id=organization_id,
     )

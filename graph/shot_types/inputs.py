@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import strawberry
 
 from db.models.enums import DefaultShotTypes, ShotTypeFraming, ViewAngle
-from graph.common.inputs import camel, changes, forbid_null
+from graph.common.inputs import OwnedCreate, OwnedUpdate, camel
 from graph.media.inputs import MediaInput
 from graph.validation import InputErrors
 
@@ -17,37 +16,6 @@ def _check_texts(errors: InputErrors, values: dict[str, Any]) -> None:
     for name, limit in _TEXT_LIMITS.items():
         errors.max_length(f"input.{camel(name)}", values.get(name), limit)
     errors.not_blank("input.name", values.get("name"))
-
-
-@strawberry.input
-class ShotTypeCreate:
-    name: str
-    view_angle: ViewAngle
-    framing: ShotTypeFraming
-    shot_type_ref_image_url: str | None = None
-    shot_type_prompt_instruction: str | None = None
-    file_naming_convention: str | None = None
-    reference_image_url: MediaInput | None = strawberry.field(
-        default=None, description="The reference image: a MediaInput (https URL, data: URI, upload URL or id)."
-    )
-    prompt: str | None = None
-    prompt_builder_section: str | None = None
-    core_focus: bool = False
-    default_shot_type: DefaultShotTypes | None = None
-    margins: str | None = None
-    owner_id: uuid.UUID | None = strawberry.field(default=None, description="Superusers only.")
-    public: bool = True
-    organization_id: uuid.UUID | None = None
-
-    def columns(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in COLUMNS}
-
-    def check(self) -> None:
-        errors = InputErrors()
-        _check_texts(errors, self.columns())
-        if self.reference_image_url is not None:
-            self.reference_image_url.check(errors, "input.referenceImageUrl")
-        errors.raise_if_any()
 
 
 COLUMNS = (
@@ -64,11 +32,38 @@ COLUMNS = (
     "margins",
     "public",
 )
-NOT_NULL = ("name", "view_angle", "framing", "core_focus", "public")
+IMAGES = {"reference_image": "reference_image_url"}
+
+
+@strawberry.input
+class ShotTypeCreate(OwnedCreate):
+    column_names = COLUMNS
+    image_fields = IMAGES
+    name: str
+    view_angle: ViewAngle
+    framing: ShotTypeFraming
+    shot_type_ref_image_url: str | None = None
+    shot_type_prompt_instruction: str | None = None
+    file_naming_convention: str | None = None
+    reference_image_url: MediaInput | None = strawberry.field(
+        default=None, description="The reference image: a MediaInput (https URL, data: URI, upload URL or id)."
+    )
+    prompt: str | None = None
+    prompt_builder_section: str | None = None
+    core_focus: bool = False
+    default_shot_type: DefaultShotTypes | None = None
+    margins: str | None = None
+    public: bool = True
+
+    def check_values(self, errors: InputErrors, values: dict[str, Any]) -> None:
+        _check_texts(errors, values)
 
 
 @strawberry.input(description="Omitted fields stay as they are; null clears a nullable field.")
-class ShotTypeUpdate:
+class ShotTypeUpdate(OwnedUpdate):
+    column_names = COLUMNS
+    not_null = ("name", "view_angle", "framing", "core_focus", "public")
+    image_fields = IMAGES
     name: str | None = strawberry.UNSET
     view_angle: ViewAngle | None = strawberry.UNSET
     framing: ShotTypeFraming | None = strawberry.UNSET
@@ -81,22 +76,7 @@ class ShotTypeUpdate:
     core_focus: bool | None = strawberry.UNSET
     default_shot_type: DefaultShotTypes | None = strawberry.UNSET
     margins: str | None = strawberry.UNSET
-    owner_id: uuid.UUID | None = strawberry.field(default=strawberry.UNSET, description="Superusers only.")
     public: bool | None = strawberry.UNSET
-    organization_id: uuid.UUID | None = strawberry.field(
-        default=strawberry.UNSET, description="Transfer: into an organization you belong to, or null to move it out."
-    )
 
-    def columns(self) -> dict[str, Any]:
-        return changes(self, COLUMNS)
-
-    def check(self) -> None:
-        errors = InputErrors()
-        values = self.columns()
-        forbid_null(errors, "input", values, NOT_NULL)
+    def check_values(self, errors: InputErrors, values: dict[str, Any]) -> None:
         _check_texts(errors, values)
-        if isinstance(self.reference_image_url, MediaInput):
-            self.reference_image_url.check(errors, "input.referenceImageUrl")
-        if self.owner_id is None:
-            errors.add("input.ownerId", "must not be null")
-        errors.raise_if_any()

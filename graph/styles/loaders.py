@@ -21,6 +21,5 @@ class StyleDataImagesByStyleIdLoader(GroupedRowsLoader[LoadedStyleDataImage]):
     """Each style's data images in the order they were given."""
 
     model = StyleDataImage
-    row_type = LoadedStyleDataImage
     group_key = "style_id"
     order = ("position", "created_at", "id")

@@ -115,7 +115,6 @@ class SubjectByIdLoader(RowByIdLoader[LoadedSubject]):
     """Subjects by id, with their cover and portrait storage keys."""
 
     model = Subject
-    row_type = LoadedSubject
     left_out = ADMIN_ONLY_COLUMNS
     media_keys = SUBJECT_MEDIA_KEYS
 
@@ -123,7 +122,6 @@ class SubjectByIdLoader(RowByIdLoader[LoadedSubject]):
 class SubjectBaseImagesBySubjectIdLoader(GroupedRowsLoader[LoadedSubjectBaseImage]):
     """With the shot type's name (its label), joined."""
 
-    row_type = LoadedSubjectBaseImage
     group_key = "subject_id"
 
     @classmethod
@@ -143,8 +141,6 @@ class SubjectBaseImagesBySubjectIdLoader(GroupedRowsLoader[LoadedSubjectBaseImag
 class SubjectMeasurementsBySubjectIdLoader(
     StatementLoader[uuid.UUID, LoadedSubjectMeasurements | None, LoadedSubjectMeasurements]
 ):
-    row_type = LoadedSubjectMeasurements
-
     @classmethod
     def statement(cls) -> AnySelect:
         return select(*columns(SubjectMeasurements)).where(in_batch(SubjectMeasurements.subject_id))
@@ -156,7 +152,6 @@ class SubjectMeasurementsBySubjectIdLoader(
 
 class SubjectDataImagesBySubjectIdLoader(GroupedRowsLoader[LoadedSubjectDataImage]):
     model = SubjectDataImage
-    row_type = LoadedSubjectDataImage
     group_key = "subject_id"
     order = ("position", "id")
     media_keys = {"image_key": "media_id"}
@@ -164,6 +159,5 @@ class SubjectDataImagesBySubjectIdLoader(GroupedRowsLoader[LoadedSubjectDataImag
 
 class SubjectPortfolioImagesBySubjectIdLoader(GroupedRowsLoader[LoadedSubjectPortfolioImage]):
     model = SubjectPortfolioImage
-    row_type = LoadedSubjectPortfolioImage
     group_key = "subject_id"
     order = ("position", "id")

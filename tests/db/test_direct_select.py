@@ -343,9 +343,7 @@ class Numbered(NamedTuple):
     gender: Gender | None
 
 
-async def test_a_keyed_select_answers_its_first_column_beside_each_row_on_both_paths(
-    app: Starlette, path: str
-) -> None:
+async def test_a_keyed_select_answers_its_first_column_beside_each_row_on_both_paths(app: Starlette, path: str) -> None:
     """A keyed statement's first column is the key, not a field of the row: (key, row) pairs, the row of the
     declared type, its enum processed as on an unkeyed statement."""
     engine = read_engine(app.state.resources.engine)

@@ -1,0 +1,127 @@
+"""Create and update for the owned models whose writes are their own columns, images and references to other rows
+(pose presets, shot types, resolution presets), declared once per model: `OwnedWrites`.
+
+The steps keep the order every such write had: permissions first (a refused call ingests no image and learns
+nothing about the ids it sent), then the references, then the images, then one flush, which turns a unique
+violation into CONFLICT where the model has a unique name.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.caller import Caller
+from services.crud import changed_row, flush_or_conflict, new_owned, unseen_references
+from services.errors import BadUserInputError
+from services.media import MediaService, MediaSource
+from services.resources import Resources
+
+RowT = TypeVar("RowT")
+
+
+@dataclass(frozen=True)
+class Image:
+    """An image the caller gives as a MediaSource (None clears it), stored as the media id `column`."""
+
+    name: str  # its key among a create's images and an update's changes
+    column: str
+    field: str  # the input path a media error names
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A column naming a row of `model`, which must be one the caller can see (a hidden id reads as missing)."""
+
+    column: str
+    model: type[Any]
+    field: str  # the input path BAD_USER_INPUT names
+    what: str
+
+
+@dataclass(frozen=True)
+class OwnedWrites(Generic[RowT]):
+    """Create and update of `model` (named `what` in errors): its columns, its `images`, its `references`; with
+    `name_taken`, the CONFLICT message of a unique violation."""
+
+    model: type[RowT]
+    what: str
+    images: tuple[Image, ...] = ()
+    references: tuple[Reference, ...] = ()
+    name_taken: str | None = None
+
+    async def create(
+        self,
+        session: AsyncSession,
+        resources: Resources,
+        caller: Caller,
+        *,
+        columns: dict[str, Any],
+        images: Mapping[str, MediaSource | None],
+        owner_id: uuid.UUID | None,
+        organization_id: uuid.UUID | None,
+    ) -> RowT:
+        """A new row of `columns`, with each image of `images` that is given (not None)."""
+        row = new_owned(caller, self.model, columns, owner_id=owner_id, organization_id=organization_id)
+        await self._ensure_references_visible(session, caller, columns)
+        given = {name: source for name, source in images.items() if source is not None}
+        await self._store_images(session, resources, caller, row, given)
+        session.add(row)
+        await self._flush(session)
+        return row
+
+    async def update(
+        self,
+        session: AsyncSession,
+        resources: Resources,
+        caller: Caller,
+        row_id: uuid.UUID,
+        *,
+        changes: dict[str, Any],
+        organization_id: uuid.UUID | None,
+    ) -> RowT:
+        """Apply the given fields: columns (with `owner_id` / `organization_id` for a change of owner or a
+        transfer, services/crud.apply_changes) and images (a MediaSource, or None to clear)."""
+        image_names = {image.name for image in self.images}
+        values = {name: value for name, value in changes.items() if name not in image_names}
+        images = {name: value for name, value in changes.items() if name in image_names}
+        row = await changed_row(session, caller, self.model, row_id, self.what, values, organization_id=organization_id)
+        await self._ensure_references_visible(session, caller, values)
+        await self._store_images(session, resources, caller, row, images)
+        await self._flush(session)
+        return row
+
+    async def _ensure_references_visible(self, session: AsyncSession, caller: Caller, values: dict[str, Any]) -> None:
+        for reference in self.references:
+            row_id = values.get(reference.column)
+            if row_id is None:
+                continue
+            if await unseen_references(session, caller, reference.model, {reference.field: row_id}):
+                raise BadUserInputError({reference.field: f"no {reference.what} you can see has this id"})
+
+    async def _store_images(
+        self,
+        session: AsyncSession,
+        resources: Resources,
+        caller: Caller,
+        row: RowT,
+        sources: Mapping[str, MediaSource | None],
+    ) -> None:
+        for image in self.images:
+            if image.name not in sources:
+                continue
+            source = sources[image.name]
+            media_id = None
+            if source is not None:
+                media_id = (await MediaService(session, resources, caller).from_source(source, field=image.field)).id
+            setattr(row, image.column, media_id)
+
+    async def _flush(self, session: AsyncSession) -> None:
+        if self.name_taken is None:
+            await session.flush()
+        else:
+            await flush_or_conflict(session, self.name_taken)
