@@ -48,7 +48,7 @@ from graph.common.scope import merge_organization
 from graph.common.types import Message
 from graph.context import Info
 from graph.lists import ArgsT, Listing
-from graph.loaders import Loaders
+from graph.loaders import Loaders, SessionLoader
 from graph.signatures import ORGANIZATION, argument, field_of
 from graph.validation import InputErrors
 from services import crud
@@ -132,6 +132,7 @@ def owned_create(writes: OwnedWrites[Any]) -> CreateHook[OwnedCreate]:
             write.caller,
             columns=input.columns(),
             images=input.images(),
+            parts=input.parts(),
             owner_id=input.owner_id,
             organization_id=organization_id,
         )
@@ -139,13 +140,26 @@ def owned_create(writes: OwnedWrites[Any]) -> CreateHook[OwnedCreate]:
     return hook
 
 
-def owned_update(writes: OwnedWrites[Any]) -> UpdateHook[OwnedUpdate]:
-    """The update hook of a model whose writes are declared (services/owned.py): the input's given fields."""
+def owned_update(
+    writes: OwnedWrites[Any], *, forget: tuple[type[SessionLoader[uuid.UUID, Any]], ...] = ()
+) -> UpdateHook[OwnedUpdate]:
+    """The update hook of a model whose writes are declared (services/owned.py): the input's given fields. What
+    the loaders of `forget` loaded for the row is forgotten: an earlier field of the same document may have loaded
+    its old nested rows."""
 
     async def hook(write: Write, id: uuid.UUID, input: OwnedUpdate, organization_id: uuid.UUID | None) -> Any:
-        return await writes.update(
-            write.session, write.resources, write.caller, id, changes=input.changes(), organization_id=organization_id
+        row = await writes.update(
+            write.session,
+            write.resources,
+            write.caller,
+            id,
+            changes=input.changes(),
+            parts=input.parts(),
+            organization_id=organization_id,
         )
+        for loader in forget:
+            write.loaders.get(loader).clear(row.id)
+        return row
 
     return hook
 

@@ -1,15 +1,17 @@
-"""Create and update for the owned models whose writes are their own columns, images and references to other rows
-(pose presets, shot types, resolution presets), declared once per model: `OwnedWrites`.
+"""Create and update of an owned model, declared once per model (`OwnedWrites`): its own columns, images and
+references to other rows, and the nested lists written with it (a guideline's links, a set design's images, a
+background preset's framings), which the model's service writes itself (`Parts`).
 
 The steps keep the order every such write had: permissions first (a refused call ingests no image and learns
-nothing about the ids it sent), then the references, then the images, then one flush, which turns a unique
-violation into CONFLICT where the model has a unique name.
+nothing about the ids it sent), then the references, then the images, then the row's flush (which turns a unique
+violation into CONFLICT where the model has a unique name); the nested lists come after the row's insert on a
+create, and before the last flush on an update.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -43,15 +45,31 @@ class Reference:
     what: str
 
 
+# write(session, resources, caller, row, parts, replace): the given lists of `row` (`replace`: an update's, which
+# replace the stored ones). ensure_visible(session, caller, columns, parts): every row the columns and the parts
+# refer to is one the caller can see (all problems answered at once).
+PartsWrite = Callable[[AsyncSession, Resources, Caller, Any, Any, bool], Awaitable[None]]
+PartsCheck = Callable[[AsyncSession, Caller, dict[str, Any], Any], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Parts:
+    """How a model's nested lists, given to a create or update as one object, are checked and written."""
+
+    write: PartsWrite
+    ensure_visible: PartsCheck | None = None
+
+
 @dataclass(frozen=True)
 class OwnedWrites(Generic[RowT]):
-    """Create and update of `model` (named `what` in errors): its columns, its `images`, its `references`; with
-    `name_taken`, the CONFLICT message of a unique violation."""
+    """Create and update of `model` (named `what` in errors): its columns, its `images`, its `references`, its
+    nested `parts`; with `name_taken`, the CONFLICT message of a unique violation."""
 
     model: type[RowT]
     what: str
     images: tuple[Image, ...] = ()
     references: tuple[Reference, ...] = ()
+    parts: Parts | None = None
     name_taken: str | None = None
 
     async def create(
@@ -62,16 +80,19 @@ class OwnedWrites(Generic[RowT]):
         *,
         columns: dict[str, Any],
         images: Mapping[str, MediaSource | None],
+        parts: Any,
         owner_id: uuid.UUID | None,
         organization_id: uuid.UUID | None,
     ) -> RowT:
-        """A new row of `columns`, with each image of `images` that is given (not None)."""
+        """A new row of `columns`, with each image of `images` that is given (not None), then its `parts`."""
         row = new_owned(caller, self.model, columns, owner_id=owner_id, organization_id=organization_id)
-        await self._ensure_references_visible(session, caller, columns)
+        await self._ensure_references_visible(session, caller, columns, parts)
         given = {name: source for name, source in images.items() if source is not None}
         await self._store_images(session, resources, caller, row, given)
         session.add(row)
         await self._flush(session)
+        if self.parts is not None:
+            await self.parts.write(session, resources, caller, row, parts, False)
         return row
 
     async def update(
@@ -82,20 +103,27 @@ class OwnedWrites(Generic[RowT]):
         row_id: uuid.UUID,
         *,
         changes: dict[str, Any],
+        parts: Any,
         organization_id: uuid.UUID | None,
     ) -> RowT:
         """Apply the given fields: columns (with `owner_id` / `organization_id` for a change of owner or a
-        transfer, services/crud.apply_changes) and images (a MediaSource, or None to clear)."""
+        transfer, services/crud.apply_changes), images (a MediaSource, or None to clear) and parts."""
         image_names = {image.name for image in self.images}
         values = {name: value for name, value in changes.items() if name not in image_names}
         images = {name: value for name, value in changes.items() if name in image_names}
         row = await changed_row(session, caller, self.model, row_id, self.what, values, organization_id=organization_id)
-        await self._ensure_references_visible(session, caller, values)
+        await self._ensure_references_visible(session, caller, values, parts)
         await self._store_images(session, resources, caller, row, images)
+        if self.parts is not None:
+            await self.parts.write(session, resources, caller, row, parts, True)
         await self._flush(session)
         return row
 
-    async def _ensure_references_visible(self, session: AsyncSession, caller: Caller, values: dict[str, Any]) -> None:
+    async def _ensure_references_visible(
+        self, session: AsyncSession, caller: Caller, values: dict[str, Any], parts: Any
+    ) -> None:
+        if self.parts is not None and self.parts.ensure_visible is not None:
+            await self.parts.ensure_visible(session, caller, values, parts)
         for reference in self.references:
             row_id = values.get(reference.column)
             if row_id is None:

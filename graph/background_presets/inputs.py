@@ -59,7 +59,7 @@ class BackgroundPresetCreate(OwnedCreate):
         _check_name(errors, values["name"])
         _check_framings(errors, self.framings)
 
-    def framing_specs(self) -> list[FramingSpec]:
+    def parts(self) -> list[FramingSpec]:
         return [entry.spec() for entry in self.framings]
 
 
@@ -81,7 +81,7 @@ class BackgroundPresetUpdate(OwnedUpdate):
         if isinstance(self.framings, list):
             _check_framings(errors, self.framings)
 
-    def framing_specs(self) -> list[FramingSpec] | None:
+    def parts(self) -> list[FramingSpec] | None:
         """The replacement framings, or None when they stay as they are."""
         if not isinstance(self.framings, list):
             return None

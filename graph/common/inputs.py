@@ -71,6 +71,10 @@ class OwnedCreate:
     def images(self) -> dict[str, MediaSource | None]:
         return {name: source_of(getattr(self, field)) for name, field in self.image_fields.items()}
 
+    def parts(self) -> Any:
+        """The nested lists, as the model's service writes them (services/owned.Parts); None where there are none."""
+        return None
+
     def check(self) -> None:
         errors = InputErrors()
         self.check_values(errors, self.columns())
@@ -106,6 +110,11 @@ class OwnedUpdate:
             if given(getattr(self, field))
         }
         return {**self.columns(), **images, **changes(self, OWNERSHIP)}
+
+    def parts(self) -> Any:
+        """The given nested lists, as the model's service writes them (services/owned.Parts); None where there are
+        none."""
+        return None
 
     def check(self) -> None:
         errors = InputErrors()

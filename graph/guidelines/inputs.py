@@ -140,7 +140,7 @@ class ShootingGuidelinesCreate(OwnedCreate):
         default=None, description="Rule groups, each (ruleKind, ruleValue) once; omit or null for none."
     )
 
-    def links(self) -> GuidelineLinks:
+    def parts(self) -> GuidelineLinks:
         return _links(self)
 
     def check_values(self, errors: InputErrors, values: dict[str, Any]) -> None:
@@ -174,7 +174,7 @@ class ShootingGuidelinesUpdate(OwnedUpdate):
         default=strawberry.UNSET, description="Replaces every rule group; [] removes them all."
     )
 
-    def links(self) -> GuidelineLinks:
+    def parts(self) -> GuidelineLinks:
         return _links(self)
 
     def check_values(self, errors: InputErrors, values: dict[str, Any]) -> None:
