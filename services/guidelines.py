@@ -29,8 +29,7 @@ from db.models import (
 )
 from db.models.enums import GuidelinesShotTypeRuleKind
 from services.caller import Caller
-from services.crud import unseen_references
-from services.errors import BadUserInputError
+from services.crud import ensure_visible
 from services.owned import OwnedWrites, Parts
 from services.resources import Resources
 
@@ -92,12 +91,7 @@ async def _ensure_references_visible(
     for group_index, group in enumerate(links.shot_type_rules or ()):
         for index, object_id in enumerate(group.shot_type_ids):
             refer(ShotType, "shot type", f"input.shotTypeRules.{group_index}.shotTypeIds.{index}", object_id)
-    problems: dict[str, str] = {}
-    for model, (what, references) in by_model.items():
-        for path in await unseen_references(session, caller, model, references):
-            problems[path] = f"no {what} you can see has this id"
-    if problems:
-        raise BadUserInputError(problems)
+    await ensure_visible(session, caller, [(model, what, named) for model, (what, named) in by_model.items()])
 
 
 async def _write_links(

@@ -18,8 +18,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.caller import Caller
-from services.crud import changed_row, flush_or_conflict, new_owned, unseen_references
-from services.errors import BadUserInputError
+from services.crud import changed_row, ensure_visible, flush_or_conflict, new_owned
 from services.media import MediaService, MediaSource
 from services.resources import Resources
 
@@ -124,12 +123,12 @@ class OwnedWrites(Generic[RowT]):
     ) -> None:
         if self.parts is not None and self.parts.ensure_visible is not None:
             await self.parts.ensure_visible(session, caller, values, parts)
-        for reference in self.references:
-            row_id = values.get(reference.column)
-            if row_id is None:
-                continue
-            if await unseen_references(session, caller, reference.model, {reference.field: row_id}):
-                raise BadUserInputError({reference.field: f"no {reference.what} you can see has this id"})
+        named = [
+            (reference.model, reference.what, {reference.field: values[reference.column]})
+            for reference in self.references
+            if values.get(reference.column) is not None
+        ]
+        await ensure_visible(session, caller, named)
 
     async def _store_images(
         self,

@@ -23,8 +23,7 @@ from db.models import (
     Subject,
 )
 from services.caller import Caller
-from services.crud import unseen_references
-from services.errors import BadUserInputError
+from services.crud import ensure_visible
 from services.media import MediaService, MediaSource
 from services.owned import OwnedWrites, Parts
 from services.resources import Resources
@@ -102,16 +101,15 @@ async def _ensure_references_visible(
         shot_types[f"input.referenceImages.{index}.shotTypeId"] = reference.shot_type_id
     for index, portrait in enumerate(parts.subject_portraits or ()):
         subjects[f"input.subjectPortraits.{index}.subjectId"] = portrait.subject_id
-    problems: dict[str, str] = {}
-    for model, references, what in (
-        (BackgroundPreset, presets, "background preset"),
-        (Subject, subjects, "subject"),
-        (ShotType, shot_types, "shot type"),
-    ):
-        for path in await unseen_references(session, caller, model, references):
-            problems[path] = f"no {what} you can see has this id"
-    if problems:
-        raise BadUserInputError(problems)
+    await ensure_visible(
+        session,
+        caller,
+        [
+            (BackgroundPreset, "background preset", presets),
+            (Subject, "subject", subjects),
+            (ShotType, "shot type", shot_types),
+        ],
+    )
 
 
 async def _write_parts(

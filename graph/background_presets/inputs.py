@@ -6,12 +6,10 @@ from typing import Any
 import strawberry
 
 from db.models.enums import BackgroundFixStrategy, ShotTypeFraming
-from graph.common.inputs import OwnedCreate, OwnedUpdate
+from graph.common.inputs import OwnedCreate, OwnedUpdate, check_name
 from graph.media.inputs import MediaInput
 from graph.validation import InputErrors
 from services.background_presets import FramingSpec, framing_image_field
-
-NAME_MAX_LENGTH = 255
 
 
 @strawberry.input
@@ -25,11 +23,6 @@ class BackgroundPresetFramingCreate:
 
     def spec(self) -> FramingSpec:
         return FramingSpec(framing=self.framing, image=self.image.source())
-
-
-def _check_name(errors: InputErrors, name: object) -> None:
-    errors.max_length("input.name", name, NAME_MAX_LENGTH)
-    errors.not_blank("input.name", name)
 
 
 def _check_framings(errors: InputErrors, framings: list[BackgroundPresetFramingCreate]) -> None:
@@ -56,7 +49,7 @@ class BackgroundPresetCreate(OwnedCreate):
     )
 
     def check_values(self, errors: InputErrors, values: dict[str, Any]) -> None:
-        _check_name(errors, values["name"])
+        check_name(errors, values)
         _check_framings(errors, self.framings)
 
     def parts(self) -> list[FramingSpec]:
@@ -77,7 +70,7 @@ class BackgroundPresetUpdate(OwnedUpdate):
     )
 
     def check_values(self, errors: InputErrors, values: dict[str, Any]) -> None:
-        _check_name(errors, values.get("name"))
+        check_name(errors, values)
         if isinstance(self.framings, list):
             _check_framings(errors, self.framings)
 

@@ -43,6 +43,16 @@ def source_of(image: MediaInput | None) -> MediaSource | None:
     return image.source() if image is not None else None
 
 
+NAME_MAX_LENGTH = 255
+
+
+def check_name(errors: InputErrors, values: Mapping[str, Any]) -> None:
+    """The `name` among an input's values, when given: at most NAME_MAX_LENGTH characters and not blank."""
+    name = values.get("name")
+    errors.max_length("input.name", name, NAME_MAX_LENGTH)
+    errors.not_blank("input.name", name)
+
+
 def _check_images(source: object, errors: InputErrors, image_fields: Mapping[str, str]) -> None:
     for field in image_fields.values():
         image = getattr(source, field)

@@ -5,17 +5,12 @@ from typing import Any
 
 import strawberry
 
-from graph.common.inputs import OwnedCreate, OwnedUpdate
+from graph.common.inputs import OwnedCreate, OwnedUpdate, check_name
 from graph.media.inputs import MediaInput
 from graph.validation import InputErrors
 
 COLUMNS = ("name", "prompt", "shot_type_id")
 IMAGES = {"pose_image": "pose_image"}
-
-
-def _check_name(errors: InputErrors, values: dict[str, Any]) -> None:
-    errors.max_length("input.name", values.get("name"), 255)
-    errors.not_blank("input.name", values.get("name"))
 
 
 @strawberry.input(description="A pose for one shot type: its prompt and an example image.")
@@ -30,7 +25,7 @@ class PosePresetCreate(OwnedCreate):
     )
 
     def check_values(self, errors: InputErrors, values: dict[str, Any]) -> None:
-        _check_name(errors, values)
+        check_name(errors, values)
 
 
 @strawberry.input(description="Omitted fields stay as they are; null clears a nullable field.")
@@ -44,4 +39,4 @@ class PosePresetUpdate(OwnedUpdate):
     pose_image: MediaInput | None = strawberry.UNSET
 
     def check_values(self, errors: InputErrors, values: dict[str, Any]) -> None:
-        _check_name(errors, values)
+        check_name(errors, values)

@@ -5,15 +5,14 @@ from typing import Any
 
 import strawberry
 
-from graph.common.inputs import OwnedCreate, OwnedUpdate, camel
+from graph.common.inputs import OwnedCreate, OwnedUpdate, camel, check_name
 from graph.validation import InputErrors
 
 COLUMNS = ("name", "width", "height")
 
 
 def _check_values(errors: InputErrors, values: dict[str, Any]) -> None:
-    errors.max_length("input.name", values.get("name"), 255)
-    errors.not_blank("input.name", values.get("name"))
+    check_name(errors, values)
     for name in ("width", "height"):
         errors.positive(f"input.{camel(name)}", values.get(name))
 

@@ -5,7 +5,7 @@ from typing import Any
 
 import strawberry
 
-from graph.common.inputs import OwnedCreate, OwnedUpdate
+from graph.common.inputs import OwnedCreate, OwnedUpdate, check_name
 from graph.media.inputs import MediaInput
 from graph.validation import InputErrors
 from services.set_designs import BaseImagePart, PortraitPart, ReferenceImagePart, SetDesignParts
@@ -62,22 +62,6 @@ class SubjectPortraitInput:
         return PortraitPart(subject_id=self.subject_id, image=self.image.source())
 
 
-def _check_items(errors: InputErrors, field: str, items: object) -> None:
-    if not isinstance(items, list):
-        return
-    path = f"input.{field}"
-    if len(items) > MAX_ITEMS:
-        errors.add(path, f"must contain at most {MAX_ITEMS} items")
-        return
-    for index, item in enumerate(items):
-        item.check(errors, f"{path}.{index}")
-
-
-def _check_columns(errors: InputErrors, values: dict[str, Any]) -> None:
-    errors.max_length("input.name", values.get("name"), 255)
-    errors.not_blank("input.name", values.get("name"))
-
-
 @strawberry.input(description="A set: a background preset with base images, reference images and portraits.")
 class SetDesignCreate(OwnedCreate):
     column_names = COLUMNS
@@ -98,10 +82,10 @@ class SetDesignCreate(OwnedCreate):
         )
 
     def check_values(self, errors: InputErrors, values: dict[str, Any]) -> None:
-        _check_columns(errors, values)
-        _check_items(errors, "baseImages", self.base_images)
-        _check_items(errors, "referenceImages", self.reference_images)
-        _check_items(errors, "subjectPortraits", self.subject_portraits)
+        check_name(errors, values)
+        errors.each("input.baseImages", self.base_images, at_most=MAX_ITEMS)
+        errors.each("input.referenceImages", self.reference_images, at_most=MAX_ITEMS)
+        errors.each("input.subjectPortraits", self.subject_portraits, at_most=MAX_ITEMS)
 
 
 @strawberry.input(
@@ -131,7 +115,7 @@ class SetDesignUpdate(OwnedUpdate):
         )
 
     def check_values(self, errors: InputErrors, values: dict[str, Any]) -> None:
-        _check_columns(errors, values)
+        check_name(errors, values)
         for field, items in (
             ("baseImages", self.base_images),
             ("referenceImages", self.reference_images),
@@ -139,4 +123,4 @@ class SetDesignUpdate(OwnedUpdate):
         ):
             if items is None:
                 errors.add(f"input.{field}", "must not be null (give [] to empty it)")
-            _check_items(errors, field, items)
+            errors.each(f"input.{field}", items, at_most=MAX_ITEMS)
