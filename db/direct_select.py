@@ -10,10 +10,10 @@ caller's declared row type.
 What SQLAlchemy adds to the values is kept: the result processors (here the non-native enums: strings to enum
 members) are SQLAlchemy's own, chosen for the column types the server reports for the statement, as SQLAlchemy
 chooses them. A keyed statement's first result column is the batch key its rows are grouped under rather than a
-field of the row: `keyed_rows` answers (key, row) pairs, so a row linked to its parent through another table is
-the same row type as the one loaded by its own id. When anyone listens to the engine's cursor events, the
-statement runs through SQLAlchemy's own execution instead (`AsyncConnection.execute`), so statement counting,
-OpenTelemetry's tracing and logging hooks see it like any other statement, with a real cursor and
+field of the row: `keyed_rows` answers each row's key beside the rows, so a row linked to its parent through
+another table is the same row type as the one loaded by its own id. When anyone listens to the engine's cursor
+events, the statement runs through SQLAlchemy's own execution instead (`AsyncConnection.execute`), so statement
+counting, OpenTelemetry's tracing and logging hooks see it like any other statement, with a real cursor and
 ExecutionContext, and the rows are the same (listeners on the Connection class itself are not looked for). Reads
 only: nothing here begins, commits or rolls back.
 
@@ -78,21 +78,44 @@ class DirectSelect(Generic[RowT]):
         """The statement's rows for `value`, as `row_type`s."""
         if self.keyed:
             raise TypeError(f"{self.row_type.__name__}: a keyed SELECT answers keyed_rows")
-        compiled, records = await self._records(engine, value)
-        return list(map(compiled.make_row, records))
+        make_row, records, processors = await self._result(engine, value)
+        if not processors:
+            return list(map(make_row, records))
+        rows: list[RowT] = []
+        for record in records:
+            values = list(record)
+            for index, process in processors:
+                values[index] = process(values[index])
+            rows.append(make_row(values))
+        return rows
 
-    async def keyed_rows(self, engine: AsyncEngine, value: Any) -> list[tuple[Any, RowT]]:
-        """A keyed statement's rows for `value`: (its first column, a `row_type` of the others) for each."""
+    async def keyed_rows(self, engine: AsyncEngine, value: Any) -> tuple[list[Any], list[RowT]]:
+        """A keyed statement's rows for `value`: each row's key (its first column), and the rows (`row_type`s of
+        the other columns), in one order."""
         if not self.keyed:
             raise TypeError(f"{self.row_type.__name__}: keyed_rows is for a keyed SELECT")
-        compiled, records = await self._records(engine, value)
-        return list(zip(map(_key, records), map(compiled.make_row, map(_after_key, records)), strict=True))
+        make_row, records, processors = await self._result(engine, value)
+        if not processors:
+            return list(map(_key, records)), list(map(make_row, map(_after_key, records)))
+        keys: list[Any] = []
+        rows: list[RowT] = []
+        for record in records:
+            values = list(record)
+            for index, process in processors:
+                values[index] = process(values[index])
+            keys.append(values[0])
+            del values[0]  # the row's values, without copying them again
+            rows.append(make_row(values))
+        return keys, rows
 
-    async def _records(self, engine: AsyncEngine, value: Any) -> tuple[_Compiled[RowT], Sequence[Sequence[Any]]]:
-        """The compiled statement, and its result's values for `value` (records, rows or lists), processed."""
+    async def _result(
+        self, engine: AsyncEngine, value: Any
+    ) -> tuple[Callable[[Iterable[Any]], RowT], Sequence[Sequence[Any]], tuple[tuple[int, Processor], ...]]:
+        """The statement's result for `value`: the row maker, the records, and the processors their values still
+        need (none once SQLAlchemy's execution has processed them)."""
         sync_engine = engine.sync_engine
         if has_cursor_listeners(sync_engine):
-            return await self._announced_records(engine, value)
+            return await self._announced_result(engine, value)
         # A pooled connection, without a SQLAlchemy Connection around it (~45 us less per batch).
         pooled = await checkout(sync_engine)
         try:
@@ -101,20 +124,11 @@ class DirectSelect(Generic[RowT]):
             records = await _fetch(driver, compiled.sql, value, pooled)
         finally:
             await checkin(pooled)
-        processors = compiled.processors
-        if not processors:
-            return compiled, records
-        processed: list[list[Any]] = []
-        for record in records:
-            values = list(record)
-            for index, process in processors:
-                values[index] = process(values[index])
-            processed.append(values)
-        return compiled, processed
+        return compiled.make_row, records, compiled.processors
 
-    async def _announced_records(
+    async def _announced_result(
         self, engine: AsyncEngine, value: Any
-    ) -> tuple[_Compiled[RowT], Sequence[Sequence[Any]]]:
+    ) -> tuple[Callable[[Iterable[Any]], RowT], Sequence[Sequence[Any]], tuple[tuple[int, Processor], ...]]:
         """The result through SQLAlchemy's own execution, for when someone listens to the engine's cursor events
         (statement counting, OpenTelemetry's tracing, logging hooks): the listeners get what SQLAlchemy gives them
         for any statement, its DB-API cursor and ExecutionContext included, and SQLAlchemy's result processing
@@ -126,7 +140,7 @@ class DirectSelect(Generic[RowT]):
                 driver = (await connection.get_raw_connection()).driver_connection
                 compiled = await self._compile(engine.dialect, driver)
             result = await connection.execute(self.statement, {self.parameter: value})
-            return compiled, result.all()
+            return compiled.make_row, result.all(), ()
 
     async def _compile(self, dialect: Dialect, driver: asyncpg.Connection) -> _Compiled[RowT]:
         compiled_statement = self.statement.compile(dialect=dialect)

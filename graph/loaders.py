@@ -23,9 +23,9 @@ import abc
 import asyncio
 import uuid
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Collection, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Hashable, Iterable, Iterator, Mapping, Sequence
 from itertools import groupby
-from operator import attrgetter, itemgetter
+from operator import attrgetter
 from typing import Any, ClassVar, Generic, Protocol, TypeVar, cast, get_args
 
 from aiodataloader import DataLoader
@@ -204,8 +204,8 @@ class StatementLoader(SessionLoader[K, V], Generic[K, V, RowT], abc.ABC):
         events (db/direct_select.py)."""
         return await self.direct_select().rows(self.engine, list(keys))
 
-    async def keyed_rows(self, keys: Sequence[K]) -> list[tuple[K, RowT]]:
-        """A keyed statement's rows for these keys: (the key, a `row_type`) for each."""
+    async def keyed_rows(self, keys: Sequence[K]) -> tuple[list[K], list[RowT]]:
+        """A keyed statement's rows for these keys: each row's key, and the rows (`row_type`s), in one order."""
         return await self.direct_select().keyed_rows(self.engine, list(keys))
 
     @classmethod
@@ -308,12 +308,18 @@ def group_by(rows: Iterable[T], key: str, keys: Sequence[Hashable]) -> list[list
     return _grouped(groupby(rows, attrgetter(key)), keys)
 
 
-def group_pairs(pairs: Iterable[tuple[Hashable, T]], keys: Sequence[Hashable]) -> list[list[T]]:
-    """`group_by` for (key, row) pairs (a keyed statement's): each key's rows."""
-    return _grouped(((key, map(_second, run)) for key, run in groupby(pairs, _first)), keys)
+def group_keyed(row_keys: Sequence[Hashable], rows: Sequence[T], keys: Sequence[Hashable]) -> list[list[T]]:
+    """`group_by` for a keyed statement's rows, whose keys come beside them (`row_keys[i]` is `rows[i]`'s)."""
+    return _grouped(_runs(row_keys, rows), keys)
 
 
-_first, _second = itemgetter(0), itemgetter(1)
+def _runs(row_keys: Sequence[Hashable], rows: Sequence[T]) -> Iterator[tuple[Hashable, Sequence[T]]]:
+    """Each run of one key and its rows: the rows are sliced, nothing is done per row in Python."""
+    start = 0
+    for key, run in groupby(row_keys):
+        end = start + len(list(run))
+        yield key, rows[start:end]
+        start = end
 
 
 def _grouped(runs: Iterable[tuple[Hashable, Iterable[T]]], keys: Sequence[Hashable]) -> list[list[T]]:

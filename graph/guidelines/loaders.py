@@ -22,7 +22,7 @@ from db.models import (
     Subject,
 )
 from db.models.enums import GuidelinesShotTypeRuleKind
-from graph.loaders import AnySelect, GroupedRowsLoader, StatementLoader, group_by, group_pairs, in_batch
+from graph.loaders import AnySelect, GroupedRowsLoader, StatementLoader, group_by, group_keyed, in_batch
 from graph.pose_presets.loaders import POSE_PRESET_MEDIA_KEYS, LoadedPosePreset
 from graph.subjects.loaders import ADMIN_ONLY_COLUMNS, SUBJECT_MEDIA_KEYS, LoadedSubject
 
@@ -58,7 +58,7 @@ class LinkedRowsLoader(StatementLoader[uuid.UUID, list[LinkedT], LinkedT]):
         return cls.row_select(key=key.label("link_key"), via=via).where(in_batch(key)).order_by(key, cls.link.position)
 
     async def batch_load_fn(self, keys: Sequence[uuid.UUID]) -> list[list[LinkedT]]:
-        return group_pairs(await self.keyed_rows(keys), keys)
+        return group_keyed(*await self.keyed_rows(keys), keys)
 
 
 class LinkedIdsLoader(StatementLoader[uuid.UUID, list[uuid.UUID], Link]):

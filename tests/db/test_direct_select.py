@@ -82,6 +82,14 @@ def builds_a_statement(loader_class: type[Any]) -> bool:
     return True
 
 
+async def keyed_and_rows(select: DirectSelect[Any], engine: AsyncEngine, keys: Any) -> tuple[list[Any], list[Any]]:
+    """Each row's key (a keyed statement's first column; () for another statement), and the rows."""
+    if select.keyed:
+        return await select.keyed_rows(engine, keys)
+    rows = await select.rows(engine, keys)
+    return [()] * len(rows), rows
+
+
 def ids_in(seed: Seed) -> list[uuid.UUID]:
     """Every id the seed wrote, its rows' own and the ones they point to."""
     return sorted(
@@ -111,19 +119,17 @@ async def test_every_loader_reads_the_same_rows_as_sqlalchemy_on_both_paths(
             expected = (await connection.execute(statement, {KEYS: keys})).all()
         keyed = loader_class.keyed
         direct_select = DirectSelect(statement, parameter=KEYS, row_type=loader_class.row_type, keyed=keyed)
-        read = direct_select.keyed_rows if keyed else direct_select.rows
-        on_the_driver = await read(read_engine(engine), keys)
+
+        on_the_driver = await keyed_and_rows(direct_select, read_engine(engine), keys)
         with count_statements(app) as log:
-            announced = await read(read_engine(engine), keys)
+            announced = await keyed_and_rows(direct_select, read_engine(engine), keys)
 
         name = loader_class.__name__
         assert expected, f"{name}: the seed has no rows for it, so the comparison would prove nothing"
-        # A keyed statement's rows are (key, row) pairs: the row holds the columns after the key.
+        # A keyed statement's row holds the columns after the key.
         expected_fields = list(expected[0]._fields)[1 if keyed else 0 :]
-        for path, answered in (("driver", on_the_driver), ("announced", announced)):
-            pairs: list[Any] = answered if keyed else [((), row) for row in answered]
-            rows = [row for _, row in pairs]
-            flat = [(key, *row) if keyed else tuple(row) for key, row in pairs]
+        for path, (row_keys, rows) in (("driver", on_the_driver), ("announced", announced)):
+            flat = [(key, *row) if keyed else tuple(row) for key, row in zip(row_keys, rows, strict=True)]
             assert flat == [tuple(row) for row in expected], (name, path)
             assert list(rows[0]._fields) == expected_fields, (name, path)
             # Values of the same types: enum members, not the strings the driver reads.
@@ -344,8 +350,8 @@ class Numbered(NamedTuple):
 
 
 async def test_a_keyed_select_answers_its_first_column_beside_each_row_on_both_paths(app: Starlette, path: str) -> None:
-    """A keyed statement's first column is the key, not a field of the row: (key, row) pairs, the row of the
-    declared type, its enum processed as on an unkeyed statement."""
+    """A keyed statement's first column is the key, not a field of the row: the keys beside the rows, each row of
+    the declared type, its enum processed as on an unkeyed statement."""
     engine = read_engine(app.state.resources.engine)
     keyed = DirectSelect(
         select(
@@ -357,8 +363,8 @@ async def test_a_keyed_select_answers_its_first_column_beside_each_row_on_both_p
         row_type=Numbered,
         keyed=True,
     )
-    assert await keyed.keyed_rows(engine, Gender.FEMALE.name) == [("k", Numbered(7, Gender.FEMALE))]
-    [(key, row)] = await keyed.keyed_rows(engine, None)
+    assert await keyed.keyed_rows(engine, Gender.FEMALE.name) == (["k"], [Numbered(7, Gender.FEMALE)])
+    [key], [row] = await keyed.keyed_rows(engine, None)
     assert (key, type(row), row.gender) == ("k", Numbered, None)
     with pytest.raises(TypeError, match="a keyed SELECT answers keyed_rows"):
         await keyed.rows(engine, None)
