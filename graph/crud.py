@@ -13,13 +13,15 @@ A domain declares its model once, then one field per operation, each a line of i
 
     @strawberry.type
     class Mutation:
-        create_resolution_preset = RESOLUTION_PRESETS.create(None, ResolutionPresetCreate, _create)
-        update_resolution_preset = RESOLUTION_PRESETS.update("Change ...", ResolutionPresetUpdate, _update)
+        create_resolution_preset = RESOLUTION_PRESETS.create(None, ResolutionPresetCreate, owned_create(WRITES))
+        update_resolution_preset = RESOLUTION_PRESETS.update("Change ...", ResolutionPresetUpdate, owned_update(WRITES))
         delete_resolution_preset = RESOLUTION_PRESETS.delete("Soft-delete a resolution preset (...).")
         restore_resolution_preset = RESOLUTION_PRESETS.restore("Restore a soft-deleted resolution preset (...).")
 
-Where the model's writes are declared (services/owned.OwnedWrites), its hooks are too: `owned_create(WRITES)` and
-`owned_update(WRITES)`, for inputs built on graph/common/inputs.OwnedCreate and OwnedUpdate.
+The create and update hooks turn an input into the service call. Where the model's writes are declared
+(services/owned.OwnedWrites: every owned model but subjects and styles, whose services make slugs and guard
+superuser-only columns), the hooks are `owned_create(WRITES)` and `owned_update(WRITES)`, for inputs built on
+graph/common/inputs.OwnedCreate and OwnedUpdate; subjects and styles write their own.
 
 What the domain configures: the names (the class attributes), the descriptions, the model and the noun of its
 errors and messages (`WHAT`), the output types, who may call each operation (`access`, graph/access.py: declared,
