@@ -9,10 +9,13 @@ caller's declared row type.
 
 What SQLAlchemy adds to the values is kept: the result processors (here the non-native enums: strings to enum
 members) are SQLAlchemy's own, chosen for the column types the server reports for the statement, as SQLAlchemy
-chooses them. When anyone listens to the engine's cursor events, the statement runs through SQLAlchemy's own
-execution instead (`AsyncConnection.execute`), so statement counting, OpenTelemetry's tracing and logging hooks see
-it like any other statement, with a real cursor and ExecutionContext, and the rows are the same (listeners on the
-Connection class itself are not looked for). Reads only: nothing here begins, commits or rolls back.
+chooses them. A keyed statement's first result column is the batch key its rows are grouped under rather than a
+field of the row: `keyed_rows` answers each row's key beside the rows, so a row linked to its parent through
+another table is the same row type as the one loaded by its own id. When anyone listens to the engine's cursor
+events, the statement runs through SQLAlchemy's own execution instead (`AsyncConnection.execute`), so statement
+counting, OpenTelemetry's tracing and logging hooks see it like any other statement, with a real cursor and
+ExecutionContext, and the rows are the same (listeners on the Connection class itself are not looked for). Reads
+only: nothing here begins, commits or rolls back.
 
 The SQLAlchemy internals the driver's path needs (the greenlet bridge, the pool, the listener check) are reached
 through core/internals/sqlalchemy.py.
@@ -20,9 +23,10 @@ through core/internals/sqlalchemy.py.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
+from operator import itemgetter
 from typing import Any, Generic, TypeVar
 
 import asyncpg
@@ -41,6 +45,10 @@ RowT = TypeVar("RowT")
 # tuple.__new__ itself rather than a named tuple's `_make` or `__new__`, Python functions per row that only check
 # the length or name the fields (the columns are counted against the fields once, when compiling).
 _new_tuple: Callable[..., Any] = tuple.__new__
+# A keyed statement's key, and the row's values after it: C-level getters, no Python call per row (a driver's
+# Record, a SQLAlchemy Row and a list all take an index and a slice).
+_key = itemgetter(0)
+_after_key = itemgetter(slice(1, None))
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,30 +63,22 @@ class DirectSelect(Generic[RowT]):
 
     Its rows are `row_type`'s, a named tuple class (`typing.NamedTuple`) whose fields are the statement's result
     columns, in order: checked when the statement is first compiled, so the declared type cannot drift from the
-    statement."""
+    statement. With `keyed`, the fields are the result columns after the first, the key (`keyed_rows`)."""
 
-    def __init__(self, statement: Select[Any], *, parameter: str, row_type: type[RowT]) -> None:
+    def __init__(self, statement: Select[Any], *, parameter: str, row_type: type[RowT], keyed: bool = False) -> None:
         if not (issubclass(row_type, tuple) and isinstance(getattr(row_type, "_fields", None), tuple)):
             raise TypeError(f"{row_type.__name__}: a direct SELECT's rows are a named tuple class")
         self.statement = statement
         self.parameter = parameter
         self.row_type = row_type
+        self.keyed = keyed
         self._compiled: _Compiled[RowT] | None = None
 
     async def rows(self, engine: AsyncEngine, value: Any) -> list[RowT]:
         """The statement's rows for `value`, as `row_type`s."""
-        sync_engine = engine.sync_engine
-        if has_cursor_listeners(sync_engine):
-            return await self._announced_rows(engine, value)
-        # A pooled connection, without a SQLAlchemy Connection around it (~45 us less per batch).
-        pooled = await checkout(sync_engine)
-        try:
-            driver = pooled.driver_connection
-            compiled = self._compiled or await self._compile(sync_engine.dialect, driver)
-            records = await _fetch(driver, compiled.sql, value, pooled)
-        finally:
-            await checkin(pooled)
-        make_row, processors = compiled.make_row, compiled.processors
+        if self.keyed:
+            raise TypeError(f"{self.row_type.__name__}: a keyed SELECT answers keyed_rows")
+        make_row, records, processors = await self._result(engine, value)
         if not processors:
             return list(map(make_row, records))
         rows: list[RowT] = []
@@ -89,11 +89,50 @@ class DirectSelect(Generic[RowT]):
             rows.append(make_row(values))
         return rows
 
-    async def _announced_rows(self, engine: AsyncEngine, value: Any) -> list[RowT]:
-        """The rows through SQLAlchemy's own execution, for when someone listens to the engine's cursor events
+    async def keyed_rows(self, engine: AsyncEngine, value: Any) -> tuple[list[Any], list[RowT]]:
+        """A keyed statement's rows for `value`: each row's key (its first column), and the rows (`row_type`s of
+        the other columns), in one order."""
+        if not self.keyed:
+            raise TypeError(f"{self.row_type.__name__}: keyed_rows is for a keyed SELECT")
+        make_row, records, processors = await self._result(engine, value)
+        if not processors:
+            return list(map(_key, records)), list(map(make_row, map(_after_key, records)))
+        keys: list[Any] = []
+        rows: list[RowT] = []
+        for record in records:
+            values = list(record)
+            for index, process in processors:
+                values[index] = process(values[index])
+            keys.append(values[0])
+            del values[0]  # the row's values, without copying them again
+            rows.append(make_row(values))
+        return keys, rows
+
+    async def _result(
+        self, engine: AsyncEngine, value: Any
+    ) -> tuple[Callable[[Iterable[Any]], RowT], Sequence[Sequence[Any]], tuple[tuple[int, Processor], ...]]:
+        """The statement's result for `value`: the row maker, the records, and the processors their values still
+        need (none once SQLAlchemy's execution has processed them)."""
+        sync_engine = engine.sync_engine
+        if has_cursor_listeners(sync_engine):
+            return await self._announced_result(engine, value)
+        # A pooled connection, without a SQLAlchemy Connection around it (~45 us less per batch).
+        pooled = await checkout(sync_engine)
+        try:
+            driver = pooled.driver_connection
+            compiled = self._compiled or await self._compile(sync_engine.dialect, driver)
+            records = await _fetch(driver, compiled.sql, value, pooled)
+        finally:
+            await checkin(pooled)
+        return compiled.make_row, records, compiled.processors
+
+    async def _announced_result(
+        self, engine: AsyncEngine, value: Any
+    ) -> tuple[Callable[[Iterable[Any]], RowT], Sequence[Sequence[Any]], tuple[tuple[int, Processor], ...]]:
+        """The result through SQLAlchemy's own execution, for when someone listens to the engine's cursor events
         (statement counting, OpenTelemetry's tracing, logging hooks): the listeners get what SQLAlchemy gives them
         for any statement, its DB-API cursor and ExecutionContext included, and SQLAlchemy's result processing
-        makes the values. The rows are the same `row_type`s as the driver's path makes."""
+        makes the values. The rows made of them are the same `row_type`s as the driver's path makes."""
         async with engine.connect() as connection:
             compiled = self._compiled
             if compiled is None:
@@ -101,7 +140,7 @@ class DirectSelect(Generic[RowT]):
                 driver = (await connection.get_raw_connection()).driver_connection
                 compiled = await self._compile(engine.dialect, driver)
             result = await connection.execute(self.statement, {self.parameter: value})
-            return list(map(compiled.make_row, result))
+            return compiled.make_row, result.all(), ()
 
     async def _compile(self, dialect: Dialect, driver: asyncpg.Connection) -> _Compiled[RowT]:
         compiled_statement = self.statement.compile(dialect=dialect)
@@ -126,7 +165,7 @@ class DirectSelect(Generic[RowT]):
             if isinstance(column.type, Enum):
                 process = _EnumTable(sqlalchemys, column.type.enums).__getitem__
             processors.append((index, process))
-        names = tuple(attribute.name for attribute in attributes)
+        names = tuple(attribute.name for attribute in attributes)[1 if self.keyed else 0 :]
         fields: tuple[str, ...] = getattr(self.row_type, "_fields", ())
         if fields != names:
             raise TypeError(f"{name}: fields {fields} for the result columns {names}")

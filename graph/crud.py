@@ -13,10 +13,15 @@ A domain declares its model once, then one field per operation, each a line of i
 
     @strawberry.type
     class Mutation:
-        create_resolution_preset = RESOLUTION_PRESETS.create(None, ResolutionPresetCreate, _create)
-        update_resolution_preset = RESOLUTION_PRESETS.update("Change ...", ResolutionPresetUpdate, _update)
+        create_resolution_preset = RESOLUTION_PRESETS.create(None, ResolutionPresetCreate, owned_create(WRITES))
+        update_resolution_preset = RESOLUTION_PRESETS.update("Change ...", ResolutionPresetUpdate, owned_update(WRITES))
         delete_resolution_preset = RESOLUTION_PRESETS.delete("Soft-delete a resolution preset (...).")
         restore_resolution_preset = RESOLUTION_PRESETS.restore("Restore a soft-deleted resolution preset (...).")
+
+The create and update hooks turn an input into the service call. Where the model's writes are declared
+(services/owned.OwnedWrites: every owned model but subjects and styles, whose services make slugs and guard
+superuser-only columns), the hooks are `owned_create(WRITES)` and `owned_update(WRITES)`, for inputs built on
+graph/common/inputs.OwnedCreate and OwnedUpdate; subjects and styles write their own.
 
 What the domain configures: the names (the class attributes), the descriptions, the model and the noun of its
 errors and messages (`WHAT`), the output types, who may call each operation (`access`, graph/access.py: declared,
@@ -40,15 +45,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types.field import StrawberryField
 
 from graph.access import SIGNED_IN, SUPERUSER, Access, declare
+from graph.common.inputs import OwnedCreate, OwnedUpdate
 from graph.common.scope import merge_organization
 from graph.common.types import Message
 from graph.context import Info
 from graph.lists import ArgsT, Listing
-from graph.loaders import Loaders
+from graph.loaders import Loaders, SessionLoader
 from graph.signatures import ORGANIZATION, argument, field_of
 from graph.validation import InputErrors
 from services import crud
 from services.caller import Caller
+from services.owned import OwnedWrites
 from services.resources import Resources
 
 
@@ -115,6 +122,48 @@ class Write:
 # create(write, input, organization_id) and update(write, id, input, organization_id): the row written.
 CreateHook = Callable[[Write, CreateT, uuid.UUID | None], Awaitable[Any]]
 UpdateHook = Callable[[Write, uuid.UUID, UpdateT, uuid.UUID | None], Awaitable[Any]]
+
+
+def owned_create(writes: OwnedWrites[Any]) -> CreateHook[OwnedCreate]:
+    """The create hook of a model whose writes are declared (services/owned.py): the input's columns and images."""
+
+    async def hook(write: Write, input: OwnedCreate, organization_id: uuid.UUID | None) -> Any:
+        return await writes.create(
+            write.session,
+            write.resources,
+            write.caller,
+            columns=input.columns(),
+            images=input.images(),
+            parts=input.parts(),
+            owner_id=input.owner_id,
+            organization_id=organization_id,
+        )
+
+    return hook
+
+
+def owned_update(
+    writes: OwnedWrites[Any], *, forget: tuple[type[SessionLoader[uuid.UUID, Any]], ...] = ()
+) -> UpdateHook[OwnedUpdate]:
+    """The update hook of a model whose writes are declared (services/owned.py): the input's given fields. What
+    the loaders of `forget` loaded for the row is forgotten: an earlier field of the same document may have loaded
+    its old nested rows."""
+
+    async def hook(write: Write, id: uuid.UUID, input: OwnedUpdate, organization_id: uuid.UUID | None) -> Any:
+        row = await writes.update(
+            write.session,
+            write.resources,
+            write.caller,
+            id,
+            changes=input.changes(),
+            parts=input.parts(),
+            organization_id=organization_id,
+        )
+        for loader in forget:
+            write.loaders.get(loader).clear(row.id)
+        return row
+
+    return hook
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,10 @@ mode (db/engine.read_engine), so concurrent batches never share a connection, an
 a read. A batch's rows are named tuples of the loader's declared row type (`row_type`, a `typing.NamedTuple` whose
 fields are the statement's result columns), not ORM entities.
 
+Most loaders are declared rather than written: a model, the column its keys are, an order, the storage keys to
+bring along (`RowByIdLoader`, `GroupedRowsLoader`, graph/guidelines/loaders.LinkedRowsLoader); a loader whose rows
+need more (a join, fewer columns) writes its own `statement`.
+
 The request's loaders are dispatched level by level (`BatchScheduler`): plain aiodataloader dispatches a loader
 one loop tick after its first key, so a loader fed by several parents (media under shot types, subjects and pose
 presets) ran one batch per parent that happened to finish apart, and the number of statements of one query
@@ -19,20 +23,21 @@ import abc
 import asyncio
 import uuid
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Hashable, Iterable, Iterator, Mapping, Sequence
 from itertools import groupby
 from operator import attrgetter
-from typing import Any, Generic, Protocol, TypeVar, cast
+from typing import Any, ClassVar, Generic, Protocol, TypeVar, cast, get_args
 
 from aiodataloader import DataLoader
-from sqlalchemy import ColumnElement, Select, any_, bindparam, select
+from sqlalchemy import ColumnElement, FromClause, Select, any_, bindparam, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import QueryableAttribute
+from sqlalchemy.orm import QueryableAttribute, aliased
 
 from core.internals.aiodataloader import cached_futures, dispatch, enqueue
 from db.direct_select import DirectSelect
 from db.engine import read_engine
+from db.models import MediaResource
 
 # Any statement's type: SQLAlchemy types a SELECT by its columns' types, which a loader's row type says instead.
 AnySelect = Select[*tuple[Any, ...]]
@@ -163,9 +168,28 @@ class SessionLoader(DataLoader[K, V]):
 
 class StatementLoader(SessionLoader[K, V], Generic[K, V, RowT], abc.ABC):
     """A loader whose batches run one SELECT of its own (`statement`), built once per class, whose rows are
-    `row_type`s (db/direct_select.py checks its fields against the result columns when it first runs)."""
+    `row_type`s (db/direct_select.py checks its fields against the result columns when it first runs).
+
+    The row type is the named tuple class among the base's type arguments (`GroupedRowsLoader[LoadedStyle]`):
+    written once, where mypy reads it too.
+
+    A keyed loader's statement selects the batch key first, before the row's own columns (`keyed_rows`): a row
+    reached through another table (a link) is then the same row type as the row loaded by its own id."""
 
     row_type: type[RowT]
+    keyed: ClassVar[bool] = False
+    # What the declared statements (`row_select`) read: `model`'s columns, less `left_out` (those its GraphQL type
+    # does not have), with the storage key of each of `media_keys` (label -> the model's media id column).
+    model: ClassVar[Any]
+    left_out: ClassVar[Collection[str]] = ()
+    media_keys: ClassVar[Mapping[str, str]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for base in getattr(cls, "__orig_bases__", ()):
+            named_tuples = [arg for arg in get_args(base) if isinstance(arg, type) and hasattr(arg, "_fields")]
+            if named_tuples:
+                cls.row_type = named_tuples[0]
 
     @classmethod
     @abc.abstractmethod
@@ -178,15 +202,33 @@ class StatementLoader(SessionLoader[K, V], Generic[K, V, RowT], abc.ABC):
         (whose `__getattr__` is Python code; building a page's objects read ~20,000 of them). The statement runs
         on the driver directly, or through SQLAlchemy's execution while anyone listens to the engine's cursor
         events (db/direct_select.py)."""
-        loader_class = type(self)
-        # Built once per class: constructing a SELECT with its joins took longer than running it (~15% of a
-        # nested page's CPU), and compiling it again on every batch was most of what remained of SQLAlchemy's part.
-        select: DirectSelect[RowT] | None = _selects.get(loader_class)
-        if select is None:
-            select = _selects[loader_class] = DirectSelect(
-                loader_class.statement(), parameter=KEYS, row_type=loader_class.row_type
-            )
-        return await select.rows(self.engine, list(keys))
+        return await self.direct_select().rows(self.engine, list(keys))
+
+    async def keyed_rows(self, keys: Sequence[K]) -> tuple[list[K], list[RowT]]:
+        """A keyed statement's rows for these keys: each row's key, and the rows (`row_type`s), in one order."""
+        return await self.direct_select().keyed_rows(self.engine, list(keys))
+
+    @classmethod
+    def direct_select(cls) -> DirectSelect[RowT]:
+        """The class's statement, ready to run. Built once per class: constructing a SELECT with its joins took
+        longer than running it (~15% of a nested page's CPU), and compiling it again on every batch was most of
+        what remained of SQLAlchemy's part."""
+        made: DirectSelect[RowT] | None = _selects.get(cls)
+        if made is None:
+            made = _selects[cls] = DirectSelect(cls.statement(), parameter=KEYS, row_type=cls.row_type, keyed=cls.keyed)
+        return made
+
+    @classmethod
+    def row_select(cls, *, key: ColumnElement[Any] | None = None, via: FromClause | None = None) -> AnySelect:
+        """A SELECT of `model`'s columns less `left_out`, then the storage keys of its `media_keys`
+        (`join_media_keys`); with `key`, that column first (a keyed statement), read from `via` (a join that
+        reaches `model`)."""
+        shown = (column for column in columns(cls.model) if column.key not in cls.left_out)
+        statement = select(*(() if key is None else (key,)), *shown)
+        if via is not None:
+            statement = statement.select_from(via)
+        media_ids = {label: getattr(cls.model, column) for label, column in cls.media_keys.items()}
+        return join_media_keys(statement, media_ids)
 
 
 _selects: dict[type[Any], DirectSelect[Any]] = {}  # loader class -> its statement, compiled on first use
@@ -205,10 +247,18 @@ def columns(model: Any) -> list[Any]:
     return list(model.__table__.columns)
 
 
-class RowByIdLoader(StatementLoader[uuid.UUID, IdRowT | None, IdRowT]):
-    """Rows of `model` by primary key, in key order, None for a miss. Visibility is the caller's job."""
+def join_media_keys(statement: AnySelect, columns: Mapping[str, Any]) -> AnySelect:
+    """`statement` plus, for each label -> media id column, that media's storage key (outer join): a URL field
+    then answers at once, without looking the media up (graph/media/keys.py)."""
+    for label, media_id in columns.items():
+        media = aliased(MediaResource)
+        statement = statement.outerjoin(media, media.id == media_id).add_columns(media.storage_key.label(label))
+    return statement
 
-    model: Any
+
+class RowByIdLoader(StatementLoader[uuid.UUID, IdRowT | None, IdRowT]):
+    """Rows of `model` by primary key (`row_select`), in key order, None for a miss. Visibility is the caller's
+    job."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -216,7 +266,7 @@ class RowByIdLoader(StatementLoader[uuid.UUID, IdRowT | None, IdRowT]):
 
     @classmethod
     def statement(cls) -> AnySelect:
-        return select(*columns(cls.model)).where(in_batch(cls.model.id))
+        return cls.row_select().where(in_batch(cls.model.id))
 
     async def batch_load_fn(self, keys: Sequence[uuid.UUID]) -> list[IdRowT | None]:
         by_id = {row.id: row for row in await self.rows(keys)}
@@ -233,19 +283,48 @@ class RowByIdLoader(StatementLoader[uuid.UUID, IdRowT | None, IdRowT]):
 
 
 class GroupedRowsLoader(StatementLoader[uuid.UUID, list[RowT], RowT]):
-    """Each key's rows (the statement orders them), grouped by the row attribute `group_key`."""
+    """Each key's rows (the statement orders them), grouped by the row attribute `group_key`. Declared: the rows
+    of `model` (`row_select`) whose `group_key` column is one of the keys, in the order of its `order` columns."""
 
-    group_key: str
+    group_key: ClassVar[str]
+    order: ClassVar[tuple[str, ...]]
+
+    @classmethod
+    def statement(cls) -> AnySelect:
+        return (
+            cls.row_select()
+            .where(in_batch(getattr(cls.model, cls.group_key)))
+            .order_by(*(getattr(cls.model, name) for name in cls.order))
+        )
 
     async def batch_load_fn(self, keys: Sequence[uuid.UUID]) -> list[list[RowT]]:
         return group_by(await self.rows(keys), self.group_key, keys)
 
 
 def group_by(rows: Iterable[T], key: str, keys: Sequence[Hashable]) -> list[list[T]]:
-    """Rows grouped under each requested key, in key order ([] for a key with none). Rows keep their order within
-    a group. Most statements order by the key first, so a group is one run of rows, taken whole."""
+    """Rows grouped under each requested key (the row attribute `key`), in key order ([] for a key with none).
+    Rows keep their order within a group. Most statements order by the key first, so a group is one run of rows,
+    taken whole."""
+    return _grouped(groupby(rows, attrgetter(key)), keys)
+
+
+def group_keyed(row_keys: Sequence[Hashable], rows: Sequence[T], keys: Sequence[Hashable]) -> list[list[T]]:
+    """`group_by` for a keyed statement's rows, whose keys come beside them (`row_keys[i]` is `rows[i]`'s)."""
+    return _grouped(_runs(row_keys, rows), keys)
+
+
+def _runs(row_keys: Sequence[Hashable], rows: Sequence[T]) -> Iterator[tuple[Hashable, Sequence[T]]]:
+    """Each run of one key and its rows: the rows are sliced, nothing is done per row in Python."""
+    start = 0
+    for key, run in groupby(row_keys):
+        end = start + len(list(run))
+        yield key, rows[start:end]
+        start = end
+
+
+def _grouped(runs: Iterable[tuple[Hashable, Iterable[T]]], keys: Sequence[Hashable]) -> list[list[T]]:
     grouped: dict[Any, list[T]] = defaultdict(list)
-    for group_key, run in groupby(rows, attrgetter(key)):
+    for group_key, run in runs:
         grouped[group_key].extend(run)
     return [grouped.get(k, []) for k in keys]
 

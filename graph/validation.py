@@ -7,12 +7,19 @@ field by its GraphQL path (`input.name`, `input.framings.0.image`).
 from __future__ import annotations
 
 from collections.abc import Sized
+from typing import Protocol
 
 from strawberry.types.unset import UnsetType
 
 from services.errors import BadUserInputError
 
 MAX_PAGE_SIZE = 1000
+
+
+class CheckedItem(Protocol):
+    """An item of an input list that checks itself, its problems named under `path`."""
+
+    def check(self, errors: InputErrors, path: str, /) -> None: ...
 
 
 class InputErrors:
@@ -37,6 +44,17 @@ class InputErrors:
     def min_items(self, path: str, value: object, minimum: int) -> None:
         if isinstance(value, Sized) and not isinstance(value, str | UnsetType) and len(value) < minimum:
             self.add(path, f"must contain at least {minimum} item{'s' if minimum != 1 else ''}")
+
+    def each(self, path: str, items: list[CheckedItem] | object, *, at_most: int, noun: str = "items") -> None:
+        """A given list of at most `at_most` items, each checked under `<path>.<index>` (when it is short enough:
+        a request naming too many is refused before its items are read)."""
+        if not isinstance(items, list):
+            return
+        if len(items) > at_most:
+            self.add(path, f"must contain at most {at_most} {noun}")
+            return
+        for index, item in enumerate(items):
+            item.check(self, f"{path}.{index}")
 
     def required(self, path: str, value: object) -> None:
         if value is None:

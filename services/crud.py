@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, func, or_, select
@@ -82,6 +82,20 @@ async def unseen_references(
         )
     )
     return [path for path, row_id in references.items() if row_id not in seen]
+
+
+async def ensure_visible(
+    session: AsyncSession, caller: Caller, references: Iterable[tuple[type[Any], str, Mapping[str, uuid.UUID]]]
+) -> None:
+    """Every id named (for each model: what it is, and input path -> id) is a live row of that model the caller
+    may read; else BAD_USER_INPUT naming each one that is not, all at once, a hidden id reading like a missing one
+    (one query per model)."""
+    problems: dict[str, str] = {}
+    for model, what, named in references:
+        for path in await unseen_references(session, caller, model, named):
+            problems[path] = f"no {what} you can see has this id"
+    if problems:
+        raise BadUserInputError(problems)
 
 
 async def list_visible(

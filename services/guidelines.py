@@ -29,8 +29,9 @@ from db.models import (
 )
 from db.models.enums import GuidelinesShotTypeRuleKind
 from services.caller import Caller
-from services.crud import changed_row, new_owned, unseen_references
-from services.errors import BadUserInputError
+from services.crud import ensure_visible
+from services.owned import OwnedWrites, Parts
+from services.resources import Resources
 
 WHAT = "Guidelines"
 
@@ -67,47 +68,6 @@ class GuidelineLinks:
         )
 
 
-async def create_guidelines(
-    session: AsyncSession,
-    caller: Caller,
-    *,
-    columns: dict[str, Any],
-    links: GuidelineLinks,
-    owner_id: uuid.UUID | None,
-    organization_id: uuid.UUID | None,
-) -> ShootingGuidelines:
-    row = new_owned(caller, ShootingGuidelines, columns, owner_id=owner_id, organization_id=organization_id)
-    await _ensure_references_visible(session, caller, columns, links)
-    session.add(row)
-    await session.flush()
-    await _write_links(session, row.id, links, replace=False)
-    return row
-
-
-async def update_guidelines(
-    session: AsyncSession,
-    caller: Caller,
-    guidelines_id: uuid.UUID,
-    *,
-    changes: dict[str, Any],
-    links: GuidelineLinks,
-    organization_id: uuid.UUID | None,
-) -> ShootingGuidelines:
-    """`changes` holds only the given columns (with `owner_id`/`organization_id` for a change of owner or a
-    transfer); `links` only the given lists."""
-    # Permission first: someone who may not change the guidelines learns nothing about the ids they sent.
-    row = await changed_row(
-        session, caller, ShootingGuidelines, guidelines_id, WHAT, changes, organization_id=organization_id
-    )
-    await _ensure_references_visible(session, caller, changes, links)
-    if links.any_given():
-        # Only link rows change, so the guidelines' own onupdate would not fire.
-        row.updated_at = utcnow()
-    await session.flush()
-    await _write_links(session, row.id, links, replace=True)
-    return row
-
-
 async def _ensure_references_visible(
     session: AsyncSession, caller: Caller, columns: dict[str, Any], links: GuidelineLinks
 ) -> None:
@@ -131,18 +91,23 @@ async def _ensure_references_visible(
     for group_index, group in enumerate(links.shot_type_rules or ()):
         for index, object_id in enumerate(group.shot_type_ids):
             refer(ShotType, "shot type", f"input.shotTypeRules.{group_index}.shotTypeIds.{index}", object_id)
-    problems: dict[str, str] = {}
-    for model, (what, references) in by_model.items():
-        for path in await unseen_references(session, caller, model, references):
-            problems[path] = f"no {what} you can see has this id"
-    if problems:
-        raise BadUserInputError(problems)
+    await ensure_visible(session, caller, [(model, what, named) for model, (what, named) in by_model.items()])
 
 
 async def _write_links(
-    session: AsyncSession, guidelines_id: uuid.UUID, links: GuidelineLinks, *, replace: bool
+    session: AsyncSession,
+    resources: Resources,
+    caller: Caller,
+    guidelines: ShootingGuidelines,
+    links: GuidelineLinks,
+    replace: bool,
 ) -> None:
     """Write each given list whole, keeping the input order in the position columns."""
+    if replace and links.any_given():
+        # Only link rows change, so the guidelines' own onupdate would not fire.
+        guidelines.updated_at = utcnow()
+    await session.flush()
+    guidelines_id = guidelines.id
     for link_model, column, ids in (
         (GuidelineShotType, "shot_type_id", links.shot_type_ids),
         (GuidelineSubject, "subject_id", links.subject_ids),
@@ -185,3 +150,8 @@ async def _add_rules(session: AsyncSession, guidelines_id: uuid.UUID, groups: Se
         for rule, group in zip(rules, groups, strict=True)
         for index, shot_type_id in enumerate(group.shot_type_ids)
     )
+
+
+GUIDELINES_WRITES = OwnedWrites(
+    ShootingGuidelines, WHAT, parts=Parts(write=_write_links, ensure_visible=_ensure_references_visible)
+)

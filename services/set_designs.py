@@ -23,9 +23,9 @@ from db.models import (
     Subject,
 )
 from services.caller import Caller
-from services.crud import changed_row, new_owned, unseen_references
-from services.errors import BadUserInputError
+from services.crud import ensure_visible
 from services.media import MediaService, MediaSource
+from services.owned import OwnedWrites, Parts
 from services.resources import Resources
 
 WHAT = "Set design"
@@ -83,49 +83,12 @@ class SetDesignParts:
         return any(part is not None for part in (self.base_images, self.reference_images, self.subject_portraits))
 
 
-async def create_set_design(
-    session: AsyncSession,
-    resources: Resources,
-    caller: Caller,
-    *,
-    columns: dict[str, Any],
-    parts: SetDesignParts,
-    owner_id: uuid.UUID | None,
-    organization_id: uuid.UUID | None,
-) -> SetDesign:
-    row = new_owned(caller, SetDesign, columns, owner_id=owner_id, organization_id=organization_id)
-    await _ensure_references_visible(session, caller, columns.get("background_preset_id"), parts)
-    session.add(row)
-    await session.flush()
-    await _write_parts(session, resources, caller, row, parts, replace=False)
-    return row
-
-
-async def update_set_design(
-    session: AsyncSession,
-    resources: Resources,
-    caller: Caller,
-    design_id: uuid.UUID,
-    *,
-    changes: dict[str, Any],
-    parts: SetDesignParts,
-    organization_id: uuid.UUID | None,
-) -> SetDesign:
-    row = await changed_row(session, caller, SetDesign, design_id, WHAT, changes, organization_id=organization_id)
-    await _ensure_references_visible(session, caller, changes.get("background_preset_id"), parts)
-    if parts.any_given():
-        # Only child rows change, so the design's own onupdate would not fire.
-        row.updated_at = utcnow()
-    await _write_parts(session, resources, caller, row, parts, replace=True)
-    await session.flush()
-    return row
-
-
 async def _ensure_references_visible(
-    session: AsyncSession, caller: Caller, background_preset_id: uuid.UUID | None, parts: SetDesignParts
+    session: AsyncSession, caller: Caller, columns: dict[str, Any], parts: SetDesignParts
 ) -> None:
     """Every referenced background preset, subject and shot type must be one the caller can see; all problems
     are answered at once, and a hidden id reads exactly like a missing one."""
+    background_preset_id: uuid.UUID | None = columns.get("background_preset_id")
     presets: dict[str, uuid.UUID] = {}
     subjects: dict[str, uuid.UUID] = {}
     shot_types: dict[str, uuid.UUID] = {}
@@ -138,16 +101,15 @@ async def _ensure_references_visible(
         shot_types[f"input.referenceImages.{index}.shotTypeId"] = reference.shot_type_id
     for index, portrait in enumerate(parts.subject_portraits or ()):
         subjects[f"input.subjectPortraits.{index}.subjectId"] = portrait.subject_id
-    problems: dict[str, str] = {}
-    for model, references, what in (
-        (BackgroundPreset, presets, "background preset"),
-        (Subject, subjects, "subject"),
-        (ShotType, shot_types, "shot type"),
-    ):
-        for path in await unseen_references(session, caller, model, references):
-            problems[path] = f"no {what} you can see has this id"
-    if problems:
-        raise BadUserInputError(problems)
+    await ensure_visible(
+        session,
+        caller,
+        [
+            (BackgroundPreset, "background preset", presets),
+            (Subject, "subject", subjects),
+            (ShotType, "shot type", shot_types),
+        ],
+    )
 
 
 async def _write_parts(
@@ -156,9 +118,11 @@ async def _write_parts(
     caller: Caller,
     design: SetDesign,
     parts: SetDesignParts,
-    *,
     replace: bool,
 ) -> None:
+    if replace and parts.any_given():
+        # Only child rows change, so the design's own onupdate would not fire.
+        design.updated_at = utcnow()
     media = MediaService(session, resources, caller)
     # Base images and portraits have no position column, so their order is their creation time: each row gets
     # its own microsecond after a common start, which keeps the input order even within one flush.
@@ -190,3 +154,8 @@ async def _replace(session: AsyncSession, model: Any, design_id: uuid.UUID, rows
         await session.execute(delete(model).where(model.set_design_id == design_id))
     session.add_all(rows)
     await session.flush()
+
+
+SET_DESIGN_WRITES = OwnedWrites(
+    SetDesign, WHAT, parts=Parts(write=_write_parts, ensure_visible=_ensure_references_visible)
+)

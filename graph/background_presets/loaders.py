@@ -4,11 +4,9 @@ import uuid
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import select
-
 from db.models import BackgroundPreset, BackgroundPresetFraming
 from db.models.enums import BackgroundFixStrategy, ShotTypeFraming
-from graph.loaders import AnySelect, GroupedRowsLoader, RowByIdLoader, columns, in_batch
+from graph.loaders import GroupedRowsLoader, RowByIdLoader
 
 
 class LoadedBackgroundPreset(NamedTuple):
@@ -36,19 +34,11 @@ class BackgroundPresetByIdLoader(RowByIdLoader[LoadedBackgroundPreset]):
     """For objects that point at a preset (set designs, guidelines); they check visibility (`can_read`)."""
 
     model = BackgroundPreset
-    row_type = LoadedBackgroundPreset
 
 
 class BackgroundPresetFramingsByPresetIdLoader(GroupedRowsLoader[LoadedBackgroundPresetFraming]):
     """Each preset's framings in the order they were given."""
 
-    row_type = LoadedBackgroundPresetFraming
+    model = BackgroundPresetFraming
     group_key = "preset_id"
-
-    @classmethod
-    def statement(cls) -> AnySelect:
-        return (
-            select(*columns(BackgroundPresetFraming))
-            .where(in_batch(BackgroundPresetFraming.preset_id))
-            .order_by(BackgroundPresetFraming.position, BackgroundPresetFraming.created_at, BackgroundPresetFraming.id)
-        )
+    order = ("position", "created_at", "id")

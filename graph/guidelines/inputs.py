@@ -6,8 +6,7 @@ from typing import Any
 import strawberry
 
 from db.models.enums import GuidelinesShotTypeRuleKind
-from graph.common import descriptions as shared
-from graph.common.inputs import camel, changes, forbid_null
+from graph.common.inputs import OwnedCreate, OwnedUpdate, camel
 from graph.validation import InputErrors
 from services.guidelines import GuidelineLinks, RuleGroup
 
@@ -109,7 +108,8 @@ def _links(source: object) -> GuidelineLinks:
 
 
 @strawberry.input(description="Shooting guidelines: what to shoot, with whom and how.")
-class ShootingGuidelinesCreate:
+class ShootingGuidelinesCreate(OwnedCreate):
+    column_names = COLUMNS
     name: str = strawberry.field(description="Not blank, at most 255 characters.")
     auto_start_look_generations: bool = strawberry.field(
         default=True, description="Start look generations by themselves for shoots under these guidelines."
@@ -143,21 +143,14 @@ class ShootingGuidelinesCreate:
     shot_type_rules: list[GuidelinesShotTypeRuleGroupInput] | None = strawberry.field(
         default=None, description="Rule groups, each (ruleKind, ruleValue) once; omit or null for none."
     )
-    owner_id: uuid.UUID | None = strawberry.field(default=None, description=shared.NEW_OWNER_ID)
-    organization_id: uuid.UUID | None = strawberry.field(default=None, description=shared.NEW_ORGANIZATION_ID)
 
-    def columns(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in COLUMNS}
-
-    def links(self) -> GuidelineLinks:
+    def parts(self) -> GuidelineLinks:
         return _links(self)
 
-    def check(self) -> None:
-        errors = InputErrors()
-        _check_columns(errors, self.columns())
+    def check_values(self, errors: InputErrors, values: dict[str, Any]) -> None:
+        _check_columns(errors, values)
         # The spec documents a null shotTypeRules on create as "no rules".
         _check_lists(errors, self, null_allowed=("shot_type_rules",))
-        errors.raise_if_any()
 
 
 @strawberry.input(
@@ -166,7 +159,9 @@ class ShootingGuidelinesCreate:
         "one whole ([] empties it; null is refused)."
     )
 )
-class ShootingGuidelinesUpdate:
+class ShootingGuidelinesUpdate(OwnedUpdate):
+    column_names = COLUMNS
+    not_null = NOT_NULL
     name: str | None = strawberry.field(
         default=strawberry.UNSET, description="Not blank, at most 255 characters (null is refused)."
     )
@@ -211,23 +206,10 @@ class ShootingGuidelinesUpdate:
     shot_type_rules: list[GuidelinesShotTypeRuleGroupInput] | None = strawberry.field(
         default=strawberry.UNSET, description="Replaces every rule group; [] removes them all."
     )
-    owner_id: uuid.UUID | None = strawberry.field(default=strawberry.UNSET, description=shared.CHANGED_OWNER_ID)
-    organization_id: uuid.UUID | None = strawberry.field(
-        default=strawberry.UNSET, description=shared.TRANSFER_ORGANIZATION_ID
-    )
 
-    def columns(self) -> dict[str, Any]:
-        return changes(self, COLUMNS)
-
-    def links(self) -> GuidelineLinks:
+    def parts(self) -> GuidelineLinks:
         return _links(self)
 
-    def check(self) -> None:
-        errors = InputErrors()
-        values = self.columns()
-        forbid_null(errors, "input", values, NOT_NULL)
+    def check_values(self, errors: InputErrors, values: dict[str, Any]) -> None:
         _check_columns(errors, values)
         _check_lists(errors, self)
-        if self.owner_id is None:
-            errors.add("input.ownerId", "must not be null")
-        errors.raise_if_any()

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any, ClassVar, NamedTuple, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import join, select
 
 from db.models import (
     GuidelinePosePreset,
@@ -22,17 +21,10 @@ from db.models import (
     PosePreset,
     Subject,
 )
-from db.models.enums import (
-    BodyType,
-    Gender,
-    GuidelinesShotTypeRuleKind,
-    LoraStatus,
-    SubjectAgeClass,
-    SubjectType,
-)
-from graph.loaders import AnySelect, GroupedRowsLoader, StatementLoader, columns, group_by, in_batch
-from graph.media.keys import join_media_keys
-from graph.subjects.loaders import ADMIN_ONLY_COLUMNS
+from db.models.enums import GuidelinesShotTypeRuleKind
+from graph.loaders import AnySelect, GroupedRowsLoader, StatementLoader, group_by, group_keyed, in_batch
+from graph.pose_presets.loaders import POSE_PRESET_MEDIA_KEYS, LoadedPosePreset
+from graph.subjects.loaders import ADMIN_ONLY_COLUMNS, SUBJECT_MEDIA_KEYS, LoadedSubject
 
 LinkedT = TypeVar("LinkedT")
 
@@ -42,54 +34,6 @@ class Link(NamedTuple):
     target_id: uuid.UUID
 
 
-class LinkedSubject(NamedTuple):
-    """graph.subjects.loaders.LoadedSubject's fields, after the guidelines id (`link_key`) it is linked to."""
-
-    link_key: uuid.UUID
-    name: str
-    surname: str | None
-    slug: str
-    description: str | None
-    age_class: SubjectAgeClass
-    gender: Gender
-    subject_type: SubjectType
-    body_type: BodyType | None
-    positive_prompt: str | None
-    negative_prompt: str | None
-    ethnicity: str | None
-    public: bool
-    enabled: bool
-    ready: bool
-    lora_status: LoraStatus
-    lora_trigger: str | None
-    lora_error: str | None
-    cover_image_media_id: uuid.UUID | None
-    portrait_image_media_id: uuid.UUID | None
-    id: uuid.UUID
-    created_at: datetime
-    updated_at: datetime
-    deleted_at: datetime | None
-    owner_id: uuid.UUID
-    organization_id: uuid.UUID | None
-    cover_key: str | None
-    portrait_key: str | None
-
-
-class LinkedPosePreset(NamedTuple):
-    link_key: uuid.UUID
-    name: str
-    prompt: str | None
-    shot_type_id: uuid.UUID
-    pose_image_media_id: uuid.UUID | None
-    id: uuid.UUID
-    created_at: datetime
-    updated_at: datetime
-    deleted_at: datetime | None
-    owner_id: uuid.UUID
-    organization_id: uuid.UUID | None
-    pose_image_key: str | None
-
-
 class LoadedShotTypeRule(NamedTuple):
     guideline_id: uuid.UUID
     id: uuid.UUID
@@ -97,33 +41,24 @@ class LoadedShotTypeRule(NamedTuple):
     rule_value: str
 
 
-class LinkedRowsLoader(GroupedRowsLoader[LinkedT]):
-    """Rows of `target` linked to each key through the association table `link`, by `link.position`: the key as
-    `link_key`, then the target's columns (less `left_out`), then its `media_keys`."""
+class LinkedRowsLoader(StatementLoader[uuid.UUID, list[LinkedT], LinkedT]):
+    """Rows of `model` linked to each key through the association table `link`, by `link.position`: the rows
+    `row_select` reads, the same row type as the model's own loaders answer, each after the key it is linked to
+    (a keyed statement)."""
 
     link: ClassVar[Any]
     key_column: ClassVar[str]
-    target: ClassVar[Any]
     target_column: ClassVar[str]
-    # label -> the target's media id column: the storage key comes along (graph/media/keys.py).
-    media_keys: ClassVar[dict[str, str]] = {}
-    # The target's columns its GraphQL type does not have.
-    left_out: ClassVar[tuple[str, ...]] = ()
-    group_key = "link_key"
+    keyed = True
 
     @classmethod
     def statement(cls) -> AnySelect:
         key = getattr(cls.link, cls.key_column)
-        return (
-            join_media_keys(
-                select(key.label("link_key"), *(c for c in columns(cls.target) if c.key not in cls.left_out))
-                .select_from(cls.link)
-                .join(cls.target, cls.target.id == getattr(cls.link, cls.target_column)),
-                {label: getattr(cls.target, column) for label, column in cls.media_keys.items()},
-            )
-            .where(in_batch(key))
-            .order_by(key, cls.link.position)
-        )
+        via = join(cls.link, cls.model, cls.model.id == getattr(cls.link, cls.target_column))
+        return cls.row_select(key=key.label("link_key"), via=via).where(in_batch(key)).order_by(key, cls.link.position)
+
+    async def batch_load_fn(self, keys: Sequence[uuid.UUID]) -> list[list[LinkedT]]:
+        return group_keyed(*await self.keyed_rows(keys), keys)
 
 
 class LinkedIdsLoader(StatementLoader[uuid.UUID, list[uuid.UUID], Link]):
@@ -131,7 +66,6 @@ class LinkedIdsLoader(StatementLoader[uuid.UUID, list[uuid.UUID], Link]):
     share, the rows themselves then come from the target's by-id loader, once per request: a guidelines page of 50
     links its shot types ~550 times, to ~50 distinct rows."""
 
-    row_type = Link
     link: ClassVar[Any]
     key_column: ClassVar[str]
     target_column: ClassVar[str]
@@ -155,23 +89,21 @@ class ShotTypeIdsByGuidelineIdLoader(LinkedIdsLoader):
     target_column = "shot_type_id"
 
 
-class SubjectsByGuidelineIdLoader(LinkedRowsLoader[LinkedSubject]):
-    row_type = LinkedSubject
+class SubjectsByGuidelineIdLoader(LinkedRowsLoader[LoadedSubject]):
     link = GuidelineSubject
     key_column = "guideline_id"
-    target = Subject
     target_column = "subject_id"
+    model = Subject
     left_out = ADMIN_ONLY_COLUMNS
-    media_keys = {"cover_key": "cover_image_media_id", "portrait_key": "portrait_image_media_id"}
+    media_keys = SUBJECT_MEDIA_KEYS
 
 
-class PosePresetsByGuidelineIdLoader(LinkedRowsLoader[LinkedPosePreset]):
-    row_type = LinkedPosePreset
+class PosePresetsByGuidelineIdLoader(LinkedRowsLoader[LoadedPosePreset]):
     link = GuidelinePosePreset
     key_column = "guideline_id"
-    target = PosePreset
     target_column = "pose_preset_id"
-    media_keys = {"pose_image_key": "pose_image_media_id"}
+    model = PosePreset
+    media_keys = POSE_PRESET_MEDIA_KEYS
 
 
 class ShotTypeIdsByShotTypeRuleIdLoader(LinkedIdsLoader):
@@ -181,7 +113,6 @@ class ShotTypeIdsByShotTypeRuleIdLoader(LinkedIdsLoader):
 
 
 class ShotTypeRulesByGuidelineIdLoader(GroupedRowsLoader[LoadedShotTypeRule]):
-    row_type = LoadedShotTypeRule
     group_key = "guideline_id"
 
     @classmethod

@@ -1,50 +1,24 @@
 from __future__ import annotations
 
-import uuid
-
 import strawberry
 
-from db.models import ShootingGuidelines as GuidelinesRow
-from graph.common.inputs import ownership_changes
-from graph.crud import Write
+from graph.crud import owned_create, owned_update
 from graph.guidelines.inputs import ShootingGuidelinesCreate, ShootingGuidelinesUpdate
 from graph.guidelines.queries import GUIDELINES
-from services.guidelines import create_guidelines, update_guidelines
-
-
-async def _create(write: Write, input: ShootingGuidelinesCreate, organization_id: uuid.UUID | None) -> GuidelinesRow:
-    return await create_guidelines(
-        write.session,
-        write.caller,
-        columns=input.columns(),
-        links=input.links(),
-        owner_id=input.owner_id,
-        organization_id=organization_id,
-    )
-
-
-async def _update(
-    write: Write, id: uuid.UUID, input: ShootingGuidelinesUpdate, organization_id: uuid.UUID | None
-) -> GuidelinesRow:
-    return await update_guidelines(
-        write.session,
-        write.caller,
-        id,
-        changes={**input.columns(), **ownership_changes(input)},
-        links=input.links(),
-        organization_id=organization_id,
-    )
+from services.guidelines import GUIDELINES_WRITES
 
 
 @strawberry.type
 class Mutation:
     create_guidelines = GUIDELINES.create(
-        "Create guidelines with their links and rule groups, all or nothing.", ShootingGuidelinesCreate, _create
+        "Create guidelines with their links and rule groups, all or nothing.",
+        ShootingGuidelinesCreate,
+        owned_create(GUIDELINES_WRITES),
     )
     update_guidelines = GUIDELINES.update(
         "Change the given fields of guidelines; a given list replaces the stored one.",
         ShootingGuidelinesUpdate,
-        _update,
+        owned_update(GUIDELINES_WRITES),
     )
     delete_guidelines = GUIDELINES.delete("Soft-delete guidelines (superusers can restore them).")
     restore_guidelines = GUIDELINES.restore("Restore soft-deleted guidelines (superusers only).")

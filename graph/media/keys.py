@@ -10,15 +10,11 @@ from __future__ import annotations
 
 import enum
 import uuid
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from itertools import islice
 from operator import attrgetter
-from typing import Any, Final, Protocol, TypeAlias, TypeVar
+from typing import Final, Protocol, TypeAlias, TypeVar
 
-from sqlalchemy import Select
-from sqlalchemy.orm import aliased
-
-from db.models import MediaResource as MediaRow
 from graph.context import Info
 from graph.loaders import SessionLoader, load_each
 from graph.media.loaders import MediaResourceByIdLoader
@@ -49,21 +45,13 @@ MediaLinkT = TypeVar("MediaLinkT", bound=MediaLink)
 
 
 def joined_key(row: object, label: str) -> str | None:
-    """The storage key `join_media_keys` added to a loaded row under `label`."""
+    """The storage key graph/loaders.join_media_keys added to a loaded row under `label`."""
     key: str | None = getattr(row, label)
     return key
 
 
 def url_of(info: Info, key: str | None) -> str | None:
     return storage_url(info, key) if key is not None else None
-
-
-def join_media_keys(statement: Select[Any], columns: Mapping[str, Any]) -> Select[Any]:
-    """`statement` plus, for each label -> media id column, that media's storage key (outer join)."""
-    for label, media_id in columns.items():
-        media = aliased(MediaRow)
-        statement = statement.outerjoin(media, media.id == media_id).add_columns(media.storage_key.label(label))
-    return statement
 
 
 async def load_media(info: Info, media_id: uuid.UUID | None) -> MediaResource | None:
@@ -118,8 +106,8 @@ def media_urls(
 
 
 def media_url(info: Info, key: MediaKey, media_id: uuid.UUID | None) -> str | Awaitable[str | None] | None:
-    """A URL field's answer: at once when the row came with its storage key (`join_media_keys`), else an
-    awaitable through the media loader (graphql-core awaits what a resolver returns)."""
+    """A URL field's answer: at once when the row came with its storage key (graph/loaders.join_media_keys), else
+    an awaitable through the media loader (graphql-core awaits what a resolver returns)."""
     if key is not NOT_LOADED:
         return url_of(info, key)
     return _loaded_url(info, media_id)

@@ -34,4 +34,3 @@ class LoadedMediaResource(NamedTuple):
 
 class MediaResourceByIdLoader(RowByIdLoader[LoadedMediaResource]):
     model = MediaResource
-    row_type = LoadedMediaResource

@@ -8,16 +8,16 @@ import strawberry
 from db.models import PosePreset as PosePresetRow
 from graph.common import descriptions as shared
 from graph.common.presented import Presented
-from graph.guidelines.loaders import LinkedPosePreset
 from graph.media.keys import NOT_LOADED, MediaKey, media_of, media_urls
 from graph.media.types import MediaResource
+from graph.pose_presets.loaders import LoadedPosePreset
 from graph.relations import relation, visible_one
 from graph.shot_types.loaders import ShotTypeByIdLoader
 from graph.shot_types.types import ShotType
 
 
 @strawberry.type(description="A pose for one shot type: its prompt and an example image.")
-class PosePreset(Presented[PosePresetRow | LinkedPosePreset]):
+class PosePreset(Presented[PosePresetRow | LoadedPosePreset]):
     id: uuid.UUID = strawberry.field(description=shared.ID)
     name: str = strawberry.field(description="The preset's name (not blank, at most 255 characters); lists sort by it.")
     prompt: str | None = strawberry.field(description="Prompt text that describes the pose.")

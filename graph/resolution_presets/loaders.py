@@ -24,4 +24,3 @@ class ResolutionPresetByIdLoader(RowByIdLoader[LoadedResolutionPreset]):
     """For objects that point at a preset (guidelines); they check visibility (`can_read`) themselves."""
 
     model = ResolutionPreset
-    row_type = LoadedResolutionPreset

@@ -5,14 +5,12 @@ from typing import Any
 
 import strawberry
 
-from graph.common import descriptions as shared
-from graph.common.inputs import changes, forbid_null
+from graph.common.inputs import OwnedCreate, OwnedUpdate, check_name
 from graph.media.inputs import MediaInput
 from graph.validation import InputErrors
 from services.set_designs import BaseImagePart, PortraitPart, ReferenceImagePart, SetDesignParts
 
 COLUMNS = ("name", "description", "background_preset_id")
-NOT_NULL = ("name",)
 # Not in the spec: every item may fetch or decode an image, so one request may not name an unbounded number.
 MAX_ITEMS = 100
 
@@ -70,24 +68,9 @@ class SubjectPortraitInput:
         return PortraitPart(subject_id=self.subject_id, image=self.image.source())
 
 
-def _check_items(errors: InputErrors, field: str, items: object) -> None:
-    if not isinstance(items, list):
-        return
-    path = f"input.{field}"
-    if len(items) > MAX_ITEMS:
-        errors.add(path, f"must contain at most {MAX_ITEMS} items")
-        return
-    for index, item in enumerate(items):
-        item.check(errors, f"{path}.{index}")
-
-
-def _check_columns(errors: InputErrors, values: dict[str, Any]) -> None:
-    errors.max_length("input.name", values.get("name"), 255)
-    errors.not_blank("input.name", values.get("name"))
-
-
 @strawberry.input(description="A set: a background preset with base images, reference images and portraits.")
-class SetDesignCreate:
+class SetDesignCreate(OwnedCreate):
+    column_names = COLUMNS
     name: str = strawberry.field(description="The set design's name: not blank, at most 255 characters.")
     description: str | None = strawberry.field(default=None, description="Free text about the set.")
     background_preset_id: uuid.UUID | None = strawberry.field(
@@ -102,11 +85,6 @@ class SetDesignCreate:
     subject_portraits: list[SubjectPortraitInput] = strawberry.field(
         default_factory=list, description=f"Subject portraits, at most {MAX_ITEMS}, kept in this order."
     )
-    owner_id: uuid.UUID | None = strawberry.field(default=None, description=shared.NEW_OWNER_ID)
-    organization_id: uuid.UUID | None = strawberry.field(default=None, description=shared.NEW_ORGANIZATION_ID)
-
-    def columns(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in COLUMNS}
 
     def parts(self) -> SetDesignParts:
         return SetDesignParts(
@@ -115,13 +93,11 @@ class SetDesignCreate:
             subject_portraits=[item.part() for item in self.subject_portraits],
         )
 
-    def check(self) -> None:
-        errors = InputErrors()
-        _check_columns(errors, self.columns())
-        _check_items(errors, "baseImages", self.base_images)
-        _check_items(errors, "referenceImages", self.reference_images)
-        _check_items(errors, "subjectPortraits", self.subject_portraits)
-        errors.raise_if_any()
+    def check_values(self, errors: InputErrors, values: dict[str, Any]) -> None:
+        check_name(errors, values)
+        errors.each("input.baseImages", self.base_images, at_most=MAX_ITEMS)
+        errors.each("input.referenceImages", self.reference_images, at_most=MAX_ITEMS)
+        errors.each("input.subjectPortraits", self.subject_portraits, at_most=MAX_ITEMS)
 
 
 @strawberry.input(
@@ -130,7 +106,9 @@ class SetDesignCreate:
         "stored one whole ([] empties it)."
     )
 )
-class SetDesignUpdate:
+class SetDesignUpdate(OwnedUpdate):
+    column_names = COLUMNS
+    not_null = ("name",)
     name: str | None = strawberry.field(
         default=strawberry.UNSET, description="The set design's name: not blank, at most 255 characters."
     )
@@ -151,13 +129,6 @@ class SetDesignUpdate:
         default=strawberry.UNSET,
         description=f"Replaces every subject portrait (at most {MAX_ITEMS}; [] empties the list).",
     )
-    owner_id: uuid.UUID | None = strawberry.field(default=strawberry.UNSET, description=shared.CHANGED_OWNER_ID)
-    organization_id: uuid.UUID | None = strawberry.field(
-        default=strawberry.UNSET, description=shared.TRANSFER_ORGANIZATION_ID
-    )
-
-    def columns(self) -> dict[str, Any]:
-        return changes(self, COLUMNS)
 
     def parts(self) -> SetDesignParts:
         def given_parts(items: list[Any] | None) -> list[Any] | None:
@@ -169,11 +140,8 @@ class SetDesignUpdate:
             subject_portraits=given_parts(self.subject_portraits),
         )
 
-    def check(self) -> None:
-        errors = InputErrors()
-        values = self.columns()
-        forbid_null(errors, "input", values, NOT_NULL)
-        _check_columns(errors, values)
+    def check_values(self, errors: InputErrors, values: dict[str, Any]) -> None:
+        check_name(errors, values)
         for field, items in (
             ("baseImages", self.base_images),
             ("referenceImages", self.reference_images),
@@ -181,7 +149,4 @@ class SetDesignUpdate:
         ):
             if items is None:
                 errors.add(f"input.{field}", "must not be null (give [] to empty it)")
-            _check_items(errors, field, items)
-        if self.owner_id is None:
-            errors.add("input.ownerId", "must not be null")
-        errors.raise_if_any()
+            errors.each(f"input.{field}", items, at_most=MAX_ITEMS)

@@ -6,11 +6,8 @@ import uuid
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import select
-
 from db.models import SetBaseImage, SetDesign, SetReferenceImage, SetSubjectPortrait
-from graph.loaders import AnySelect, GroupedRowsLoader, RowByIdLoader, columns, in_batch
-from graph.media.keys import join_media_keys
+from graph.loaders import GroupedRowsLoader, RowByIdLoader
 
 
 class LoadedSetDesign(NamedTuple):
@@ -63,43 +60,24 @@ class SetDesignByIdLoader(RowByIdLoader[LoadedSetDesign]):
     """For objects that point at a set design (guidelines); they check visibility (`can_read`)."""
 
     model = SetDesign
-    row_type = LoadedSetDesign
 
 
 class SetBaseImagesBySetDesignIdLoader(GroupedRowsLoader[LoadedSetBaseImage]):
-    row_type = LoadedSetBaseImage
+    model = SetBaseImage
     group_key = "set_design_id"
-
-    @classmethod
-    def statement(cls) -> AnySelect:
-        return (
-            join_media_keys(select(*columns(SetBaseImage)), {"image_key": SetBaseImage.image_media_id})
-            .where(in_batch(SetBaseImage.set_design_id))
-            .order_by(SetBaseImage.created_at, SetBaseImage.id)
-        )
+    order = ("created_at", "id")
+    media_keys = {"image_key": "image_media_id"}
 
 
 class SetReferenceImagesBySetDesignIdLoader(GroupedRowsLoader[LoadedSetReferenceImage]):
-    row_type = LoadedSetReferenceImage
+    model = SetReferenceImage
     group_key = "set_design_id"
-
-    @classmethod
-    def statement(cls) -> AnySelect:
-        return (
-            join_media_keys(select(*columns(SetReferenceImage)), {"image_key": SetReferenceImage.image_media_id})
-            .where(in_batch(SetReferenceImage.set_design_id))
-            .order_by(SetReferenceImage.position, SetReferenceImage.created_at, SetReferenceImage.id)
-        )
+    order = ("position", "created_at", "id")
+    media_keys = {"image_key": "image_media_id"}
 
 
 class SetSubjectPortraitsBySetDesignIdLoader(GroupedRowsLoader[LoadedSetSubjectPortrait]):
-    row_type = LoadedSetSubjectPortrait
+    model = SetSubjectPortrait
     group_key = "set_design_id"
-
-    @classmethod
-    def statement(cls) -> AnySelect:
-        return (
-            join_media_keys(select(*columns(SetSubjectPortrait)), {"image_key": SetSubjectPortrait.image_media_id})
-            .where(in_batch(SetSubjectPortrait.set_design_id))
-            .order_by(SetSubjectPortrait.created_at, SetSubjectPortrait.id)
-        )
+    order = ("created_at", "id")
+    media_keys = {"image_key": "image_media_id"}

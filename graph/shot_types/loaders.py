@@ -34,4 +34,3 @@ class LoadedShotType(NamedTuple):
 # Any domain that points at shot types (pose presets, subjects' base images, ...) loads them through this one.
 class ShotTypeByIdLoader(RowByIdLoader[LoadedShotType]):
     model = ShotType
-    row_type = LoadedShotType

@@ -4,10 +4,8 @@ import uuid
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import select
-
 from db.models import StyleDataImage
-from graph.loaders import AnySelect, GroupedRowsLoader, columns, in_batch
+from graph.loaders import GroupedRowsLoader
 
 
 class LoadedStyleDataImage(NamedTuple):
@@ -22,13 +20,6 @@ class LoadedStyleDataImage(NamedTuple):
 class StyleDataImagesByStyleIdLoader(GroupedRowsLoader[LoadedStyleDataImage]):
     """Each style's data images in the order they were given."""
 
-    row_type = LoadedStyleDataImage
+    model = StyleDataImage
     group_key = "style_id"
-
-    @classmethod
-    def statement(cls) -> AnySelect:
-        return (
-            select(*columns(StyleDataImage))
-            .where(in_batch(StyleDataImage.style_id))
-            .order_by(StyleDataImage.position, StyleDataImage.created_at, StyleDataImage.id)
-        )
+    order = ("position", "created_at", "id")

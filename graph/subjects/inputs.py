@@ -38,15 +38,8 @@ def _check_texts(errors: InputErrors, values: dict[str, Any]) -> None:
 
 
 def _check_images(errors: InputErrors, name: str, images: object) -> None:
-    """A MediaInput list of at most MAX_IMAGES_PER_LIST entries, each checked under `input.<name>.<index>`."""
-    if not isinstance(images, list):
-        return
-    path = f"input.{camel(name)}"
-    if len(images) > MAX_IMAGES_PER_LIST:
-        errors.add(path, f"must contain at most {MAX_IMAGES_PER_LIST} images per request")
-        return
-    for index, image in enumerate(images):
-        image.check(errors, f"{path}.{index}")
+    """A list of at most MAX_IMAGES_PER_LIST images, each checked under `input.<name>.<index>`."""
+    errors.each(f"input.{camel(name)}", images, at_most=MAX_IMAGES_PER_LIST, noun="images per request")
 
 
 def _check_measurements(errors: InputErrors, values: dict[str, Any]) -> None:
@@ -191,12 +184,7 @@ class SubjectCreate:
             self.portrait_image.check(errors, "input.portraitImage")
         _check_images(errors, "data_images", self.data_images)
         _check_images(errors, "portfolio_images", self.portfolio_images)
-        if self.base_images is not None:
-            if len(self.base_images) > MAX_IMAGES_PER_LIST:
-                errors.add("input.baseImages", f"must contain at most {MAX_IMAGES_PER_LIST} images per request")
-            else:
-                for index, base_image in enumerate(self.base_images):
-                    base_image.check(errors, f"input.baseImages.{index}")
+        _check_images(errors, "base_images", self.base_images)
         if self.measurements is not None:
             _check_measurements(errors, self.measurements.columns())
         errors.raise_if_any()

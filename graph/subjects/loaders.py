@@ -18,12 +18,21 @@ from db.models import (
     SubjectPortfolioImage,
 )
 from db.models.enums import BodyType, EyeColor, Gender, HairColor, LoraStatus, SubjectAgeClass, SubjectType
-from graph.loaders import AnySelect, GroupedRowsLoader, RowByIdLoader, StatementLoader, columns, in_batch
-from graph.media.keys import join_media_keys
+from graph.loaders import (
+    AnySelect,
+    GroupedRowsLoader,
+    RowByIdLoader,
+    StatementLoader,
+    columns,
+    in_batch,
+    join_media_keys,
+)
 
 # A subject's columns only superusers see (the admin queries load them themselves): left out of the loaders that
 # answer the Subject type.
 ADMIN_ONLY_COLUMNS = ("lora_info", "local_model_path", "lora_upload_key")
+# The storage keys that come along with a subject (graph/media/keys.py).
+SUBJECT_MEDIA_KEYS = {"cover_key": "cover_image_media_id", "portrait_key": "portrait_image_media_id"}
 
 
 class LoadedSubject(NamedTuple):
@@ -103,22 +112,16 @@ class LoadedSubjectPortfolioImage(NamedTuple):
 
 
 class SubjectByIdLoader(RowByIdLoader[LoadedSubject]):
-    """Subjects by id, with their cover and portrait storage keys (graph/media/keys.py)."""
+    """Subjects by id, with their cover and portrait storage keys."""
 
     model = Subject
-    row_type = LoadedSubject
-
-    @classmethod
-    def statement(cls) -> AnySelect:
-        shown = [column for column in columns(Subject) if column.key not in ADMIN_ONLY_COLUMNS]
-        return join_media_keys(
-            select(*shown),
-            {"cover_key": Subject.cover_image_media_id, "portrait_key": Subject.portrait_image_media_id},
-        ).where(in_batch(Subject.id))
+    left_out = ADMIN_ONLY_COLUMNS
+    media_keys = SUBJECT_MEDIA_KEYS
 
 
 class SubjectBaseImagesBySubjectIdLoader(GroupedRowsLoader[LoadedSubjectBaseImage]):
-    row_type = LoadedSubjectBaseImage
+    """With the shot type's name (its label), joined."""
+
     group_key = "subject_id"
 
     @classmethod
@@ -138,8 +141,6 @@ class SubjectBaseImagesBySubjectIdLoader(GroupedRowsLoader[LoadedSubjectBaseImag
 class SubjectMeasurementsBySubjectIdLoader(
     StatementLoader[uuid.UUID, LoadedSubjectMeasurements | None, LoadedSubjectMeasurements]
 ):
-    row_type = LoadedSubjectMeasurements
-
     @classmethod
     def statement(cls) -> AnySelect:
         return select(*columns(SubjectMeasurements)).where(in_batch(SubjectMeasurements.subject_id))
@@ -150,26 +151,13 @@ class SubjectMeasurementsBySubjectIdLoader(
 
 
 class SubjectDataImagesBySubjectIdLoader(GroupedRowsLoader[LoadedSubjectDataImage]):
-    row_type = LoadedSubjectDataImage
+    model = SubjectDataImage
     group_key = "subject_id"
-
-    @classmethod
-    def statement(cls) -> AnySelect:
-        return (
-            join_media_keys(select(*columns(SubjectDataImage)), {"image_key": SubjectDataImage.media_id})
-            .where(in_batch(SubjectDataImage.subject_id))
-            .order_by(SubjectDataImage.position, SubjectDataImage.id)
-        )
+    order = ("position", "id")
+    media_keys = {"image_key": "media_id"}
 
 
 class SubjectPortfolioImagesBySubjectIdLoader(GroupedRowsLoader[LoadedSubjectPortfolioImage]):
-    row_type = LoadedSubjectPortfolioImage
+    model = SubjectPortfolioImage
     group_key = "subject_id"
-
-    @classmethod
-    def statement(cls) -> AnySelect:
-        return (
-            select(*columns(SubjectPortfolioImage))
-            .where(in_batch(SubjectPortfolioImage.subject_id))
-            .order_by(SubjectPortfolioImage.position, SubjectPortfolioImage.id)
-        )
+    order = ("position", "id")

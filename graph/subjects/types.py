@@ -15,7 +15,6 @@ from graph.common import descriptions as shared
 from graph.common.presented import Presented
 from graph.context import Info
 from graph.fields import field
-from graph.guidelines.loaders import LinkedSubject
 from graph.lora.types import LoraInfo, status_name
 from graph.media.keys import (
     NOT_LOADED,
@@ -215,7 +214,7 @@ _present_subject = RowPresenter(Subject, convert={"lora_status": status_name})
 _present_subject_admin = RowPresenter(SubjectAdmin, convert={"lora_status": status_name, "lora_info": LoraInfo.maybe})
 
 
-def present_loaded_subject(row: LoadedSubject | LinkedSubject) -> Subject:
+def present_loaded_subject(row: LoadedSubject) -> Subject:
     """A subject from a loader's row (SubjectByIdLoader's, or SubjectsByGuidelineIdLoader's), the presenter of the
     relations that answer subjects. Not `Subject.of`: SubjectAdmin.of overrides it for the entity only (the loaders
     leave out the admin columns), so `of` cannot declare these rows too."""

@@ -8,7 +8,8 @@ object's channel before reading it again (see there for why in that order).
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Hashable
+from dataclasses import dataclass
 from typing import Any
 
 import strawberry
@@ -98,30 +99,18 @@ class Subscription:
         if (subject_id is None) == (style_id is None):
             problem = "give exactly one of subjectId and styleId"
             raise BadUserInputError({"subjectId": problem, "styleId": problem})
-        settings = info.context.resources.settings
-        if subject_id is not None:
-            read_subject = _reader(caller, SubjectRow, subject_id, SUBJECT)
-            await _check(info, read_subject)
-            return watch_row(
-                info,
-                lora_channel(settings, "subject", subject_id),
-                read_subject,
-                seen=lambda row: (row.lora_status, row.lora_error),
-                final=_lora_final,
-                present=Subject.of,
-                poll_instead="subject",
-            )
-        assert style_id is not None
-        read_style = _reader(caller, StyleRow, style_id, STYLE)
-        await _check(info, read_style)
+        watched, row_id = (_SUBJECT_LORA, subject_id) if subject_id is not None else (_STYLE_LORA, style_id)
+        assert row_id is not None
+        read = _reader(caller, watched.model, row_id, watched.what)
+        await _check(info, read)
         return watch_row(
             info,
-            lora_channel(settings, "style", style_id),
-            read_style,
-            seen=lambda row: (row.lora_status, row.training_progress, row.training_error),
+            lora_channel(info.context.resources.settings, watched.kind, row_id),
+            read,
+            seen=watched.seen,
             final=_lora_final,
-            present=Style.of,
-            poll_instead="style",
+            present=watched.present,
+            poll_instead=watched.kind,
         )
 
 
@@ -134,3 +123,21 @@ def _reader(caller: Caller, model: Any, row_id: uuid.UUID, what: str) -> Callabl
 
 def _lora_final(row: SubjectRow | StyleRow) -> bool:
     return row.lora_status is not LoraStatus.PROCESSING
+
+
+@dataclass(frozen=True)
+class _LoraWatch:
+    """What `loraStatus` watches of one kind of object: its model, its noun, its channel's and query's name (`kind`),
+    what a client sees change, and its GraphQL type."""
+
+    model: Any
+    what: str
+    kind: str
+    seen: Callable[[Any], Hashable]
+    present: Callable[[Any], LoraStatusEntity]
+
+
+_SUBJECT_LORA = _LoraWatch(SubjectRow, SUBJECT, "subject", lambda row: (row.lora_status, row.lora_error), Subject.of)
+_STYLE_LORA = _LoraWatch(
+    StyleRow, STYLE, "style", lambda row: (row.lora_status, row.training_progress, row.training_error), Style.of
+)

@@ -184,26 +184,31 @@ class _Reader:
             caption=self.text(f"{path}.caption", value.get("caption")),
         )
 
-    def images(self, path: str, value: Any) -> list[MediaInput] | None:
+    def listed(self, path: str, value: Any) -> list[Any] | None:
+        """A list, or None (null, or not a list: a problem)."""
         if value is None:
             return None
         if not isinstance(value, list):
             self.problems[path] = "must be a list"
             return None
-        images = [self.image(f"{path}.{index}", item) for index, item in enumerate(value)]
+        return value
+
+    def images(self, path: str, value: Any) -> list[MediaInput] | None:
+        items = self.listed(path, value)
+        if items is None:
+            return None
+        images = [self.image(f"{path}.{index}", item) for index, item in enumerate(items)]
         for index, image in enumerate(images):
             if image is None:
                 self.problems.setdefault(f"{path}.{index}", "must not be null")
         return [image for image in images if image is not None]
 
     def base_images(self, path: str, value: Any) -> list[BaseImageCreate] | None:
-        if value is None:
-            return None
-        if not isinstance(value, list):
-            self.problems[path] = "must be a list"
+        items = self.listed(path, value)
+        if items is None:
             return None
         entries = []
-        for index, item in enumerate(value):
+        for index, item in enumerate(items):
             item_path = f"{path}.{index}"
             if not isinstance(item, dict):
                 self.problems[item_path] = "must be an object with image_url and shot_type_id"

@@ -82,6 +82,14 @@ def builds_a_statement(loader_class: type[Any]) -> bool:
     return True
 
 
+async def keyed_and_rows(select: DirectSelect[Any], engine: AsyncEngine, keys: Any) -> tuple[list[Any], list[Any]]:
+    """Each row's key (a keyed statement's first column; () for another statement), and the rows."""
+    if select.keyed:
+        return await select.keyed_rows(engine, keys)
+    rows = await select.rows(engine, keys)
+    return [()] * len(rows), rows
+
+
 def ids_in(seed: Seed) -> list[uuid.UUID]:
     """Every id the seed wrote, its rows' own and the ones they point to."""
     return sorted(
@@ -109,20 +117,25 @@ async def test_every_loader_reads_the_same_rows_as_sqlalchemy_on_both_paths(
         statement = loader_class.statement()
         async with engine.connect() as connection:
             expected = (await connection.execute(statement, {KEYS: keys})).all()
-        direct_select = DirectSelect(statement, parameter=KEYS, row_type=loader_class.row_type)
-        on_the_driver = await direct_select.rows(read_engine(engine), keys)
+        keyed = loader_class.keyed
+        direct_select = DirectSelect(statement, parameter=KEYS, row_type=loader_class.row_type, keyed=keyed)
+
+        on_the_driver = await keyed_and_rows(direct_select, read_engine(engine), keys)
         with count_statements(app) as log:
-            announced = await direct_select.rows(read_engine(engine), keys)
+            announced = await keyed_and_rows(direct_select, read_engine(engine), keys)
 
         name = loader_class.__name__
         assert expected, f"{name}: the seed has no rows for it, so the comparison would prove nothing"
-        for path, rows in (("driver", on_the_driver), ("announced", announced)):
-            assert [tuple(row) for row in rows] == [tuple(row) for row in expected], (name, path)
-            assert list(rows[0]._fields) == list(expected[0]._fields), (name, path)
+        # A keyed statement's row holds the columns after the key.
+        expected_fields = list(expected[0]._fields)[1 if keyed else 0 :]
+        for path, (row_keys, rows) in (("driver", on_the_driver), ("announced", announced)):
+            flat = [(key, *row) if keyed else tuple(row) for key, row in zip(row_keys, rows, strict=True)]
+            assert flat == [tuple(row) for row in expected], (name, path)
+            assert list(rows[0]._fields) == expected_fields, (name, path)
             # Values of the same types: enum members, not the strings the driver reads.
-            assert [list(map(type, row)) for row in rows] == [list(map(type, row)) for row in expected], (name, path)
-        # And the same rows on both paths: one named tuple class.
-        assert {type(row) for row in on_the_driver} == {type(row) for row in announced}, name
+            assert [list(map(type, row)) for row in flat] == [list(map(type, row)) for row in expected], (name, path)
+            # And the same rows on both paths: the loader's own named tuple class.
+            assert {type(row) for row in rows} == {loader_class.row_type}, (name, path)
         assert log.count == 1, f"{name}: SQLAlchemy's cursor events saw {log.count} statements"
 
 
@@ -180,8 +193,10 @@ def test_every_loader_declares_its_rows_as_its_statement_makes_them() -> None:
     for loader_class in concrete_loaders():
         statement, row_type = loader_class.statement(), loader_class.row_type
         hints = typing.get_type_hints(row_type)
-        assert list(hints) == [column.name for column in statement.selected_columns], loader_class.__name__
-        for column in statement.selected_columns:
+        # A keyed statement's first column is the key, before the row's own.
+        selected = list(statement.selected_columns)[1 if loader_class.keyed else 0 :]
+        assert list(hints) == [column.name for column in selected], loader_class.__name__
+        for column in selected:
             declared = hints[column.name]
             members = set(typing.get_args(declared)) if isinstance(declared, types.UnionType) else {declared}
             where = f"{row_type.__name__}.{column.name}: {declared}"
@@ -327,3 +342,38 @@ async def test_enum_columns_read_as_members_and_unknown_values_are_refused_as_sq
     assert [row.gender for row in await gender.rows(engine, None)] == [None]
     with pytest.raises(LookupError):
         await gender.rows(engine, "NOT_A_GENDER")
+
+
+class Numbered(NamedTuple):
+    number: int
+    gender: Gender | None
+
+
+async def test_a_keyed_select_answers_its_first_column_beside_each_row_on_both_paths(app: Starlette, path: str) -> None:
+    """A keyed statement's first column is the key, not a field of the row: the keys beside the rows, each row of
+    the declared type, its enum processed as on an unkeyed statement."""
+    engine = read_engine(app.state.resources.engine)
+    keyed = DirectSelect(
+        select(
+            literal_column("'k'").label("key"),
+            literal_column("7").label("number"),
+            cast(bindparam("stored", type_=String), SqlEnum(Gender, native_enum=False)).label("gender"),
+        ),
+        parameter="stored",
+        row_type=Numbered,
+        keyed=True,
+    )
+    assert await keyed.keyed_rows(engine, Gender.FEMALE.name) == (["k"], [Numbered(7, Gender.FEMALE)])
+    [key], [row] = await keyed.keyed_rows(engine, None)
+    assert (key, type(row), row.gender) == ("k", Numbered, None)
+    with pytest.raises(TypeError, match="a keyed SELECT answers keyed_rows"):
+        await keyed.rows(engine, None)
+
+
+async def test_a_keyed_row_type_is_checked_against_the_columns_after_the_key(app: Starlette) -> None:
+    engine = read_engine(app.state.resources.engine)
+    statement = select(literal_column("1").label("one"), literal_column("2").label("two")).where(
+        literal_column("1") == bindparam("keys")
+    )
+    with pytest.raises(TypeError, match=r"One: fields \('one',\) for the result columns \('two',\)"):
+        await DirectSelect(statement, parameter="keys", row_type=One, keyed=True).keyed_rows(engine, 1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import namedtuple
 
-from graph.loaders import group_by
+from graph.loaders import group_by, group_keyed
 
 Row = namedtuple("Row", "owner position")
 
@@ -18,3 +18,9 @@ def test_rows_are_grouped_under_each_key_in_key_order_keeping_their_order() -> N
 
 def test_no_rows_gives_an_empty_group_per_key() -> None:
     assert group_by([], "owner", ["a", "b"]) == [[], []]
+
+
+def test_keyed_rows_are_grouped_under_each_key_without_their_key() -> None:
+    rows = [Row("x", 1), Row("y", 2), Row("x", 3), Row("z", 4)]
+    grouped = group_keyed(["a", "a", "b", "a"], rows, ["b", "missing", "a"])
+    assert grouped == [[Row("x", 3)], [], [Row("x", 1), Row("y", 2), Row("z", 4)]]
