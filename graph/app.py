@@ -39,6 +39,7 @@ from graph.refusals import BAD_REQUEST, SERVICE_UNAVAILABLE, UNAVAILABLE_MESSAGE
 from graph.schema import Schema, build_schema
 from graph.slow_clients import BodyReadTimeout, SlowBodyGuard
 from graph.uploads import BodyTooLarge, RequestGuard
+from graph.websocket_sessions import open_session, session_of
 from graph.websockets import TextFrameWebSocketAdapter
 from services.errors import QueryTooComplexError
 from services.resources import Resources
@@ -65,6 +66,14 @@ class GraphQLView(GraphQL[Context, None]):
         self.execution_timeout = execution_timeout_seconds or None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            # Its token is checked for as long as the connection lasts (graph/websocket_sessions.py).
+            session = open_session(scope)
+            try:
+                await super().__call__(scope, receive, send)
+            finally:
+                await session.stop()
+            return
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
@@ -163,6 +172,9 @@ class GraphQLView(GraphQL[Context, None]):
                 raise ConnectionRejectionError({"message": UNAVAILABLE_MESSAGE, "code": SERVICE_UNAVAILABLE}) from error
             if context.caller is None:
                 raise ConnectionRejectionError({"message": context.auth_problem, "code": "UNAUTHENTICATED"})
+            session = session_of(context.request) if isinstance(context.request, WebSocket) else None
+            if session is not None and context.token is not None:
+                session.watch(context, context.token)
         acknowledged: UnsetType = UNSET  # a bare {"type": "connection_ack"}, with no payload
         return acknowledged
 

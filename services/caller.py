@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import enum
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import Select, exists, false, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import OrganizationMembership, User
+from core.security import AccessTokenClaims
+from db.models import OrganizationMembership, RevokedToken, User
 from db.models.enums import OrganizationRole
 
 
@@ -49,20 +51,69 @@ class Caller:
     def is_owner_of(self, organization_id: uuid.UUID) -> bool:
         return self.roles.get(organization_id) is OrganizationRole.OWNER
 
+    def sees_organization(self, organization_id: uuid.UUID) -> bool:
+        """An organization itself (its members included) is seen by its members and by superusers only."""
+        return self.is_superuser or organization_id in self.roles
 
-async def load_caller(session: AsyncSession, user_id: uuid.UUID) -> Caller | None:
-    """The active user with their memberships, or None (unknown or deactivated user). One statement: every
-    authenticated request starts with it. The user comes as a plain row of the users table (attribute access
-    like the entity's, without the ORM's loading steps, which cost more than the query)."""
-    connection = await session.connection()
-    rows = (
-        await connection.execute(
-            select(*User.__table__.columns, OrganizationMembership.organization_id, OrganizationMembership.role)
-            .outerjoin(OrganizationMembership, OrganizationMembership.user_id == User.id)
-            .where(User.id == user_id)
+    def joined(self, organization_id: uuid.UUID, role: OrganizationRole) -> Caller:
+        """The caller once they hold `role` in the organization: what the rest of a request that made them a
+        member (createOrganization) must see."""
+        return Caller(user=self.user, roles={**self.roles, organization_id: role})
+
+
+class TokenRefusal(enum.Enum):
+    """Why a well-signed, unexpired token names no caller; the value is the message the client reads."""
+
+    UNKNOWN_USER = "Invalid or expired token"
+    REVOKED = "This token was revoked (logout, password change or deactivation); log in again"
+
+
+def _caller_statement(user_id: uuid.UUID, token_id: uuid.UUID | None) -> Select[Any]:
+    """The user's row, one row per membership, and whether the token was logged out: the EXISTS rides in the same
+    statement (an index lookup PostgreSQL runs once, as an InitPlan), so checking revocation adds no round trip."""
+    revoked = exists().where(RevokedToken.jti == token_id) if token_id is not None else false()
+    return (
+        select(
+            *User.__table__.columns,
+            OrganizationMembership.organization_id,
+            OrganizationMembership.role,
+            revoked.label("token_revoked"),
         )
-    ).all()
-    if not rows or not rows[0].is_active:
-        return None
+        .outerjoin(OrganizationMembership, OrganizationMembership.user_id == User.id)
+        .where(User.id == user_id)
+    )
+
+
+async def _caller_rows(session: AsyncSession, user_id: uuid.UUID, token_id: uuid.UUID | None) -> list[Any]:
+    connection = await session.connection()
+    return list((await connection.execute(_caller_statement(user_id, token_id))).all())
+
+
+def _caller_of(rows: list[Any]) -> Caller:
     roles = {row.organization_id: row.role for row in rows if row.organization_id is not None}
     return Caller(user=rows[0], roles=roles)
+
+
+async def load_caller(session: AsyncSession, user_id: uuid.UUID) -> Caller | None:
+    """The active user with their memberships, or None (unknown or deactivated user). One statement. The user
+    comes as a plain row of the users table (attribute access like the entity's, without the ORM's loading steps,
+    which cost more than the query). For a request, `load_token_caller` also checks the token."""
+    rows = await _caller_rows(session, user_id, None)
+    if not rows or not rows[0].is_active:
+        return None
+    return _caller_of(rows)
+
+
+async def load_token_caller(session: AsyncSession, token: AccessTokenClaims) -> Caller | TokenRefusal:
+    """The caller a decoded token names, or why it names none: the user is unknown or deactivated, the token was
+    logged out, or the user's token version has moved past it (password change, deactivation). One statement:
+    every authenticated request starts with it."""
+    rows = await _caller_rows(session, token.user_id, token.token_id)
+    if not rows:
+        return TokenRefusal.UNKNOWN_USER
+    user = rows[0]
+    if user.token_revoked or user.token_version != token.token_version:
+        return TokenRefusal.REVOKED
+    if not user.is_active:
+        return TokenRefusal.UNKNOWN_USER
+    return _caller_of(rows)
