@@ -283,3 +283,22 @@ async def test_every_websocket_of_a_user_whose_password_changed_is_closed_with_4
             )
         )
         assert [code for code, _ in closes] == [4401, 4401]
+
+
+async def test_a_websocket_whose_token_expires_is_closed_with_4401(
+    api: GraphQLClient,
+    live_server: str,
+    accounts: Accounts,
+    settings: Settings,
+    session_factory: async_sessionmaker[AsyncSession],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(settings, "subscription_recheck_seconds", RECHECK_SECONDS)
+    owner, task_id = await progress_subscription_fixture(api, accounts, session_factory)
+    now = datetime.now(UTC)
+    claims = {"sub": str(owner.id), "iat": now, "exp": now + timedelta(seconds=2), "jti": uuid.uuid4().hex, "ver": 0}
+    short_lived = Account(user=owner.user, token=jwt.encode(claims, settings.signing_key, algorithm="HS256"))
+    async with subscribed(live_server, short_lived, PROGRESS, {"id": task_id}) as operation:
+        assert data_of(await operation.next())["status"] == "PROCESSING"
+        code, _ = await closed_code(operation, 2 + RECHECK_SECONDS + CLOSE_SLACK_SECONDS)
+        assert (code, operation.ws.close_reason) == (4401, "The token has expired; log in again")
