@@ -9,6 +9,7 @@ starts it) and real websockets.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -21,7 +22,9 @@ import jwt
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
+from websockets.typing import Subprotocol
 
 from core.settings import Settings
 from db.models import RevokedToken
@@ -36,6 +39,7 @@ from tests.jobs.subscription_helpers import (
     processing_tasks,
     subscribed,
 )
+from tests.websocket_frames import receive_message
 
 PASSWORD = "correct horse battery"
 NEW_PASSWORD = "a brand new passphrase"
@@ -302,3 +306,31 @@ async def test_a_websocket_whose_token_expires_is_closed_with_4401(
         assert data_of(await operation.next())["status"] == "PROCESSING"
         code, _ = await closed_code(operation, 2 + RECHECK_SECONDS + CLOSE_SLACK_SECONDS)
         assert (code, operation.ws.close_reason) == (4401, "The token has expired; log in again")
+
+
+async def test_the_legacy_graphql_ws_protocol_is_closed_with_4401_too(
+    api: GraphQLClient,
+    live_server: str,
+    accounts: Accounts,
+    settings: Settings,
+    session_factory: async_sessionmaker[AsyncSession],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(settings, "subscription_recheck_seconds", RECHECK_SECONDS)
+    owner, task_id = await progress_subscription_fixture(api, accounts, session_factory)
+    session = await login(api, owner)
+    async with connect(f"ws://{live_server}/graphql", subprotocols=[Subprotocol("graphql-ws")]) as ws:
+        await ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {session.token}"}}))
+        assert (await receive_message(ws, 10))["type"] == "connection_ack"
+        start = {"id": "1", "type": "start", "payload": {"query": PROGRESS, "variables": {"id": task_id}}}
+        await ws.send(json.dumps(start))
+        message = await receive_message(ws, 10)
+        while message["type"] == "ka":  # the protocol's keep-alive
+            message = await receive_message(ws, 10)
+        assert message["type"] == "data" and message["payload"]["data"]["uploadTaskProgress"]["id"] == task_id
+
+        await api.data(LOGOUT, as_=session)
+        with pytest.raises(ConnectionClosed):
+            while True:  # keep-alives until the close
+                assert (await receive_message(ws, RECHECK_SECONDS + CLOSE_SLACK_SECONDS))["type"] == "ka"
+        assert (ws.close_code, ws.close_reason) == (4401, REVOKED["message"])
