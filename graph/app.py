@@ -72,7 +72,7 @@ class GraphQLView(GraphQL[Context, None]):
             try:
                 await super().__call__(scope, receive, send)
             finally:
-                await session.stop()
+                session.stop()
             return
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
@@ -172,9 +172,9 @@ class GraphQLView(GraphQL[Context, None]):
                 raise ConnectionRejectionError({"message": UNAVAILABLE_MESSAGE, "code": SERVICE_UNAVAILABLE}) from error
             if context.caller is None:
                 raise ConnectionRejectionError({"message": context.auth_problem, "code": "UNAUTHENTICATED"})
-            session = session_of(context.request) if isinstance(context.request, WebSocket) else None
-            if session is not None and context.token is not None:
-                session.watch(context, context.token)
+            websocket, token = context.request, context.token
+            if isinstance(websocket, WebSocket) and token is not None and (session := session_of(websocket)):
+                session.watch(websocket, context.resources, token)
         acknowledged: UnsetType = UNSET  # a bare {"type": "connection_ack"}, with no payload
         return acknowledged
 

@@ -1,11 +1,12 @@
-"""Websockets outlive the moment their token was checked: each one opened with a token keeps checking it, and is
+"""Websockets outlive the moment their token was checked: each one opened with a token has it checked again, and is
 closed with code 4401 (graphql-transport-ws's "Unauthorized") once the token is revoked (logout, password change,
 deactivation) or has expired.
 
-The check is the statement that authenticates every HTTP request (services/caller.load_token_caller), run every
-SUBSCRIPTION_RECHECK_SECONDS at most (a random fraction of it, between a half and the whole, so that sockets opened
-together do not check together): revocation lives in PostgreSQL, so a token revoked through any API process closes
-its websockets on every process. A websocket without a token has nothing to lose and is not watched.
+The tokens of every open websocket of a process are checked together (`TokenChecks`), every half of
+SUBSCRIPTION_RECHECK_SECONDS, in one statement (services/caller.token_refusals, the same rule that authenticates
+every request): a revocation is seen within the recheck period, and a thousand open sockets cost one statement per
+round, not a thousand. Revocation lives in PostgreSQL, so a token revoked through any API process closes its
+websockets on every process. A websocket without a token has nothing to lose and is not watched.
 
 `GraphQLView` makes one `WebSocketSession` per connection, before Strawberry's protocol handler runs, and stops it
 when the connection ends; the handler's `on_ws_connect` starts it once the token is accepted.
@@ -15,16 +16,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
+import weakref
 from datetime import UTC, datetime
 
+from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import Scope
 from starlette.websockets import WebSocket, WebSocketState
 
 from core.outages import describe_outage, is_outage
 from core.security import AccessTokenClaims
-from graph.context import Context
-from services.caller import TokenRefusal, load_token_caller
+from services.caller import token_refusals
+from services.resources import Resources
 
 log = logging.getLogger(__name__)
 
@@ -37,58 +39,93 @@ STATE_KEY = "websocket_session"
 
 
 class WebSocketSession:
-    """Watches the token of one websocket connection (see the module's docstring)."""
+    """One websocket connection's token, while it is watched (see the module's docstring)."""
 
     def __init__(self) -> None:
-        self._watcher: asyncio.Task[None] | None = None
+        self._websocket: WebSocket | None = None
+        self._checks: TokenChecks | None = None
 
-    def watch(self, context: Context, token: AccessTokenClaims) -> None:
-        """Start checking `token` for the connection `context` belongs to (once: connection_init comes once)."""
-        if self._watcher is None:
-            self._watcher = asyncio.get_running_loop().create_task(
-                _close_when_invalid(context, token), name="websocket-token-watch"
-            )
+    def watch(self, websocket: WebSocket, resources: Resources, token: AccessTokenClaims) -> None:
+        """Have `token` checked for as long as the connection lasts (once: connection_init comes once).
+        `websocket` is the one the protocol handler uses: its state says whether the connection is still open."""
+        if self._checks is None:
+            self._websocket = websocket
+            self._checks = token_checks(resources)
+            self._checks.add(self, token)
 
-    async def stop(self) -> None:
+    def stop(self) -> None:
         """The connection ended: stop checking."""
-        watcher, self._watcher = self._watcher, None
-        if watcher is not None:
-            watcher.cancel()
+        if self._checks is not None:
+            self._checks.discard(self)
+            self._checks = None
+
+    async def close(self, reason: str) -> None:
+        websocket = self._websocket
+        if websocket is not None and websocket.application_state is WebSocketState.CONNECTED:
+            await websocket.close(code=UNAUTHORIZED_CLOSE_CODE, reason=reason)
+
+
+class TokenChecks:
+    """The watched tokens of one process (per database engine), and the task that checks them while any exist."""
+
+    def __init__(self, resources: Resources) -> None:
+        self._resources = resources
+        self._watched: dict[WebSocketSession, AccessTokenClaims] = {}
+        self._checker: asyncio.Task[None] | None = None
+        self._closing: set[asyncio.Task[None]] = set()
+
+    @property
+    def watched_count(self) -> int:
+        return len(self._watched)
+
+    def add(self, session: WebSocketSession, token: AccessTokenClaims) -> None:
+        self._watched[session] = token
+        if self._checker is None or self._checker.done():
+            self._checker = asyncio.get_running_loop().create_task(self._run(), name="websocket-token-checks")
+
+    def discard(self, session: WebSocketSession) -> None:
+        self._watched.pop(session, None)
+
+    async def _run(self) -> None:
+        """One round every half recheck period while any socket is watched; ends when none is (`add` restarts it).
+        A failing round is logged and the next one tries again: PostgreSQL being unreachable is no reason to close
+        anyone's socket (subscriptions wait such outages out themselves)."""
+        while self._watched:
+            await asyncio.sleep(self._resources.settings.subscription_recheck_seconds / 2)
             try:
-                await watcher
-            except asyncio.CancelledError:
-                if not watcher.cancelled():  # our own task's cancellation is swallowed, not the caller's
-                    raise
+                await self._round()
+            except Exception as error:
+                if is_outage(error):
+                    log.warning("checking websockets' tokens: the database is unreachable (%s)", describe_outage(error))
+                else:
+                    log.exception("checking websockets' tokens failed")
+        self._checker = None
 
-
-async def _close_when_invalid(context: Context, token: AccessTokenClaims) -> None:
-    websocket = context.request
-    assert isinstance(websocket, WebSocket)
-    settings = context.resources.settings
-    while True:
-        await asyncio.sleep(settings.subscription_recheck_seconds * random.uniform(0.5, 1.0))  # noqa: S311 - spreading load
-        reason = await _why_invalid(context, token)
-        if reason is not None:
-            if websocket.application_state is WebSocketState.CONNECTED:
-                await websocket.close(code=UNAUTHORIZED_CLOSE_CODE, reason=reason)
+    async def _round(self) -> None:
+        watched = list(self._watched.items())
+        if not watched:
             return
+        now = datetime.now(UTC)
+        async with self._resources.read_session_factory() as session:
+            refusals = await token_refusals(session, [token for _, token in watched])
+        for (socket, token), refusal in zip(watched, refusals, strict=True):
+            reason = refusal.value if refusal is not None else EXPIRED_REASON if token.expires_at <= now else None
+            if reason is not None and self._watched.pop(socket, None) is not None:
+                # Each close in a task of its own: a client slow to answer the close holds up nobody else.
+                closing = asyncio.get_running_loop().create_task(socket.close(reason))
+                self._closing.add(closing)
+                closing.add_done_callback(self._closing.discard)
 
 
-async def _why_invalid(context: Context, token: AccessTokenClaims) -> str | None:
-    """Why the token may no longer be used, or None while it may. PostgreSQL being unreachable is no reason to
-    close a socket: the next check decides (subscriptions wait such outages out themselves)."""
-    if token.expires_at <= datetime.now(UTC):
-        return EXPIRED_REASON
-    try:
-        async with context.read_session() as session:
-            found = await load_token_caller(session, token)
-    except Exception as error:
-        if not is_outage(error):
-            log.exception("checking a websocket's token failed")
-        else:
-            log.warning("checking a websocket's token: the database is unreachable (%s)", describe_outage(error))
-        return None
-    return found.value if isinstance(found, TokenRefusal) else None
+_checks: weakref.WeakKeyDictionary[AsyncEngine, TokenChecks] = weakref.WeakKeyDictionary()
+
+
+def token_checks(resources: Resources) -> TokenChecks:
+    """The process's checks for `resources`' database (made on first use)."""
+    checks = _checks.get(resources.engine)
+    if checks is None:
+        checks = _checks[resources.engine] = TokenChecks(resources)
+    return checks
 
 
 def open_session(scope: Scope) -> WebSocketSession:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import enum
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import bindparam, exists, select
+from sqlalchemy import ARRAY, Uuid, any_, bindparam, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.security import AccessTokenClaims
@@ -109,11 +110,38 @@ async def load_token_caller(session: AsyncSession, token: AccessTokenClaims) -> 
     logged out, or the user's token version has moved past it (password change, deactivation). One statement:
     every authenticated request starts with it."""
     rows = await _caller_rows(session, token.user_id, token.token_id)
-    if not rows:
+    refusal = _refusal(rows[0] if rows else None, token, revoked=bool(rows) and rows[0].token_revoked)
+    return refusal if refusal is not None else _caller_of(rows)
+
+
+def _refusal(user: Any | None, token: AccessTokenClaims, *, revoked: bool) -> TokenRefusal | None:
+    """The one rule for whether a token (well signed, unexpired) may still be used, given its user's row (None
+    when there is none) and whether it was logged out."""
+    if user is None:
         return TokenRefusal.UNKNOWN_USER
-    user = rows[0]
-    if user.token_revoked or user.token_version != token.token_version:
+    if revoked or user.token_version != token.token_version:
         return TokenRefusal.REVOKED
     if not user.is_active:
         return TokenRefusal.UNKNOWN_USER
-    return _caller_of(rows)
+    return None
+
+
+async def token_refusals(session: AsyncSession, tokens: Sequence[AccessTokenClaims]) -> list[TokenRefusal | None]:
+    """For each token, why it may no longer be used, or None while it may: `load_token_caller`'s verdict for many
+    tokens (the open websockets of a process) in one statement."""
+    if not tokens:
+        return []
+    user_ids = list({token.user_id for token in tokens})
+    logged_out = (
+        select(func.array_agg(RevokedToken.jti))
+        .where(RevokedToken.user_id == User.id, RevokedToken.jti == any_(bindparam("jtis", type_=ARRAY(Uuid()))))
+        .scalar_subquery()
+    )
+    statement = select(User.id, User.is_active, User.token_version, logged_out.label("logged_out")).where(
+        User.id == any_(bindparam("user_ids", type_=ARRAY(Uuid())))
+    )
+    connection = await session.connection()
+    result = await connection.execute(statement, {"user_ids": user_ids, "jtis": [token.token_id for token in tokens]})
+    users = {row.id: row for row in result}
+    revoked = {jti for row in users.values() for jti in row.logged_out or ()}
+    return [_refusal(users.get(token.user_id), token, revoked=token.token_id in revoked) for token in tokens]

@@ -13,6 +13,7 @@ import json
 import time
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,12 +23,14 @@ import jwt
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.applications import Starlette
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
 from core.settings import Settings
 from db.models import RevokedToken
+from graph.websocket_sessions import token_checks
 from tests.api_process import start_api_process
 from tests.conftest import Account, Accounts, GraphQLClient, error_code
 from tests.jobs.conftest import worker_environment
@@ -39,6 +42,7 @@ from tests.jobs.subscription_helpers import (
     processing_tasks,
     subscribed,
 )
+from tests.statements import count_statements
 from tests.websocket_frames import receive_message
 
 PASSWORD = "correct horse battery"
@@ -334,3 +338,38 @@ async def test_the_legacy_graphql_ws_protocol_is_closed_with_4401_too(
             while True:  # keep-alives until the close
                 assert (await receive_message(ws, RECHECK_SECONDS + CLOSE_SLACK_SECONDS))["type"] == "ka"
         assert (ws.close_code, ws.close_reason) == (4401, REVOKED["message"])
+
+
+async def test_the_open_websockets_of_a_process_are_checked_in_one_statement_per_round(
+    app: Starlette,
+    api: GraphQLClient,
+    live_server: str,
+    accounts: Accounts,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(settings, "subscription_recheck_seconds", RECHECK_SECONDS)
+    owner = await accounts.user(password=PASSWORD)
+    sessions = [await login(api, owner) for _ in range(20)]
+    checks = token_checks(app.state.resources)
+    async with AsyncExitStack() as stack:
+        for session in sessions:
+            ws = await stack.enter_async_context(
+                connect(f"ws://{live_server}/graphql", subprotocols=[Subprotocol("graphql-transport-ws")])
+            )
+            await ws.send(
+                json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {session.token}"}})
+            )
+            assert (await receive_message(ws, 10))["type"] == "connection_ack"
+        assert checks.watched_count == 20
+        # A round every half recheck period: 4 in this second, whatever the number of sockets (20 here).
+        with count_statements(app) as log:
+            await asyncio.sleep(2 * RECHECK_SECONDS)
+        rounds = len(log.reading("revoked_tokens"))
+        assert 1 <= rounds <= 6, log.tables()
+    # Closed sockets are watched no more (once the server has seen each close: within 10 s).
+    for _ in range(200):
+        if not checks.watched_count:
+            break
+        await asyncio.sleep(0.05)
+    assert checks.watched_count == 0
