@@ -109,13 +109,14 @@ class _Baseline:
 
     async def caller(self, connection: asyncpg.Connection, request: Request) -> _Caller:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        user_id = decode_access_token(token.strip(), secret=self.secret) if scheme.lower() == "bearer" else None
-        if user_id is None:
+        claims = decode_access_token(token.strip(), secret=self.secret) if scheme.lower() == "bearer" else None
+        if claims is None:
             raise _HttpError(401, "UNAUTHENTICATED", "Authentication required")
-        row = await connection.fetchrow(_CALLER_SQL, user_id)
-        if row is None or not row["is_active"]:
+        # Like the API's caller statement: the token's revocation and version are checked in the same query.
+        row = await connection.fetchrow(_CALLER_SQL, claims.user_id, claims.token_id)
+        if row is None or not row["is_active"] or row["revoked"] or row["token_version"] != claims.token_version:
             raise _HttpError(401, "UNAUTHENTICATED", "Invalid or expired token")
-        return _Caller(user_id, row["is_superuser"], row["organization_ids"])
+        return _Caller(claims.user_id, row["is_superuser"], row["organization_ids"])
 
     @staticmethod
     def organization(request: Request, caller: _Caller) -> uuid.UUID | None:
@@ -390,8 +391,9 @@ def _rule_groups(rows: Iterable[asyncpg.Record]) -> list[dict[str, Any]]:
 # --- SQL ---------------------------------------------------------------------------------------------------------
 
 _CALLER_SQL = """
-SELECT u.is_active, u.is_superuser,
-       coalesce(array_agg(m.organization_id) FILTER (WHERE m.organization_id IS NOT NULL), '{}') AS organization_ids
+SELECT u.is_active, u.is_superuser, u.token_version,
+       coalesce(array_agg(m.organization_id) FILTER (WHERE m.organization_id IS NOT NULL), '{}') AS organization_ids,
+       EXISTS (SELECT 1 FROM revoked_tokens r WHERE r.jti = $2) AS revoked
 FROM users u LEFT JOIN organization_memberships m ON m.user_id = u.id
 WHERE u.id = $1
 GROUP BY u.id

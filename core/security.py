@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import jwt
@@ -11,6 +12,11 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
 _ALGORITHM = "HS256"
+# Every claim a token must carry. `jti` names the token (what `logout` revokes) and `ver` is the user's token
+# version when it was issued (a password change or deactivation raises the version: every earlier token is void).
+# Tokens issued before these claims existed lack them and are refused: they could be neither logged out nor
+# revoked by a password change, and a new login costs their holder one request.
+_REQUIRED_CLAIMS = ["sub", "exp", "iat", "jti", "ver"]
 
 # Verifying against this when the email is unknown keeps a failed login's timing the same either way.
 _DUMMY_HASH = _hasher.hash("timing-equaliser")
@@ -27,16 +33,42 @@ def verify_password(password: str, password_hash: str | None) -> bool:
         return False
 
 
-def create_access_token(user_id: uuid.UUID, *, secret: str, expires_minutes: int) -> str:
+@dataclass(frozen=True)
+class AccessTokenClaims:
+    """What a valid token says: whose it is, which token it is, and until when it is valid."""
+
+    user_id: uuid.UUID
+    token_id: uuid.UUID
+    token_version: int
+    expires_at: datetime
+
+
+def create_access_token(user_id: uuid.UUID, *, secret: str, expires_minutes: int, token_version: int = 0) -> str:
+    """A token for the user at their current `token_version` (a new user's is 0)."""
     now = datetime.now(UTC)
-    claims = {"sub": str(user_id), "iat": now, "exp": now + timedelta(minutes=expires_minutes)}
+    claims = {
+        "sub": str(user_id),
+        "iat": now,
+        "exp": now + timedelta(minutes=expires_minutes),
+        "jti": uuid.uuid4().hex,
+        "ver": token_version,
+    }
     return jwt.encode(claims, secret, algorithm=_ALGORITHM)
 
 
-def decode_access_token(token: str, *, secret: str) -> uuid.UUID | None:
-    """The user id a valid, unexpired token names; None for anything else."""
+def decode_access_token(token: str, *, secret: str) -> AccessTokenClaims | None:
+    """The claims of a well-signed, unexpired token with every claim we issue; None for anything else. Whether
+    it has been revoked since is for the caller's statement to say (services/caller.py)."""
     try:
-        claims = jwt.decode(token, secret, algorithms=[_ALGORITHM], options={"require": ["sub", "exp"]})
-        return uuid.UUID(str(claims["sub"]))
-    except (jwt.PyJWTError, ValueError):
+        claims = jwt.decode(token, secret, algorithms=[_ALGORITHM], options={"require": _REQUIRED_CLAIMS})
+        version = claims["ver"]
+        if not isinstance(version, int) or isinstance(version, bool):
+            return None
+        return AccessTokenClaims(
+            user_id=uuid.UUID(str(claims["sub"])),
+            token_id=uuid.UUID(str(claims["jti"])),
+            token_version=version,
+            expires_at=datetime.fromtimestamp(claims["exp"], UTC),
+        )
+    except (jwt.PyJWTError, ValueError, TypeError, OverflowError):
         return None

@@ -41,6 +41,7 @@ from graph.refusals import BAD_REQUEST, SERVICE_UNAVAILABLE, UNAVAILABLE_MESSAGE
 from graph.schema import Schema, build_schema
 from graph.slow_clients import BodyReadTimeout, SlowBodyGuard
 from graph.uploads import BodyTooLarge, RequestGuard
+from graph.websocket_sessions import open_session, session_of
 from graph.websockets import TextFrameWebSocketAdapter
 from services.errors import QueryTooComplexError
 from services.resources import Resources
@@ -69,6 +70,14 @@ class GraphQLView(GraphQL[Context, None]):
         self.execution_timeout = execution_timeout_seconds or None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            # Its token is checked for as long as the connection lasts (graph/websocket_sessions.py).
+            session = open_session(scope)
+            try:
+                await super().__call__(scope, receive, send)
+            finally:
+                session.stop()
+            return
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
@@ -178,6 +187,9 @@ class GraphQLView(GraphQL[Context, None]):
                 raise ConnectionRejectionError({"message": UNAVAILABLE_MESSAGE, "code": SERVICE_UNAVAILABLE}) from error
             if context.caller is None:
                 raise ConnectionRejectionError({"message": context.auth_problem, "code": "UNAUTHENTICATED"})
+            websocket, token = context.request, context.token
+            if isinstance(websocket, WebSocket) and token is not None and (session := session_of(websocket)):
+                session.watch(websocket, context.resources, token)
         acknowledged: UnsetType = UNSET  # a bare {"type": "connection_ack"}, with no payload
         return acknowledged
 

@@ -11,9 +11,9 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.types import Info as StrawberryInfo
 
-from core.security import decode_access_token
+from core.security import AccessTokenClaims, decode_access_token
 from graph.loaders import Loaders
-from services.caller import Caller, load_caller
+from services.caller import Caller, TokenRefusal, load_token_caller
 from services.errors import UnauthenticatedError
 from services.resources import Resources
 from services.visibility import ensure_superuser
@@ -26,6 +26,8 @@ class Context:
     resources: Resources
     loaders: Loaders
     caller: Caller | None = None
+    # The token the caller was authenticated with (what `logout` revokes, what a websocket keeps checking).
+    token: AccessTokenClaims | None = None
     # Why the caller is missing when a token was sent (bad or expired): reported on first protected access,
     # not at once, so that `login` still works with a stale token in GraphiQL's headers.
     auth_problem: str | None = None
@@ -58,14 +60,16 @@ class Context:
         if scheme.lower() != "bearer" or not token.strip():
             self.auth_problem = "Authorization must be 'Bearer <token>'"
             return
-        user_id = decode_access_token(token.strip(), secret=self.resources.settings.signing_key)
-        if user_id is None:
-            self.auth_problem = "Invalid or expired token"
+        claims = decode_access_token(token.strip(), secret=self.resources.settings.signing_key)
+        if claims is None:
+            self.auth_problem = TokenRefusal.UNKNOWN_USER.value
             return
         async with self.read_session() as session:
-            self.caller = await load_caller(session, user_id)
-        if self.caller is None:
-            self.auth_problem = "Invalid or expired token"
+            found = await load_token_caller(session, claims)
+        if isinstance(found, TokenRefusal):
+            self.auth_problem = found.value
+            return
+        self.caller, self.token = found, claims
 
 
 Info = StrawberryInfo[Context, None]

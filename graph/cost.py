@@ -62,6 +62,9 @@ PORTFOLIO_IMAGES_BOUND = 2000
 # A user belongs to few organizations and a background preset has one framing per use: documented estimates.
 ORGANIZATIONS_BOUND = 100
 FRAMINGS_BOUND = 20
+# An organization's members are not capped; a studio's have tens. Priced as a full page, so that members of every
+# organization of every user of a page (`users { organizations { members } }`) is priced as the heavy query it is.
+ORGANIZATION_MEMBERS_BOUND = MAX_PAGE_SIZE
 
 # The most items each list without a `limit` of its own can hold. A list type's `data` takes the `limit` of the
 # field that answered it. tests/graph/test_cost.py fails when a list field of the schema is missing here.
@@ -87,6 +90,7 @@ LIST_BOUNDS: Mapping[tuple[str, str], int] = {
     ("LoraInfo", "metadata"): METADATA_MAX_KEYS,
     ("Query", "organizations"): ORGANIZATIONS_BOUND,
     ("User", "organizations"): ORGANIZATIONS_BOUND,
+    ("Organization", "members"): ORGANIZATION_MEMBERS_BOUND,
 }
 # A list type's items: bounded by the `limit` of the field answering the list type.
 PAGE_FIELD = "data"

@@ -16,5 +16,8 @@ async def issue_token_for_credentials(resources: Resources, *, email: str, passw
     async with resources.session_factory() as session:
         user = await authenticate(session, limiter, email=email, password=password, client=client)
     return create_access_token(
-        user.id, secret=settings.signing_key, expires_minutes=settings.access_token_expire_minutes
+        user.id,
+        secret=settings.signing_key,
+        expires_minutes=settings.access_token_expire_minutes,
+        token_version=user.token_version,
     )

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import enum
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import ARRAY, Uuid, any_, bindparam, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import OrganizationMembership, User
+from core.security import AccessTokenClaims
+from db.models import OrganizationMembership, RevokedToken, User
 from db.models.enums import OrganizationRole
 
 
@@ -49,20 +52,96 @@ class Caller:
     def is_owner_of(self, organization_id: uuid.UUID) -> bool:
         return self.roles.get(organization_id) is OrganizationRole.OWNER
 
+    def sees_organization(self, organization_id: uuid.UUID) -> bool:
+        """An organization itself (its members included) is seen by its members and by superusers only."""
+        return self.is_superuser or organization_id in self.roles
 
-async def load_caller(session: AsyncSession, user_id: uuid.UUID) -> Caller | None:
-    """The active user with their memberships, or None (unknown or deactivated user). One statement: every
-    authenticated request starts with it. The user comes as a plain row of the users table (attribute access
-    like the entity's, without the ORM's loading steps, which cost more than the query)."""
+    def joined(self, organization_id: uuid.UUID, role: OrganizationRole) -> Caller:
+        """The caller once they hold `role` in the organization: what the rest of a request that made them a
+        member (createOrganization) must see."""
+        return Caller(user=self.user, roles={**self.roles, organization_id: role})
+
+
+class TokenRefusal(enum.Enum):
+    """Why a well-signed, unexpired token names no caller; the value is the message the client reads."""
+
+    UNKNOWN_USER = "Invalid or expired token"
+    REVOKED = "This token was revoked (logout, password change or deactivation); log in again"
+
+
+# The user's row, one row per membership, and whether the token was logged out: the EXISTS rides in the same
+# statement (an index lookup PostgreSQL runs once, as an InitPlan), so checking revocation adds no round trip. Built
+# once: constructing the SELECT on every request cost more CPU than the rest of authenticating (bench/auth.py).
+# Without a token (`token_id` NULL) nothing matches and `token_revoked` is false.
+_CALLER = (
+    select(
+        *User.__table__.columns,
+        OrganizationMembership.organization_id,
+        OrganizationMembership.role,
+        exists().where(RevokedToken.jti == bindparam("token_id")).label("token_revoked"),
+    )
+    .outerjoin(OrganizationMembership, OrganizationMembership.user_id == User.id)
+    .where(User.id == bindparam("user_id"))
+)
+
+
+async def _caller_rows(session: AsyncSession, user_id: uuid.UUID, token_id: uuid.UUID | None) -> list[Any]:
     connection = await session.connection()
-    rows = (
-        await connection.execute(
-            select(*User.__table__.columns, OrganizationMembership.organization_id, OrganizationMembership.role)
-            .outerjoin(OrganizationMembership, OrganizationMembership.user_id == User.id)
-            .where(User.id == user_id)
-        )
-    ).all()
-    if not rows or not rows[0].is_active:
-        return None
+    return list((await connection.execute(_CALLER, {"user_id": user_id, "token_id": token_id})).all())
+
+
+def _caller_of(rows: list[Any]) -> Caller:
     roles = {row.organization_id: row.role for row in rows if row.organization_id is not None}
     return Caller(user=rows[0], roles=roles)
+
+
+async def load_caller(session: AsyncSession, user_id: uuid.UUID) -> Caller | None:
+    """The active user with their memberships, or None (unknown or deactivated user). One statement. The user
+    comes as a plain row of the users table (attribute access like the entity's, without the ORM's loading steps,
+    which cost more than the query). For a request, `load_token_caller` also checks the token."""
+    rows = await _caller_rows(session, user_id, None)
+    if not rows or not rows[0].is_active:
+        return None
+    return _caller_of(rows)
+
+
+async def load_token_caller(session: AsyncSession, token: AccessTokenClaims) -> Caller | TokenRefusal:
+    """The caller a decoded token names, or why it names none: the user is unknown or deactivated, the token was
+    logged out, or the user's token version has moved past it (password change, deactivation). One statement:
+    every authenticated request starts with it."""
+    rows = await _caller_rows(session, token.user_id, token.token_id)
+    refusal = _refusal(rows[0] if rows else None, token, revoked=bool(rows) and rows[0].token_revoked)
+    return refusal if refusal is not None else _caller_of(rows)
+
+
+def _refusal(user: Any | None, token: AccessTokenClaims, *, revoked: bool) -> TokenRefusal | None:
+    """The one rule for whether a token (well signed, unexpired) may still be used, given its user's row (None
+    when there is none) and whether it was logged out."""
+    if user is None:
+        return TokenRefusal.UNKNOWN_USER
+    if revoked or user.token_version != token.token_version:
+        return TokenRefusal.REVOKED
+    if not user.is_active:
+        return TokenRefusal.UNKNOWN_USER
+    return None
+
+
+async def token_refusals(session: AsyncSession, tokens: Sequence[AccessTokenClaims]) -> list[TokenRefusal | None]:
+    """For each token, why it may no longer be used, or None while it may: `load_token_caller`'s verdict for many
+    tokens (the open websockets of a process) in one statement."""
+    if not tokens:
+        return []
+    user_ids = list({token.user_id for token in tokens})
+    logged_out = (
+        select(func.array_agg(RevokedToken.jti))
+        .where(RevokedToken.user_id == User.id, RevokedToken.jti == any_(bindparam("jtis", type_=ARRAY(Uuid()))))
+        .scalar_subquery()
+    )
+    statement = select(User.id, User.is_active, User.token_version, logged_out.label("logged_out")).where(
+        User.id == any_(bindparam("user_ids", type_=ARRAY(Uuid())))
+    )
+    connection = await session.connection()
+    result = await connection.execute(statement, {"user_ids": user_ids, "jtis": [token.token_id for token in tokens]})
+    users = {row.id: row for row in result}
+    revoked = {jti for row in users.values() for jti in row.logged_out or ()}
+    return [_refusal(users.get(token.user_id), token, revoked=token.token_id in revoked) for token in tokens]

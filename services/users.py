@@ -21,6 +21,7 @@ from services.errors import (
     UnauthenticatedError,
 )
 from services.rate_limit import FailureLimiter
+from services.sessions import revoke_all_tokens
 from services.visibility import ensure_member, ensure_superuser
 
 
@@ -125,7 +126,8 @@ async def add_member(
 
 
 async def update_user(session: AsyncSession, caller: Caller, user_id: uuid.UUID, changes: dict[str, object]) -> User:
-    """Users change their own name, email and password; superusers change anyone, including the flags."""
+    """Users change their own name, email and password; superusers change anyone, including the flags. A new
+    password, or a deactivation, revokes every token the user was given before (this request's own included)."""
     if user_id != caller.id and not caller.is_superuser:
         raise NotFoundError("User")
     if ({"is_superuser", "is_active"} & changes.keys()) and not caller.is_superuser:
@@ -136,6 +138,10 @@ async def update_user(session: AsyncSession, caller: Caller, user_id: uuid.UUID,
     for name, value in changes.items():
         if name == "password":
             user.hashed_password = await asyncio.to_thread(hash_password, str(value))
+            revoke_all_tokens(user)
+        elif name == "is_active" and value is False and user.is_active:
+            user.is_active = False
+            revoke_all_tokens(user)
         elif name == "email":
             user.email = normalise_email(str(value))
         else:
@@ -156,6 +162,7 @@ async def deactivate_user(session: AsyncSession, caller: Caller, user_id: uuid.U
     if user is None:
         raise NotFoundError("User")
     user.is_active = False
+    revoke_all_tokens(user)
     await session.flush()
     return user
 

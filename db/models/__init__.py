@@ -29,7 +29,7 @@ from db.models.subjects import (
     SubjectPortfolioImage,
 )
 from db.models.tasks import SubjectBaseImagesUploadTask
-from db.models.users import Organization, OrganizationMembership, User
+from db.models.users import Organization, OrganizationMembership, RevokedToken, User
 
 __all__ = [
     "BackgroundPreset",
@@ -44,6 +44,7 @@ __all__ = [
     "OrganizationMembership",
     "PosePreset",
     "ResolutionPreset",
+    "RevokedToken",
     "SetBaseImage",
     "SetDesign",
     "SetReferenceImage",

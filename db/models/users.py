@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -20,6 +21,9 @@ class User(IdMixin, TimestampMixin, Base):
     full_name: Mapped[str | None] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(default=True, server_default="true")
     is_superuser: Mapped[bool] = mapped_column(default=False, server_default="false")
+    # Raised by a password change or a deactivation: every token issued at a lower version is void
+    # (core/security.py; checked by the caller's statement, services/caller.py).
+    token_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class Organization(IdMixin, TimestampMixin, Base):
@@ -40,3 +44,13 @@ class OrganizationMembership(IdMixin, TimestampMixin, Base):
     role: Mapped[OrganizationRole] = mapped_column(str_enum(OrganizationRole, "organization_role"))
 
     organization: Mapped[Organization] = relationship(back_populates="memberships", lazy="raise")
+
+
+class RevokedToken(Base):
+    """A token ended by `logout`, kept until it would have expired anyway (then pruned: services/sessions.py)."""
+
+    __tablename__ = "revoked_tokens"
+
+    jti: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    expires_at: Mapped[datetime] = mapped_column(index=True)

@@ -16,6 +16,8 @@ from graph.validation import InputErrors
 from services import users
 from services.auth import issue_token_for_credentials
 from services.caller import Caller
+from services.errors import UnauthenticatedError
+from services.sessions import revoke_token
 
 
 @strawberry.type
@@ -27,6 +29,18 @@ class Mutation:
             info.context.resources, email=email, password=password, client=_client_address(info)
         )
         return AccessToken(access_token=token)
+
+    @access.mutation(
+        "End this session: the token this request was sent with is refused from now on, by every API process, and "
+        "websockets opened with it are closed (code 4401). The caller's other tokens stay valid."
+    )
+    async def logout(self, info: Info, caller: Caller) -> Message:
+        token = info.context.token
+        if token is None:  # a caller always comes from a token over HTTP and websockets; this is for the types
+            raise UnauthenticatedError("Authentication required")
+        async with info.context.session() as session, session.begin():
+            await revoke_token(session, token)
+        return Message(message="Logged out")
 
     @access.mutation("Create a user (superusers only).", SUPERUSER)
     async def create_user(self, info: Info, caller: Caller, input: UserCreate) -> User:
@@ -46,6 +60,8 @@ class Mutation:
         _check_organization_name(name)
         async with info.context.session() as session, session.begin():
             row = await users.create_organization(session, caller, name)
+        # The rest of this request sees the caller as the owner they now are (e.g. the answer's `members`).
+        info.context.caller = caller.joined(row.id, OrganizationRole.OWNER)
         return Organization.of(row, OrganizationRole.OWNER)
 
     @access.mutation("Add a user to an organization, or change their role (owners, superusers).")
@@ -58,7 +74,10 @@ class Mutation:
             )
         return OrganizationMembership.of(membership)
 
-    @access.mutation("Change a user: yourself, or anyone as a superuser.")
+    @access.mutation(
+        "Change a user: yourself, or anyone as a superuser. A new password (or isActive false) revokes every "
+        "token the user was given before, the one this request was sent with included: log in again."
+    )
     async def update_user(self, info: Info, caller: Caller, id: uuid.UUID, input: UserUpdate) -> User:
         changes = input.changes()
         async with info.context.session() as session, session.begin():

@@ -16,8 +16,48 @@ from db.models.enums import OrganizationRole
 from graph.common.presented import Presented
 from graph.context import Info
 from graph.relations import Identified, relation
-from graph.users.loaders import LoadedOrganization, MembershipsByUserIdLoader, OrganizationByIdLoader
+from graph.users.loaders import (
+    LoadedMember,
+    LoadedOrganization,
+    MembersByOrganizationIdLoader,
+    MembershipsByUserIdLoader,
+    OrganizationByIdLoader,
+)
 from services.caller import UserRecord
+
+
+@strawberry.type(
+    description="What the members of an organization see of each other's accounts: who they are, and nothing else "
+    "(not whether they are superusers, nor their other organizations)."
+)
+class OrganizationMemberUser(Presented[LoadedMember]):
+    id: uuid.UUID = strawberry.field(description="The user's id.")
+    email: str = strawberry.field(description="The user's email address.")
+    full_name: str | None = strawberry.field(description="The user's full name, when they gave one.")
+
+
+@strawberry.type(description="A member of an organization: the user and their role in it.")
+class OrganizationMember:
+    user: OrganizationMemberUser = strawberry.field(description="The member.")
+    role: OrganizationRole = strawberry.field(description="The member's role in the organization.")
+    joined_at: datetime = strawberry.field(description="When the user became a member.")
+
+    @classmethod
+    def of(cls, row: LoadedMember) -> OrganizationMember:
+        return cls(user=OrganizationMemberUser.of(row), role=row.role, joined_at=row.joined_at)
+
+
+async def members_of(organizations: Sequence[Organization], info: Info) -> list[list[OrganizationMember]]:
+    """The level form of `Organization.members`: every member of each organization the caller sees (a member of
+    it, or a superuser), in the order they joined; an empty list for any other, whatever field led to it."""
+    caller = info.context.require_caller()
+    seen = [organization.id for organization in organizations if caller.sees_organization(organization.id)]
+    loaded = await info.context.loaders.get(MembersByOrganizationIdLoader).load_many(seen)
+    members = {
+        organization_id: [OrganizationMember.of(row) for row in rows]
+        for organization_id, rows in zip(seen, loaded, strict=True)
+    }
+    return [members.get(organization.id, []) for organization in organizations]
 
 
 @strawberry.type(description="An organization, seen by one of its members (`role` is the caller's role).")
@@ -26,6 +66,12 @@ class Organization:
     name: str
     role: OrganizationRole | None
     created_at: datetime
+
+    members: list[OrganizationMember] = relation(
+        members_of,
+        description="Who belongs to the organization, with their roles, in the order they joined. Members and "
+        "superusers see them; for anyone else the list is empty.",
+    )
 
     @classmethod
     def of(cls, row: OrganizationRow | LoadedOrganization, role: OrganizationRole | None) -> Organization:
