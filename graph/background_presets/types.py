@@ -56,9 +56,3 @@ class BackgroundPreset(Presented[BackgroundPresetRow | LoadedBackgroundPreset]):
         description="The framings in the order they were given.",
     )
     cover_image_url: str | None = relation(_cover_image_urls, description="URL of the first framing's image.")
-
-
-@strawberry.type
-class BackgroundPresets:
-    data: list[BackgroundPreset]
-    count: int = strawberry.field(description="Total matching the filters, not the page size.")

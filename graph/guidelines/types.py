@@ -107,9 +107,3 @@ class ShootingGuidelines(Presented[ShootingGuidelinesRow]):
         rows_by_parent(ShotTypeRulesByGuidelineIdLoader, GuidelinesShotTypeRuleGroup.of),
         description="The shot-type rule groups, in the order given.",
     )
-
-
-@strawberry.type
-class ShootingGuidelinesList:
-    data: list[ShootingGuidelines]
-    count: int = strawberry.field(description="Total matching the filters, not the page size.")

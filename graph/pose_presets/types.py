@@ -38,9 +38,3 @@ class PosePreset(Presented[PosePresetRow | LinkedPosePreset]):
     pose_image_url: str | None = relation(
         media_urls("pose_image_key", "pose_image_media_id"), description="URL of the stored pose image."
     )
-
-
-@strawberry.type
-class PosePresets:
-    data: list[PosePreset]
-    count: int = strawberry.field(description="Total matching the filters, not the page size.")

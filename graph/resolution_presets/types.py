@@ -21,9 +21,3 @@ class ResolutionPreset(Presented[ResolutionPresetRow | LoadedResolutionPreset]):
     created_at: datetime
     updated_at: datetime
     deleted_at: datetime | None
-
-
-@strawberry.type
-class ResolutionPresets:
-    data: list[ResolutionPreset]
-    count: int = strawberry.field(description="Total matching the filters, not the page size.")

@@ -114,9 +114,3 @@ class SetDesign(Presented[SetDesignRow | LoadedSetDesign]):
         rows_by_parent(SetSubjectPortraitsBySetDesignIdLoader, SubjectPortrait.of),
         description="Subject portraits, in the order they were given.",
     )
-
-
-@strawberry.type
-class SetDesigns:
-    data: list[SetDesign]
-    count: int = strawberry.field(description="Total matching the filters, not the page size.")

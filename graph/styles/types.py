@@ -75,15 +75,3 @@ _present_style = RowPresenter(Style, convert={"tags": list, "lora_status": statu
 _present_style_admin = RowPresenter(
     StyleAdmin, convert={"tags": list, "lora_status": status_name, "lora_info": LoraInfo.maybe}
 )
-
-
-@strawberry.type
-class Styles:
-    data: list[Style]
-    count: int = strawberry.field(description="Total matching the filters, not the page size.")
-
-
-@strawberry.type
-class StylesAdmin:
-    data: list[StyleAdmin]
-    count: int = strawberry.field(description="Total matching the filters, not the page size.")

@@ -216,15 +216,3 @@ def present_loaded_subject(row: LoadedSubject | LinkedSubject) -> Subject:
     relations that answer subjects. Not `Subject.of`: SubjectAdmin.of overrides it for the entity only (the loaders
     leave out the admin columns), so `of` cannot declare these rows too."""
     return _present_subject(row)
-
-
-@strawberry.type
-class Subjects:
-    data: list[Subject]
-    count: int = strawberry.field(description="Total matching the filters, not the page size.")
-
-
-@strawberry.type
-class SubjectsAdmin:
-    data: list[SubjectAdmin]
-    count: int = strawberry.field(description="Total matching the filters, not the page size.")
