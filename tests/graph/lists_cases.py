@@ -133,8 +133,8 @@ def row_values(
     for name in case.choices:
         members = list(columns[name].type.enum_class)
         values[name] = members[index % len(members)]
-    for name in case.flags:
-        values[name] = index % 2 == 0
+    for position, name in enumerate(case.flags):  # each flag in its own rhythm, so that they do not coincide
+        values[name] = (index // (position + 1)) % 2 == 0
     if "name" in columns:
         # Shot type names are unique per owner: no ties there.
         values["name"] = f"{token} {letter(index)}" if model is not ShotType else f"{token} {letter(index)}{index}"
