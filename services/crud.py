@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -111,6 +111,29 @@ async def list_visible(
     )
 
 
+def page_statement(
+    model: type[Any],
+    *,
+    where: Sequence[ColumnElement[bool]],
+    order: Ordering,
+    skip: int = 0,
+    limit: int,
+    after: Sequence[Any] | None = None,
+    count: bool = True,
+) -> Select[Any]:
+    """The statement `list_page` runs: the page and one row more, (`count`) with the total as `page_total`."""
+    entity: Any = model
+    columns: list[Any] = list(entity.__table__.columns)
+    if count:
+        total_query = select(func.count()).select_from(entity).where(*where)
+        columns.append(total_query.scalar_subquery().label(_PAGE_TOTAL))
+    statement = select(*columns).where(*where)
+    if after is not None:
+        statement = statement.where(order.after(entity, after))
+    statement = statement.order_by(*order.order_by(entity)).limit(limit + 1)
+    return statement.offset(skip) if skip else statement
+
+
 _PAGE_TOTAL = "page_total"  # the total's label: no table here has a column of that name
 
 
@@ -145,16 +168,7 @@ async def list_page(
     counting). The total is left out unless asked for: counting reads every matching row, which a keyset page
     otherwise never does. Only a page past the end, which has no row to carry the total, counts on its own."""
     entity: Any = model
-    columns: list[Any] = list(entity.__table__.columns)
-    if count:
-        total_query = select(func.count()).select_from(entity).where(*where)
-        columns.append(total_query.scalar_subquery().label(_PAGE_TOTAL))
-    statement = select(*columns).where(*where)
-    if after is not None:
-        statement = statement.where(order.after(entity, after))
-    statement = statement.order_by(*order.order_by(entity)).limit(limit + 1)
-    if skip:
-        statement = statement.offset(skip)
+    statement = page_statement(model, where=where, order=order, skip=skip, limit=limit, after=after, count=count)
     # Through the session's connection: a Core statement run by the session itself still goes through the ORM's
     # execution steps, which cost as much as the query here.
     connection = await session.connection()

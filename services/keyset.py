@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, or_, true, tuple_
+from sqlalchemy import ColumnElement, and_, false, literal, or_, true, tuple_
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,8 @@ class Ordering:
         directions = {key.descending for key in self.keys}
         if len(directions) == 1 and not any(_nullable(column) for column in columns):
             # One direction, no NULLs: a row comparison, which PostgreSQL reads as one index range.
-            row, position = tuple_(*columns), tuple_(*values)
+            row = tuple_(*columns)
+            position = tuple_(*(literal(value, column.type) for column, value in zip(columns, values, strict=True)))
             return row < position if self.keys[0].descending else row > position
         # Mixed directions or nullable keys: (k1 later) OR (k1 equal AND (k2 later OR ...)), with the first key's
         # bound repeated on its own so that an index on it still limits the scan.
