@@ -171,13 +171,17 @@ async def measure(base_url: str, token: str, repeat: int) -> list[tuple[str, int
     return rows
 
 
-def render(rows: Sequence[tuple[str, int, float, float]]) -> str:
+def render(rows: Sequence[tuple[str, int, float, float]], database: dict[tuple[str, int], tuple[float, float]]) -> str:
     lines = [
-        "| order | page (rows) | by skip, ms | by after (keyset), ms |",
-        "|---|---|---:|---:|",
+        "| order | page (rows) | API by skip, ms | API by after, ms | SQL by skip, ms | SQL by after, ms |",
+        "|---|---|---:|---:|---:|---:|",
     ]
     for order_name, depth, by_skip, by_after in rows:
-        lines.append(f"| {order_name} | {depth:,}-{depth + PAGE:,} | {by_skip:.1f} | {by_after:.1f} |")
+        sql_skip, sql_after = database[order_name, depth]
+        lines.append(
+            f"| {order_name} | {depth:,}-{depth + PAGE:,} | {by_skip:.1f} | {by_after:.1f} | {sql_skip:.2f} "
+            f"| {sql_after:.2f} |"
+        )
     return "\n".join(lines)
 
 
