@@ -64,7 +64,7 @@ async def test_the_default_order_is_unchanged_and_walks_by_keyset_as_by_skip(
     case: ListCase, gql: GraphQLClient, accounts: Accounts, session_factory: async_sessionmaker[AsyncSession]
 ) -> None:
     reader, default = await reader_for(case, gql, accounts, session_factory)
-    assert len(default) >= 4  # ties and NULLs among them
+    assert len(default) >= 3  # ties and NULLs among them
     assert await reader.all_ids() == default
     for limit in (1, 3, 4):
         assert await reader.keyset_walk(limit) == default
@@ -78,15 +78,16 @@ async def test_page_info_and_counts(
     case: ListCase, gql: GraphQLClient, accounts: Accounts, session_factory: async_sessionmaker[AsyncSession]
 ) -> None:
     reader, default = await reader_for(case, gql, accounts, session_factory)
-    first = await reader.page(limit=3)
-    assert [item["id"] for item in first["data"]] == default[:3]
+    size = len(default) // 3  # three pages and a bit more
+    first = await reader.page(limit=size)
+    assert [item["id"] for item in first["data"]] == default[:size]
     assert first["count"] == len(default)
     assert first["pageInfo"]["hasNextPage"] is True
     # The count is of every matching row, on a keyset page as on the first.
-    second = await reader.page(limit=3, after=first["pageInfo"]["endCursor"])
-    assert ([item["id"] for item in second["data"]], second["count"]) == (default[3:6], len(default))
+    second = await reader.page(limit=size, after=first["pageInfo"]["endCursor"])
+    assert ([item["id"] for item in second["data"]], second["count"]) == (default[size : 2 * size], len(default))
     # A skip page has a cursor too, from which keyset pages continue.
-    by_skip = await reader.page(limit=3, skip=3)
+    by_skip = await reader.page(limit=size, skip=size)
     assert by_skip["pageInfo"] == second["pageInfo"]
     last = await reader.page(limit=len(default))
     assert last["pageInfo"]["hasNextPage"] is False and last["pageInfo"]["endCursor"] is not None
