@@ -46,7 +46,7 @@ from graph.common.types import Message
 from graph.context import Info
 from graph.lists import ArgsT, Listing
 from graph.loaders import Loaders
-from graph.pages import COUNT_FIELD, PageInfo, page_type, selects
+from graph.pages import COUNT_FIELD, NOT_COUNTED, PageInfo, page_type, selects
 from graph.signatures import ORGANIZATION, argument, field_of
 from graph.validation import InputErrors
 from services import crud
@@ -208,8 +208,8 @@ class Crud(Generic[OutT]):
                 )
             return page_class(
                 data=[present.of(row) for row in read.rows],
+                count=NOT_COUNTED if read.total is None else read.total,
                 page_info=PageInfo(has_next_page=read.has_next, end_cursor=read.end_cursor),
-                total=read.total,
             )
 
         declare(resolve, access)

@@ -12,8 +12,6 @@ from typing import Any, Generic, TypeVar
 import strawberry
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
 
-from graph.fields import field
-
 ItemT = TypeVar("ItemT")
 
 
@@ -31,15 +29,14 @@ class PageInfo:
 @strawberry.type
 class ListPage(Generic[ItemT]):
     data: list[ItemT] = strawberry.field(description="The page's rows, in the list's order.")
+    count: int = strawberry.field(description="Total matching the filters, not the page size.")
     page_info: PageInfo = strawberry.field(description="Where this page ends, and whether more follow.")
-    # None when the operation does not select `count`: counting reads every matching row (graph/lists.py).
-    total: strawberry.Private[int | None]
 
-    @field("Total matching the filters, not the page size.")
-    def count(self) -> int:
-        if self.total is None:
-            raise RuntimeError("count was read but not selected when the page was read")
-        return self.total
+
+# What `count` holds when the operation does not select it (counting reads every matching row, graph/lists.py):
+# not an int, so that reading it anyway could only fail (GraphQL cannot serialise it as Int), never answer a
+# wrong total. A plain field rather than a resolver: the fast execution reads plain fields directly.
+NOT_COUNTED: Any = object()
 
 
 _made: dict[str, tuple[type[Any], type[ListPage[Any]]]] = {}
