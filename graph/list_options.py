@@ -57,6 +57,7 @@ class Filtered:
 
 
 NOT_FILTERED = Filtered()
+REQUIRED = object()  # the default of an input field that has none (a required field)
 
 
 @dataclass(frozen=True)
@@ -146,7 +147,7 @@ class ListOptions:
             f"The order of a list of {self.type_name}: a field and a direction (ties are broken by id, in the same "
             "direction).",
             [
-                ("field", fields_enum, dataclass_missing, "What to sort by."),
+                ("field", fields_enum, REQUIRED, "What to sort by."),
                 ("direction", OrderDirection, OrderDirection.ASC, "Ascending (the default) or descending."),
             ],
         )
@@ -184,15 +185,12 @@ class ListOptions:
         )
 
 
-dataclass_missing = object()  # an input field without a default (required)
-
-
 def _input(name: str, description: str, fields: Sequence[tuple[str, Any, Any, str]]) -> type[Any]:
     """A Strawberry input type `name` with these (python name, type, default, description) fields."""
     namespace: dict[str, Any] = {"__annotations__": {}, "__module__": __name__}
     for python_name, annotation, default, field_description in fields:
         namespace["__annotations__"][python_name] = annotation
-        if default is dataclass_missing:
+        if default is REQUIRED:
             namespace[python_name] = strawberry.field(description=field_description)
         else:
             namespace[python_name] = strawberry.field(default=default, description=field_description)
