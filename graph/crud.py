@@ -8,7 +8,7 @@ A domain declares its model once, then one field per operation, each a line of i
 
     @strawberry.type
     class Query:
-        resolution_presets = RESOLUTION_PRESETS.list("Resolution presets, ...", OWNED_BY_NAME, ResolutionPresets)
+        resolution_presets = RESOLUTION_PRESETS.list("...", owned_by_name(OPTIONS), "ResolutionPresets")
         resolution_preset = RESOLUTION_PRESETS.get()
 
     @strawberry.type
@@ -41,6 +41,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, Self, TypeVar
 
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types.field import StrawberryField
 
@@ -51,6 +52,7 @@ from graph.common.types import Message
 from graph.context import Info
 from graph.lists import ArgsT, Listing
 from graph.loaders import Loaders, SessionLoader
+from graph.pages import COUNT_FIELD, NOT_COUNTED, PageInfo, page_type, selects
 from graph.signatures import ORGANIZATION, argument, field_of
 from graph.validation import InputErrors
 from services import crud
@@ -64,12 +66,6 @@ class Presented(Protocol):
 
     @classmethod
     def of(cls, row: Any, /) -> Self: ...
-
-
-class Page(Protocol):
-    """A list's answer: `Styles(data=[...], count=...)`."""
-
-    def __init__(self, *, data: list[Any], count: int) -> None: ...
 
 
 class CreateInput(Protocol):
@@ -170,12 +166,15 @@ def owned_update(
 class Crud(Generic[OutT]):
     """The operations on one model: an owned one (a table with owner, organization and soft delete), whose
     rows each caller sees as services/visibility.py says, or (`owned=False`) one whose lists only superusers read
-    (users), which shows every row."""
+    (users), which shows every row, unless `readable` says which rows each caller may see (upload tasks)."""
 
     model: type[Any]
     what: str  # the noun of NOT_FOUND ("Style not found") and of the delete message ("Style deleted successfully")
     output: type[OutT]
     owned: bool = True
+    # For a model without owner and organization whose lists signed-in callers read: the rows a caller may see
+    # (services/upload_tasks.visible_tasks). Without it, such a model's lists are for superusers only.
+    readable: Callable[[Caller], ColumnElement[bool]] | None = None
 
     def get(
         self,
@@ -230,26 +229,41 @@ class Crud(Generic[OutT]):
         self,
         description: str | None,
         listing: Listing[ArgsT],
-        page: type[Page],
+        page: str,
         *,
         access: Access = SIGNED_IN,
         output: type[Presented] | None = None,
     ) -> StrawberryField:
-        """`xs(..., skip, limit)`: a page of the rows `listing` reads, with their count (graph/lists.py)."""
+        """`xs(..., filter, orderBy, skip, limit, after)`: a page of the rows `listing` reads, as the list type
+        `page` (graph/pages.py): the rows, `pageInfo`, and their `count` when the operation asks for it."""
         present = output or self.output
         listing.check_columns(self.model)
-        if not self.owned and access is not SUPERUSER:
+        if not self.owned and self.readable is None and access is not SUPERUSER:
             raise ValueError(f"{self.what}: a list without the visibility rules is for superusers only")
+        page_class = page_type(page, present)
 
         async def resolve(info: Info, **given: Any) -> Any:
             caller = access.caller(info.context)
             async with info.context.read_session() as session:
-                rows, count = await listing.read(session, caller, self.model, given, visible=self.owned)
-            return page(data=[present.of(row) for row in rows], count=count)
+                read = await listing.read(
+                    session,
+                    caller,
+                    self.model,
+                    given,
+                    list_name=info.field_name,
+                    visible=self.owned,
+                    readable=None if self.readable is None else self.readable(caller),
+                    count=selects(info, COUNT_FIELD),
+                )
+            return page_class(
+                data=[present.of(row) for row in read.rows],
+                count=NOT_COUNTED if read.total is None else read.total,
+                page_info=PageInfo(has_next_page=read.has_next, end_cursor=read.end_cursor),
+            )
 
         declare(resolve, access)
 
-        return field_of(resolve, listing.parameters(), page, description)
+        return field_of(resolve, listing.parameters(), page_class, description)
 
     def create(
         self,

@@ -65,10 +65,14 @@ class InputErrors:
             raise BadUserInputError(self.fields)
 
 
-def check_page(skip: int, limit: int) -> None:
+def check_page(skip: int, limit: int, after: str | None = None) -> None:
+    """A list's page: `skip` and `limit` in range, and not both `skip` and `after` (two starting points)."""
     errors = InputErrors()
     if skip < 0:
         errors.add("skip", "must be 0 or more")
     if not 1 <= limit <= MAX_PAGE_SIZE:
         errors.add("limit", f"must be between 1 and {MAX_PAGE_SIZE}")
+    if after is not None and skip:
+        errors.add("skip", "cannot be combined with after")
+        errors.add("after", "cannot be combined with skip")
     errors.raise_if_any()

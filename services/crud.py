@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,6 +15,7 @@ from db.base import utcnow
 from db.models import OrganizationMembership, User
 from services.caller import Caller
 from services.errors import BadUserInputError, ConflictError, ForbiddenError, NotFoundError
+from services.keyset import Ordering
 from services.visibility import (
     ensure_can_delete,
     ensure_can_modify,
@@ -105,14 +107,57 @@ async def list_visible(
     *,
     organization_id: uuid.UUID | None,
     include_public: bool = False,
+    deleted: bool = False,
     filters: Sequence[ColumnElement[bool]] = (),
-    order_by: Sequence[Any] = (),
-    skip: int,
+    order: Ordering,
+    skip: int = 0,
     limit: int,
-) -> tuple[list[Any], int]:
-    """One page of the rows visible to the caller that `filters` keep, and their total count (`list_page`)."""
-    visible = list_filter(caller, model, organization_id=organization_id, include_public=include_public)
-    return await list_page(session, model, where=[visible, *filters], order_by=order_by, skip=skip, limit=limit)
+    after: Sequence[Any] | None = None,
+    count: bool = True,
+) -> ListedPage:
+    """One page of the rows visible to the caller (`deleted`: of the soft-deleted ones instead) that `filters`
+    keep, and their total count (`list_page`)."""
+    visible = list_filter(
+        caller, model, organization_id=organization_id, include_public=include_public, deleted=deleted
+    )
+    return await list_page(
+        session, model, where=[visible, *filters], order=order, skip=skip, limit=limit, after=after, count=count
+    )
+
+
+def page_statement(
+    model: type[Any],
+    *,
+    where: Sequence[ColumnElement[bool]],
+    order: Ordering,
+    skip: int = 0,
+    limit: int,
+    after: Sequence[Any] | None = None,
+    count: bool = True,
+) -> Select[Any]:
+    """The statement `list_page` runs: the page and one row more, (`count`) with the total as `page_total`."""
+    entity: Any = model
+    columns: list[Any] = list(entity.__table__.columns)
+    if count:
+        total_query = select(func.count()).select_from(entity).where(*where)
+        columns.append(total_query.scalar_subquery().label(_PAGE_TOTAL))
+    statement = select(*columns).where(*where)
+    if after is not None:
+        statement = statement.where(order.after(entity, after))
+    statement = statement.order_by(*order.order_by(entity)).limit(limit + 1)
+    return statement.offset(skip) if skip else statement
+
+
+_PAGE_TOTAL = "page_total"  # the total's label: no table here has a column of that name
+
+
+@dataclass(frozen=True)
+class ListedPage:
+    """A page of rows, whether more follow it, and (when asked for) how many rows match in all."""
+
+    rows: list[Any]
+    has_next: bool
+    total: int | None
 
 
 async def list_page(
@@ -120,40 +165,39 @@ async def list_page(
     model: type[Any],
     *,
     where: Sequence[ColumnElement[bool]],
-    order_by: Sequence[Any] = (),
-    skip: int,
+    order: Ordering,
+    skip: int = 0,
     limit: int,
-) -> tuple[list[Any], int]:
-    """One page of the rows `where` keeps, in `order_by` then newest first, and the total count matching it.
+    after: Sequence[Any] | None = None,
+    count: bool = True,
+) -> ListedPage:
+    """One page of the rows `where` keeps, in `order`: past `skip` rows, or (keyset) after the row whose sort
+    values are `after`; whether rows follow it; and, with `count`, the total matching `where`.
 
     The rows are plain rows of the model's table columns, not ORM entities: a page is only read, and loading
     entities (identity map, instance state, their release when the session closes) cost more than the query.
 
-    One statement: the total comes with the page as a window count (each statement is a round trip, which on
-    these machines costs more than the counting). Only a page past the end, which has no row to carry it, asks
-    for the count on its own."""
+    One statement: one row more than the page says whether another page follows, and the total comes with the
+    page as a scalar subquery (each statement is a round trip, which on these machines costs more than the
+    counting). The total is left out unless asked for: counting reads every matching row, which a keyset page
+    otherwise never does. Only a page past the end, which has no row to carry the total, counts on its own."""
     entity: Any = model
+    statement = page_statement(model, where=where, order=order, skip=skip, limit=limit, after=after, count=count)
     # Through the session's connection: a Core statement run by the session itself still goes through the ORM's
     # execution steps, which cost as much as the query here.
     connection = await session.connection()
-    page = (
-        await connection.execute(
-            select(*entity.__table__.columns, func.count().over().label(_PAGE_TOTAL))
-            .where(*where)
-            .order_by(*order_by, entity.created_at.desc(), entity.id)
-            .offset(skip)
-            .limit(limit)
-        )
-    ).all()
-    if page:
-        return list(page), int(getattr(page[0], _PAGE_TOTAL))
-    if skip == 0:
-        return [], 0
-    total = await session.scalar(select(func.count()).select_from(entity).where(*where))
-    return [], int(total or 0)
-
-
-_PAGE_TOTAL = "page_total"  # the window count's label: no table here has a column of that name
+    page = list((await connection.execute(statement)).all())
+    has_next = len(page) > limit
+    del page[limit:]
+    total: int | None = None
+    if count:
+        if page:
+            total = int(getattr(page[0], _PAGE_TOTAL))
+        elif skip == 0 and after is None:
+            total = 0
+        else:
+            total = int(await session.scalar(select(func.count()).select_from(entity).where(*where)) or 0)
+    return ListedPage(page, has_next, total)
 
 
 def new_owned(

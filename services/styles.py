@@ -7,14 +7,14 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, delete, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
 from db.models import MediaResource, Style, StyleDataImage
 from db.models.enums import StyleCategory
 from services.caller import Caller
-from services.crud import apply_changes, get_visible, like_pattern
+from services.crud import apply_changes, get_visible
 from services.errors import ForbiddenError, NotFoundError
 from services.media import MediaService, MediaSource
 from services.resources import Resources
@@ -31,21 +31,24 @@ def data_image_field(index: int) -> str:
 
 
 class StyleFilters(Protocol):
-    """The `styles` list filters; None means "not filtered" except for `archived` (see `style_filters`)."""
+    """The `styles` list filters; None means "not filtered" except for `archived` (see `style_filters`). Its
+    `search` is the list's (graph/styles/queries.STYLE_OPTIONS, with `any_tag_like`)."""
 
     archived: bool | None
     demo: bool | None
     enabled: bool | None
     owner_id: uuid.UUID | None
     public: bool | None
-    search: str | None
     style_category: StyleCategory | None
 
 
-def style_filters(filters: StyleFilters) -> list[ColumnElement[bool]]:
+def style_filters(filters: StyleFilters, *, archived_decided: bool = False) -> list[ColumnElement[bool]]:
     """WHERE conditions narrowing the visible set. Archived styles leave default lists: `archived` omitted or false
-    shows only non-archived ones, true only archived ones."""
-    conditions: list[ColumnElement[bool]] = [Style.archived.is_(bool(filters.archived))]
+    shows only non-archived ones, true only archived ones; omitted while another filter decides on archived
+    (`archived_decided`: the list's `filter.archived`), that filter alone decides."""
+    conditions: list[ColumnElement[bool]] = []
+    if filters.archived is not None or not archived_decided:
+        conditions.append(Style.archived.is_(bool(filters.archived)))
     for column, value in (
         (Style.demo, filters.demo),
         (Style.enabled, filters.enabled),
@@ -57,21 +60,11 @@ def style_filters(filters: StyleFilters) -> list[ColumnElement[bool]]:
         conditions.append(Style.owner_id == filters.owner_id)
     if filters.style_category is not None:
         conditions.append(Style.style_category == filters.style_category)
-    if filters.search and filters.search.strip():
-        pattern = like_pattern(filters.search)
-        conditions.append(
-            or_(
-                Style.name.ilike(pattern),
-                Style.description.ilike(pattern),
-                Style.brand.ilike(pattern),
-                Style.prompt_keywords.ilike(pattern),
-                _any_tag_like(pattern),
-            )
-        )
     return conditions
 
 
-def _any_tag_like(pattern: str) -> ColumnElement[bool]:
+def any_tag_like(pattern: str) -> ColumnElement[bool]:
+    """The styles with a tag matching a LIKE pattern (a list's search looks in tags too)."""
     # One tag at a time (unnest), so that a search never matches across the boundary of two tags.
     tag = func.unnest(Style.tags).column_valued("tag")
     return exists(select(tag).where(tag.ilike(pattern)))

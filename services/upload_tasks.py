@@ -111,7 +111,7 @@ def archive_key_for(staged: StagedFile) -> str:
     return content_key(staged.sha256, ARCHIVE_EXTENSION, UPLOADS_NAMESPACE)
 
 
-def _visible(caller: Caller) -> ColumnElement[bool]:
+def visible_tasks(caller: Caller) -> ColumnElement[bool]:
     """Tasks a caller may read: their own, and those of subjects they may see; superusers read all."""
     if caller.is_superuser:
         return true()
@@ -123,7 +123,7 @@ def _visible(caller: Caller) -> ColumnElement[bool]:
 
 async def get_task(session: AsyncSession, caller: Caller, task_id: uuid.UUID) -> SubjectBaseImagesUploadTask:
     task = await session.scalar(
-        select(SubjectBaseImagesUploadTask).where(SubjectBaseImagesUploadTask.id == task_id, _visible(caller))
+        select(SubjectBaseImagesUploadTask).where(SubjectBaseImagesUploadTask.id == task_id, visible_tasks(caller))
     )
     if task is None:
         raise NotFoundError(WHAT)

@@ -42,15 +42,18 @@ def list_filter(
     *,
     organization_id: uuid.UUID | None,
     include_public: bool = False,
-    include_deleted: bool = False,
+    deleted: bool = False,
 ) -> ColumnElement[bool]:
     """Rows a list shows.
 
     With `organization_id`: that organization's rows (members only). Without: the caller's personal rows (no
     organization). `include_public` adds public rows. Superusers see every row, narrowed to the organization
-    when one is given.
+    when one is given. Soft-deleted rows are left out, or (`deleted`, superusers only) are the only ones shown,
+    so that they can be found and restored.
     """
-    live = true() if include_deleted else model.deleted_at.is_(None)
+    if deleted and not caller.is_superuser:
+        raise ForbiddenError("Only superusers may list deleted objects")
+    live = model.deleted_at.is_not(None) if deleted else model.deleted_at.is_(None)
     if organization_id is not None:
         ensure_member(caller, organization_id)
         scope: ColumnElement[bool] = model.organization_id == organization_id

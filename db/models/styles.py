@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, IdMixin, SoftDeleteMixin, TimestampMixin, str_enum
+from db.list_indexes import list_order_indexes
 from db.models.enums import LoraStatus, StyleCategory
 from db.models.ownership import OwnedMixin
 
@@ -20,6 +21,7 @@ class Style(IdMixin, TimestampMixin, SoftDeleteMixin, OwnedMixin, Base):
         UniqueConstraint("slug"),
         Index("ix_styles_name_lower", text("lower(name)")),
         Index("ix_styles_tags", "tags", postgresql_using="gin"),
+        *list_order_indexes("styles", "name", "created_at", "updated_at"),
     )
 
     name: Mapped[str] = mapped_column(String(255))

@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, IdMixin, SoftDeleteMixin, TimestampMixin, str_enum
+from db.list_indexes import list_order_indexes
 from db.models.enums import BodyType, EyeColor, Gender, HairColor, LoraStatus, SubjectAgeClass, SubjectType
 from db.models.ownership import OwnedMixin
 
@@ -20,6 +21,7 @@ class Subject(IdMixin, TimestampMixin, SoftDeleteMixin, OwnedMixin, Base):
         # Slugs are unique among all subjects, deleted ones included, so a restore never collides.
         UniqueConstraint("slug"),
         Index("ix_subjects_name_lower", text("lower(name)")),
+        *list_order_indexes("subjects", "name", "surname", "created_at", "updated_at"),
     )
 
     name: Mapped[str] = mapped_column(String(255))

@@ -9,12 +9,17 @@ from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db.base import Base, IdMixin, TimestampMixin, str_enum
+from db.list_indexes import list_order_indexes
 from db.models.enums import OrganizationRole
 
 
 class User(IdMixin, TimestampMixin, Base):
     __tablename__ = "users"
-    __table_args__ = (Index("uq_users_email_lower", text("lower(email)"), unique=True),)
+    __table_args__ = (
+        Index("uq_users_email_lower", text("lower(email)"), unique=True),
+        # The users list's default order (oldest first).
+        *list_order_indexes("users", "created_at", newest_first=False, soft_deletes=False),
+    )
 
     email: Mapped[str] = mapped_column(String(320))
     hashed_password: Mapped[str] = mapped_column(String(255))

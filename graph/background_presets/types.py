@@ -57,9 +57,3 @@ class BackgroundPreset(Presented[BackgroundPresetRow | LoadedBackgroundPreset]):
         description="The framings in the order they were given.",
     )
     cover_image_url: str | None = relation(_cover_image_urls, description="URL of the first framing's image.")
-
-
-@strawberry.type(description="A page of background presets.")
-class BackgroundPresets:
-    data: list[BackgroundPreset] = strawberry.field(description=shared.PAGE_DATA)
-    count: int = strawberry.field(description="Total matching the filters, not the page size.")

@@ -120,9 +120,3 @@ class ShootingGuidelines(Presented[ShootingGuidelinesRow]):
         rows_by_parent(ShotTypeRulesByGuidelineIdLoader, GuidelinesShotTypeRuleGroup.of),
         description="The shot-type rule groups, in the order given.",
     )
-
-
-@strawberry.type(description="A page of shooting guidelines (the documented ShootingGuidelinesListPublic).")
-class ShootingGuidelinesList:
-    data: list[ShootingGuidelines] = strawberry.field(description=shared.PAGE_DATA)
-    count: int = strawberry.field(description="Total matching the filters, not the page size.")

@@ -7,11 +7,13 @@ import strawberry
 
 from db.models import PosePreset as PosePresetRow
 from graph.crud import Crud
+from graph.list_options import NAME_AND_TIMES, ListOptions
 from graph.lists import Listing, OwnerFilter
-from graph.pose_presets.types import PosePreset, PosePresets
+from graph.pose_presets.types import PosePreset
 from services.pose_presets import WHAT
 
 POSE_PRESETS = Crud(PosePresetRow, WHAT, PosePreset)
+POSE_PRESET_OPTIONS = ListOptions("PosePreset", PosePresetRow, sort=NAME_AND_TIMES, search=("name", "prompt"))
 
 
 @dataclass(frozen=True)
@@ -29,11 +31,11 @@ class Query:
         "ownerId (superusers): that user's.",
         Listing(
             PosePresetArguments,
+            POSE_PRESET_OPTIONS,
             owner=OwnerFilter.OWNED,
             equal=("shot_type_id",),
-            search=("name", "prompt"),
             order_by=("name",),
         ),
-        PosePresets,
+        "PosePresets",
     )
     pose_preset = POSE_PRESETS.get()

@@ -41,9 +41,3 @@ class PosePreset(Presented[PosePresetRow | LoadedPosePreset]):
     pose_image_url: str | None = relation(
         media_urls("pose_image_key", "pose_image_media_id"), description="URL of the stored pose image."
     )
-
-
-@strawberry.type(description="A page of pose presets.")
-class PosePresets:
-    data: list[PosePreset] = strawberry.field(description=shared.PAGE_DATA)
-    count: int = strawberry.field(description="Total matching the filters, not the page size.")

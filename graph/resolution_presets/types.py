@@ -22,9 +22,3 @@ class ResolutionPreset(Presented[ResolutionPresetRow | LoadedResolutionPreset]):
     created_at: datetime = strawberry.field(description=shared.CREATED_AT)
     updated_at: datetime = strawberry.field(description=shared.UPDATED_AT)
     deleted_at: datetime | None = strawberry.field(description=shared.DELETED_AT)
-
-
-@strawberry.type(description="A page of resolution presets.")
-class ResolutionPresets:
-    data: list[ResolutionPreset] = strawberry.field(description=shared.PAGE_DATA)
-    count: int = strawberry.field(description="Total matching the filters, not the page size.")

@@ -7,11 +7,13 @@ import strawberry
 
 from db.models import SetDesign as SetDesignRow
 from graph.crud import Crud
+from graph.list_options import NAME_AND_TIMES, ListOptions
 from graph.lists import Listing, OwnerFilter
-from graph.set_designs.types import SetDesign, SetDesigns
+from graph.set_designs.types import SetDesign
 from services.set_designs import WHAT
 
 SET_DESIGNS = Crud(SetDesignRow, WHAT, SetDesign)
+SET_DESIGN_OPTIONS = ListOptions("SetDesign", SetDesignRow, sort=NAME_AND_TIMES, search=("name", "description"))
 
 
 @dataclass(frozen=True)
@@ -29,11 +31,11 @@ class Query:
         "ownerId (superusers): that user's.",
         Listing(
             SetDesignArguments,
+            SET_DESIGN_OPTIONS,
             owner=OwnerFilter.OWNED,
             equal=("background_preset_id",),
-            search=("name", "description"),
             order_by=("name",),
         ),
-        SetDesigns,
+        "SetDesigns",
     )
     set_design = SET_DESIGNS.get()

@@ -125,9 +125,3 @@ class SetDesign(Presented[SetDesignRow | LoadedSetDesign]):
         rows_by_parent(SetSubjectPortraitsBySetDesignIdLoader, SubjectPortrait.of),
         description="Subject portraits, in the order they were given.",
     )
-
-
-@strawberry.type(description="A page of set designs.")
-class SetDesigns:
-    data: list[SetDesign] = strawberry.field(description=shared.PAGE_DATA)
-    count: int = strawberry.field(description="Total matching the filters, not the page size.")

@@ -8,12 +8,22 @@ import strawberry
 from db.models import ShotType as ShotTypeRow
 from db.models.enums import ShotTypeFraming, ViewAngle
 from graph.crud import Crud
+from graph.list_options import NAME_AND_TIMES, ListOptions
 from graph.lists import Listing, OwnerFilter
-from graph.shot_types.types import ShotType, ShotTypes
+from graph.shot_types.types import ShotType
 from services.shot_types import WHAT
 from services.shot_types import shot_type_by_name as find_by_name
 
 SHOT_TYPES = Crud(ShotTypeRow, WHAT, ShotType)
+
+SHOT_TYPE_OPTIONS = ListOptions(
+    "ShotType",
+    ShotTypeRow,
+    sort=NAME_AND_TIMES,
+    search=("name", "shot_type_prompt_instruction", "prompt"),
+    choices=("view_angle", "framing", "default_shot_type"),
+    flags=("public", "core_focus"),
+)
 
 
 @dataclass(frozen=True)
@@ -34,12 +44,12 @@ class Query:
         "public ones (the defaults among them). ownerId (superusers): public ones plus that user's.",
         Listing(
             ShotTypeArguments,
+            SHOT_TYPE_OPTIONS,
             owner=OwnerFilter.OWNED_OR_PUBLIC,
             equal=("framing", "view_angle", "public"),
-            search=("name", "shot_type_prompt_instruction", "prompt"),
             order_by=("name",),
         ),
-        ShotTypes,
+        "ShotTypes",
     )
     shot_type = SHOT_TYPES.get()
 

@@ -70,12 +70,6 @@ class ShotType(Presented[ShotTypeRow | LoadedShotType]):
     )
 
 
-@strawberry.type(description="A page of shot types.")
-class ShotTypes:
-    data: list[ShotType] = strawberry.field(description=shared.PAGE_DATA)
-    count: int = strawberry.field(description="Total matching the filters, not the page size.")
-
-
 async def shot_type_lists(info: Info, id_lists: Sequence[Sequence[uuid.UUID]]) -> list[list[ShotType]]:
     """For each list of ids, the shot types behind them that the caller can see, in that order (gone or hidden
     ones left out); all loaded together."""

@@ -88,15 +88,3 @@ _present_style = RowPresenter(Style, convert={"tags": list, "lora_status": statu
 _present_style_admin = RowPresenter(
     StyleAdmin, convert={"tags": list, "lora_status": status_name, "lora_info": LoraInfo.maybe}
 )
-
-
-@strawberry.type(description="A page of styles.")
-class Styles:
-    data: list[Style] = strawberry.field(description=shared.PAGE_DATA)
-    count: int = strawberry.field(description="Total matching the filters, not the page size.")
-
-
-@strawberry.type(description="A page of styles with their admin fields (superusers only).")
-class StylesAdmin:
-    data: list[StyleAdmin] = strawberry.field(description=shared.PAGE_DATA)
-    count: int = strawberry.field(description="Total matching the filters, not the page size.")

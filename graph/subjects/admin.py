@@ -17,10 +17,11 @@ from graph.access import SUPERUSER
 from graph.arguments import OrganizationId, UserId, about
 from graph.common.types import Message
 from graph.context import Info
+from graph.list_options import Filtered
 from graph.lists import Listing
 from graph.lora.mutations import SUBJECT_TRIGGER_MAX_LENGTH
-from graph.subjects.queries import SUBJECTS
-from graph.subjects.types import SubjectAdmin, SubjectsAdmin
+from graph.subjects.queries import SUBJECT_OPTIONS, SUBJECTS
+from graph.subjects.types import SubjectAdmin
 from services.caller import Caller
 from services.subjects_admin import bulk_assign, ensure_user_exists
 
@@ -41,7 +42,7 @@ class UserSubjectArguments:
     organization_id: OrganizationId = None
 
 
-def _owned_by_user(caller: Caller, arguments: UserSubjectArguments) -> list[ColumnElement[bool]]:
+def _owned_by_user(caller: Caller, arguments: UserSubjectArguments, filtered: Filtered) -> list[ColumnElement[bool]]:
     return [SubjectRow.owner_id == arguments.user_id]
 
 
@@ -53,8 +54,8 @@ async def _user_exists(session: AsyncSession, arguments: UserSubjectArguments) -
 class Query:
     admin_subjects = SUBJECTS.list(
         "Every subject, whoever owns it (superusers only).",
-        Listing(AdminSubjectArguments, equal=("body_type",)),
-        SubjectsAdmin,
+        Listing(AdminSubjectArguments, SUBJECT_OPTIONS, equal=("body_type",)),
+        "SubjectsAdmin",
         access=SUPERUSER,
         output=SubjectAdmin,
     )
@@ -63,8 +64,8 @@ class Query:
     )
     user_subjects = SUBJECTS.list(
         "The subjects a user owns, optionally only an organization's (superusers only).",
-        Listing(UserSubjectArguments, where=_owned_by_user, check=_user_exists),
-        SubjectsAdmin,
+        Listing(UserSubjectArguments, SUBJECT_OPTIONS, where=_owned_by_user, check=_user_exists),
+        "SubjectsAdmin",
         access=SUPERUSER,
         output=SubjectAdmin,
     )

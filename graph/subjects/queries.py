@@ -12,13 +12,29 @@ from db.models.enums import BodyType, SubjectAgeClass
 from graph import access
 from graph.context import Info
 from graph.crud import Crud
+from graph.list_options import BY_CREATED_AT, BY_NAME, BY_UPDATED_AT, Filtered, ListOptions, Sort
 from graph.lists import Listing
-from graph.subjects.types import BaseImage, BaseImages, Subject, Subjects
+from graph.subjects.types import BaseImage, BaseImages, Subject
 from services.caller import Caller
 from services.subjects import WHAT
 from services.subjects_base_images import list_base_images
 
 SUBJECTS = Crud(SubjectRow, WHAT, Subject)
+
+# Every subject list (subjects, adminSubjects, userSubjects) sorts and filters the same way.
+SUBJECT_OPTIONS = ListOptions(
+    "Subject",
+    SubjectRow,
+    sort=(
+        BY_NAME,
+        Sort("SURNAME", "surname", "By surname; subjects without one come last (first when descending)."),
+        BY_CREATED_AT,
+        BY_UPDATED_AT,
+    ),
+    search=("name", "surname", "description", "ethnicity"),
+    choices=("age_class", "gender", "subject_type", "body_type", "lora_status"),
+    flags=("public", "enabled", "ready"),
+)
 
 
 @dataclass(frozen=True)
@@ -30,7 +46,7 @@ class SubjectArguments:
     only_with_base_images: bool = False
 
 
-def _where(caller: Caller, arguments: SubjectArguments) -> list[ColumnElement[bool]]:
+def _where(caller: Caller, arguments: SubjectArguments, filtered: Filtered) -> list[ColumnElement[bool]]:
     if arguments.only_with_base_images:
         return [exists().where(SubjectBaseImage.subject_id == SubjectRow.id)]
     return []
@@ -41,8 +57,8 @@ class Query:
     subjects = SUBJECTS.list(
         "Subjects. With organizationId: that organization's; without: your personal ones. includePublic adds "
         "public ones; onlyWithBaseImages keeps those with at least one base image.",
-        Listing(SubjectArguments, equal=("age_class", "body_type"), where=_where),
-        Subjects,
+        Listing(SubjectArguments, SUBJECT_OPTIONS, equal=("age_class", "body_type"), where=_where),
+        "Subjects",
     )
     subject = SUBJECTS.get()
 

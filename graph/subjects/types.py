@@ -219,15 +219,3 @@ def present_loaded_subject(row: LoadedSubject) -> Subject:
     relations that answer subjects. Not `Subject.of`: SubjectAdmin.of overrides it for the entity only (the loaders
     leave out the admin columns), so `of` cannot declare these rows too."""
     return _present_subject(row)
-
-
-@strawberry.type(description="A page of subjects.")
-class Subjects:
-    data: list[Subject] = strawberry.field(description=shared.PAGE_DATA)
-    count: int = strawberry.field(description="Total matching the filters, not the page size.")
-
-
-@strawberry.type(description="A page of subjects with their admin fields (superusers only).")
-class SubjectsAdmin:
-    data: list[SubjectAdmin] = strawberry.field(description=shared.PAGE_DATA)
-    count: int = strawberry.field(description="Total matching the filters, not the page size.")

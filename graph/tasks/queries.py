@@ -1,14 +1,29 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 import strawberry
 
+from db.models import SubjectBaseImagesUploadTask as TaskRow
 from graph import access
 from graph.context import Info
+from graph.crud import Crud
+from graph.list_options import BY_CREATED_AT, ListOptions
+from graph.lists import Listing
 from graph.tasks.types import SubjectBaseImagesUploadTask
 from services.caller import Caller
-from services.upload_tasks import get_task, latest_task
+from services.upload_tasks import WHAT, get_task, latest_task, visible_tasks
+
+UPLOAD_TASKS = Crud(TaskRow, WHAT, SubjectBaseImagesUploadTask, owned=False, readable=visible_tasks)
+UPLOAD_TASK_OPTIONS = ListOptions(
+    "SubjectBaseImagesUploadTask", TaskRow, sort=(BY_CREATED_AT,), search=("error_message",), choices=("status",)
+)
+
+
+@dataclass(frozen=True)
+class UploadTaskArguments:
+    subject_id: uuid.UUID | None = None
 
 
 @strawberry.type
@@ -26,3 +41,10 @@ class Query:
         async with info.context.read_session() as session:
             row = await latest_task(session, caller, subject_id, organization_id=organization_id)
         return SubjectBaseImagesUploadTask.of(row)
+
+    subject_upload_tasks = UPLOAD_TASKS.list(
+        "The upload tasks you may see (yours, and those of subjects you can see; superusers: all), newest first; "
+        "subjectId keeps one subject's.",
+        Listing(UploadTaskArguments, UPLOAD_TASK_OPTIONS, equal=("subject_id",)),
+        "SubjectBaseImagesUploadTasks",
+    )

@@ -11,9 +11,10 @@ from graph import access
 from graph.access import SUPERUSER
 from graph.context import Info
 from graph.crud import Crud
+from graph.list_options import BY_CREATED_AT, BY_UPDATED_AT, ListOptions, Sort
 from graph.lists import Listing
 from graph.users.loaders import OrganizationByIdLoader
-from graph.users.types import Organization, User, Users, organizations_of
+from graph.users.types import Organization, User, organizations_of
 from services.caller import Caller
 from services.errors import NotFoundError
 
@@ -55,7 +56,22 @@ class Query:
 
     users = USERS.list(
         "Every user (superusers only).",
-        Listing(UserArguments, order_by=("created_at",)),
-        Users,
+        Listing(
+            UserArguments,
+            ListOptions(
+                "User",
+                UserRow,
+                sort=(
+                    Sort("NAME", "full_name", "By full name; users without one come last (first when descending)."),
+                    Sort("EMAIL", "email", "By email address."),
+                    BY_CREATED_AT,
+                    BY_UPDATED_AT,
+                ),
+                search=("email", "full_name"),
+                flags=("is_active", "is_superuser"),
+            ),
+            order_by=("created_at",),
+        ),
+        "Users",
         access=SUPERUSER,
     )

@@ -107,12 +107,6 @@ class User(Presented[UserRow | UserRecord]):
     )
 
 
-@strawberry.type
-class Users:
-    data: list[User]
-    count: int
-
-
 async def _membership_organizations(
     memberships: Sequence[OrganizationMembership], info: Info
 ) -> list[Organization | None]:

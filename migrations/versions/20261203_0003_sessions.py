@@ -1,6 +1,6 @@
 """Sessions: token versions and revoked tokens
 
-Revision ID: 0003_sessions
+Revision ID: 0003
 Revises: 0002
 Create Date: 2026-12-03 12:30:00
 
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003_sessions"
+revision: str = "0003"
 down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -83,6 +83,26 @@ async def test_the_limit_argument_bounds_a_list(http: httpx.AsyncClient, account
     assert literal["extensions"]["cost"]["requested"] == 1 + 2
 
 
+async def test_order_filter_and_cursor_keep_a_lists_price_and_page_info_adds_one(
+    http: httpx.AsyncClient, accounts: Accounts
+) -> None:
+    account = await accounts.user()
+    lists = ("subjects", "styles", "users", "subjectUploadTasks")
+    for name in lists:
+        plain = f"{{ {name}(limit: 7) {{ data {{ id }} }} }}"
+        paged = (
+            f'{{ {name}(limit: 7, after: "x", orderBy: {{field: CREATED_AT, direction: DESC}}, '
+            'filter: {createdAfter: "2026-01-01T00:00:00Z"}) { count data { id } pageInfo { endCursor } } }'
+        )
+        prices = []
+        for query in (plain, paged):
+            body = (await post(http, query, headers=account.headers)).json()
+            # Priced before it runs (users: refused after, as FORBIDDEN; the cursor: BAD_USER_INPUT).
+            prices.append(body["extensions"]["cost"]["requested"])
+        # The list type (1) and 7 items; pageInfo is one object more.
+        assert prices == [1 + 7, 1 + 7 + 1], name
+
+
 async def test_aliases_and_fragments_each_count(http: httpx.AsyncClient, accounts: Accounts) -> None:
     account = await accounts.user()
     query = """

@@ -13,10 +13,12 @@ from db.models import ResolutionPreset as ResolutionPresetRow
 from db.models import User as UserRow
 from graph.access import SIGNED_IN, SUPERUSER, Access, declared
 from graph.crud import Crud
+from graph.list_options import BY_CREATED_AT, ListOptions
 from graph.lists import Listing
-from graph.resolution_presets.types import ResolutionPreset, ResolutionPresets
+from graph.resolution_presets.queries import RESOLUTION_PRESET_OPTIONS
+from graph.resolution_presets.types import ResolutionPreset
 from graph.schema import schema
-from graph.users.types import User, Users
+from graph.users.types import User
 
 # Open to anyone: it is how a caller gets a token.
 OPEN = {"login"}
@@ -71,20 +73,38 @@ class _Arguments:
     search: str | None = None
 
 
-def test_a_list_takes_its_own_arguments_then_the_page() -> None:
-    listing = Listing(_Arguments, search=("name",))
-    assert [parameter.name for parameter in listing.parameters()] == ["organization_id", "search", "skip", "limit"]
+def test_a_list_takes_its_own_arguments_then_filter_order_and_page() -> None:
+    listing = Listing(_Arguments, RESOLUTION_PRESET_OPTIONS)
+    assert [parameter.name for parameter in listing.parameters()] == [
+        "organization_id",
+        "search",
+        "filter",
+        "order_by",
+        "skip",
+        "limit",
+        "after",
+    ]
 
 
 def test_a_list_naming_a_column_its_model_lacks_is_refused_when_built() -> None:
     with pytest.raises(ValueError, match="no column colour"):
         Crud(ResolutionPresetRow, "Resolution preset", ResolutionPreset).list(
-            None, Listing(_Arguments, search=("colour",)), ResolutionPresets
+            None, Listing(_Arguments, RESOLUTION_PRESET_OPTIONS, equal=("colour",)), "ResolutionPresets"
+        )
+    with pytest.raises(ValueError, match="no column colour"):
+        ListOptions("Colours", ResolutionPresetRow, sort=(BY_CREATED_AT,), search=("colour",))
+
+
+def test_a_list_with_another_models_options_is_refused_when_built() -> None:
+    with pytest.raises(ValueError, match="not for User"):
+        Crud(UserRow, "User", User, owned=False).list(
+            None, Listing(_Arguments, RESOLUTION_PRESET_OPTIONS), "Users", access=SUPERUSER
         )
 
 
 def test_a_list_without_visibility_rules_is_for_superusers_only() -> None:
     users = Crud(UserRow, "User", User, owned=False)
+    options = ListOptions("DeclaredAccessUser", UserRow, sort=(BY_CREATED_AT,), search=("email",))
     with pytest.raises(ValueError, match="superusers only"):
-        users.list(None, Listing(_Arguments), Users, access=SIGNED_IN)
-    assert users.list(None, Listing(_Arguments), Users, access=SUPERUSER) is not None
+        users.list(None, Listing(_Arguments, options), "Users", access=SIGNED_IN)
+    assert users.list(None, Listing(_Arguments, options), "Users", access=SUPERUSER) is not None
