@@ -100,8 +100,8 @@ def json_formatter() -> logging.Formatter:
 
 def _reserved_attributes() -> list[str]:
     # The LogRecord attributes that are not fields of the line (python-json-logger's list; taskName is Python
-    # 3.12's), and our own bookkeeping.
-    return [*RESERVED_ATTRS, "taskName", "context_fields"]
+    # 3.12's), our own bookkeeping, and uvicorn's copy of its message with terminal colour codes.
+    return [*RESERVED_ATTRS, "taskName", "context_fields", "color_message"]
 
 
 def configure_logging(settings: Settings) -> None:
