@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 
 from core.settings import Settings
-from graph.metrics import count_persisted_queries, metrics_registry
+from graph.metrics import OperationNames, count_persisted_queries, metrics_registry
 from tests.api_process import ApiProcess, start_api_process
 from tests.conftest import Account, Accounts, GraphQLClient
 from tests.jobs.conftest import worker_environment
@@ -310,3 +310,19 @@ def test_persisted_query_counts_handed_over_are_served(app: Starlette) -> None:
         count_persisted_queries({})
     assert served.value("graphql_persisted_queries_total", outcome="hit_memory") == 3
     assert served.value("graphql_persisted_queries_total", outcome="miss") == 1
+
+
+def test_only_graphql_names_become_labels_and_only_the_first_ones() -> None:
+    names = OperationNames(limit=2)
+    # Not GraphQL names (a refusal's operationName could be anything): folded, and they take no place.
+    for refused in ("has space", "1starts_with_digit", "x" * 101, "é", ""):
+        assert names.label(refused) == "(other)"
+    assert [names.label(name) for name in ("A", "_b", "A", "C", None, "_b")] == [
+        "A",
+        "_b",
+        "A",
+        "(other)",
+        "(other)",
+        "_b",
+    ]
+    assert names.label("x" * 100) == "(other)"  # a GraphQL name, but past the limit
