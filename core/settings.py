@@ -131,6 +131,17 @@ class Settings(BaseSettings):
     subscription_reconnect_seconds: float = 10.0
 
     log_level: str = Field(default="INFO")
+    # Operating it (README): `json` writes one JSON object per line (core/logs.py); unset, json in production and
+    # text elsewhere.
+    log_format: Literal["json", "text"] | None = None
+    # With a token, /metrics (the API's and the worker's) answers only `Authorization: Bearer <token>`.
+    metrics_token: SecretStr | None = None
+    # Operation names are the client's choice: each process keeps this many as metric labels, the first it sees,
+    # and counts every other one under "(other)" (graph/metrics.py), so no client can grow the label set.
+    metrics_operation_names: int = Field(default=100, ge=0)
+    # Where each worker process serves its metrics (on HOST); 0 serves none. One port per worker process: a
+    # second worker finding the port taken runs on without metrics (jobs/metrics_server.py).
+    worker_metrics_port: int = Field(default=9101, ge=0, le=65535)
 
     @field_validator("forwarded_allow_ips")
     @classmethod
@@ -187,6 +198,12 @@ class Settings(BaseSettings):
         ):
             return _DEVELOPMENT_SUPERUSER_EMAIL, _DEVELOPMENT_SUPERUSER_PASSWORD
         return None
+
+    @property
+    def log_as_json(self) -> bool:
+        if self.log_format is None:
+            return self.environment == "production"
+        return self.log_format == "json"
 
     @property
     def trusted_proxies(self) -> tuple[IPNetwork, ...]:

@@ -41,6 +41,7 @@ from core.outages import describe_outage, is_outage
 from core.settings import Settings
 from graph.context import Context
 from graph.cost import LIMIT_ARGUMENT, answered_objects, operation_cost
+from graph.metrics import count_cost
 from graph.request_checks import provided_operation_name
 from services.errors import QueryTooComplexError, RateLimitedError
 
@@ -185,6 +186,7 @@ class CostLimits(SchemaExtension):
         if document is not None and operation is not None:
             actual = answered_objects(data, document, operation, graphql_schema(context.schema))
         self.cost = {"requested": self.requested, "actual": actual}
+        count_cost(self.requested, actual)
         if self.reserved is None:
             return
         (caller, amount), self.reserved = self.reserved, None

@@ -35,6 +35,7 @@ from graph.guidelines.mutations import Mutation as GuidelinesMutation
 from graph.guidelines.queries import Query as GuidelinesQuery
 from graph.lora.mutations import Mutation as LoraMutation
 from graph.media.mutations import Mutation as MediaMutation
+from graph.operations_seen import OperationsSeen
 from graph.pose_presets.mutations import Mutation as PosePresetMutation
 from graph.pose_presets.queries import Query as PosePresetQuery
 from graph.request_checks import OperationNameRequired, RefuseNulCharacters, SubscriptionsOverWebsockets
@@ -169,6 +170,8 @@ def build_schema(settings: Settings) -> Schema:
             SubscriptionsOverWebsockets,
             # Last of the checks: only a document that passed every other one is priced and charged.
             lambda: CostLimits(settings=settings, prices=prices),
+            # Before ErrorCodes, so that it reads the codes ErrorCodes gives (graph/operations_seen.py).
+            OperationsSeen,
             ErrorCodes,
             ReleaseLoaders,
         ],

@@ -6,16 +6,17 @@ retry when PostgreSQL or Redis goes away (jobs/retrying.py); cron jobs skip that
 
 from __future__ import annotations
 
-import logging
-import logging.config
+import asyncio
 from typing import Any, ClassVar
 
 from arq import cron
-from arq.logs import default_log_config
 from arq.worker import get_kwargs
 
+from core.logs import configure_logging
 from core.settings import get_settings
 from jobs import lora_ingest
+from jobs.metrics_server import MetricsServer, serve_metrics
+from jobs.observed import observed_cron_jobs, observed_functions
 from jobs.purge import purge_deleted
 from jobs.reaper import reaper_cron
 from jobs.resilient import ResilientWorker
@@ -29,27 +30,36 @@ _settings = get_settings()
 
 
 async def startup(ctx: dict[str, Any]) -> None:
-    ctx["resources"] = Resources.open(_settings)
+    ctx["resources"] = resources = Resources.open(_settings)
+    ctx["metrics_server"] = serve_metrics(_settings, resources)
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
+    metrics_server: MetricsServer | None = ctx.get("metrics_server")
+    if metrics_server is not None:
+        await asyncio.to_thread(metrics_server.close)
     resources: Resources | None = ctx.get("resources")
     if resources is not None:
         await resources.close()
 
 
 class WorkerSettings:
-    functions: ClassVar[list[Any]] = [
-        sweep_staging,
-        register(lora_ingest.lora_ingest, _settings),
-        register(retry_on_outage(purge_deleted), _settings),
-        zip_ingest_function(_settings),
-    ]
-    cron_jobs: ClassVar[list[Any]] = [
-        cron(sweep_staging, minute={7, 37}, run_at_startup=True),
-        cron(skipped_on_outage(purge_deleted), minute=23),
-        reaper_cron(_settings),
-    ]
+    # Each logged at its start and end and counted by outcome (jobs/observed.py).
+    functions: ClassVar[list[Any]] = observed_functions(
+        [
+            sweep_staging,
+            register(lora_ingest.lora_ingest, _settings),
+            register(retry_on_outage(purge_deleted), _settings),
+            zip_ingest_function(_settings),
+        ]
+    )
+    cron_jobs: ClassVar[list[Any]] = observed_cron_jobs(
+        [
+            cron(sweep_staging, minute={7, 37}, run_at_startup=True),
+            cron(skipped_on_outage(purge_deleted), minute=23),
+            reaper_cron(_settings),
+        ]
+    )
     on_startup = startup
     on_shutdown = shutdown
     redis_settings = redis_settings(_settings) if _settings.redis_url else None
@@ -61,16 +71,8 @@ class WorkerSettings:
     job_timeout = _settings.job_timeout_seconds
 
 
-def log_config() -> dict[str, Any]:
-    """arq's own command-line logging (which this replaces), extended to our loggers: one format for the lot."""
-    config = default_log_config(verbose=False)
-    for name in ("jobs", "services", "core", "db"):
-        config["loggers"][name] = {"handlers": ["arq.standard"], "level": _settings.log_level, "propagate": False}
-    return config
-
-
 def main() -> None:
-    logging.config.dictConfig(log_config())
+    configure_logging(_settings)  # arq's lines and ours, in one format (core/logs.py)
     # The class's namespace, as get_kwargs reads a settings class (arq types one as a Protocol of instance
     # attributes, which a class of ClassVars is not), and its answer as what it is: arq annotates the values as
     # NameError.

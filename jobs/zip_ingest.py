@@ -35,6 +35,7 @@ from core.settings import Settings
 from db.base import utcnow
 from db.models import ShotType, Subject
 from db.models.enums import TaskStatus
+from jobs.observed import count_zip_images
 from jobs.retrying import gave_up_message, outage_retry, register
 from jobs.zip_prepare import Limits, Preparation, Prepared, Refused
 from services.caller import Caller, load_caller
@@ -287,6 +288,7 @@ class _Run:
             for item in prepared:
                 item.staged.discard()  # consumed by from_inspected; this is for an abandoned batch
         self.outcomes.extend(outcomes)
+        count_zip_images(outcome.outcome for outcome in outcomes)
         await delete_files(self.resources.session_factory, self.resources.storage, freed)
         await announce_task(self.resources, self.task_id)
         return True

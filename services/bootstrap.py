@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from core.logs import configure_logging
 from core.settings import Settings, get_settings
 from db.engine import create_engine, create_session_factory
 from services.users import create_user, find_user_by_email
@@ -36,5 +37,5 @@ async def ensure_first_superuser(settings: Settings) -> None:
 
 
 if __name__ == "__main__":
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    configure_logging(get_settings())
     asyncio.run(ensure_first_superuser(get_settings()))
