@@ -202,7 +202,8 @@ class Crud(Generic[OutT]):
 
         parameters = [argument("id", uuid.UUID), *([ORGANIZATION] if scoped else [])]
         declare(resolve, access)
-        return field_of(resolve, parameters, present, description)
+        default = f"{self.what} by id, when you may see it (NOT_FOUND when missing, deleted or hidden from you)."
+        return field_of(resolve, parameters, present, description or default)
 
     def find(
         self,
@@ -284,8 +285,10 @@ class Crud(Generic[OutT]):
             return self.output.of(row)
 
         declare(resolve, access)
-
-        return field_of(resolve, [argument("input", input_type), ORGANIZATION], self.output, description, mutation=True)
+        default = f"Creates: {self.what.lower()} from input, personal or in an organization you belong to; answers it."
+        return field_of(
+            resolve, [argument("input", input_type), ORGANIZATION], self.output, description or default, mutation=True
+        )
 
     def update(
         self,

@@ -6,14 +6,18 @@ from graph.common.inputs import changes, forbid_null
 from graph.validation import InputErrors
 
 MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 128
+EMAIL = "An email address, at most 320 characters; unique, ignoring case."
+PASSWORD = f"From {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters."
+FULL_NAME = "The user's full name, at most 255 characters."
 
 
-@strawberry.input
+@strawberry.input(description="A new user account (superusers only).")
 class UserCreate:
-    email: str
-    password: str
-    full_name: str | None = None
-    is_superuser: bool = False
+    email: str = strawberry.field(description=EMAIL)
+    password: str = strawberry.field(description=PASSWORD)
+    full_name: str | None = strawberry.field(default=None, description=FULL_NAME)
+    is_superuser: bool = strawberry.field(default=False, description="Make the user a superuser.")
 
     def check(self) -> None:
         errors = InputErrors()
@@ -28,7 +32,7 @@ def _check_user_fields(errors: InputErrors, values: dict[str, object]) -> None:
     errors.max_length("input.email", email, 320)
     if "password" in values and (not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH):
         errors.add("input.password", f"must be at least {MIN_PASSWORD_LENGTH} characters")
-    errors.max_length("input.password", password, 128)
+    errors.max_length("input.password", password, MAX_PASSWORD_LENGTH)
     errors.max_length("input.fullName", values.get("full_name"), 255)
 
 
@@ -37,11 +41,19 @@ USER_UPDATE_FIELDS = ("email", "password", "full_name", "is_superuser", "is_acti
 
 @strawberry.input(description="Omitted fields stay as they are. isSuperuser and isActive: superusers only.")
 class UserUpdate:
-    email: str | None = strawberry.UNSET
-    password: str | None = strawberry.UNSET
-    full_name: str | None = strawberry.UNSET
-    is_superuser: bool | None = strawberry.UNSET
-    is_active: bool | None = strawberry.UNSET
+    email: str | None = strawberry.field(default=strawberry.UNSET, description=f"{EMAIL} Null is refused.")
+    password: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description=f"{PASSWORD} Changing it ends every earlier session of the user. Null is refused.",
+    )
+    full_name: str | None = strawberry.field(default=strawberry.UNSET, description=f"{FULL_NAME} Null clears it.")
+    is_superuser: bool | None = strawberry.field(
+        default=strawberry.UNSET, description="Make the user a superuser, or not (superusers only)."
+    )
+    is_active: bool | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="False deactivates the user and ends every session (superusers only).",
+    )
 
     def changes(self) -> dict[str, object]:
         values = changes(self, USER_UPDATE_FIELDS)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
 import strawberry
 
@@ -8,6 +9,7 @@ from core.client_address import client_address
 from db.models.enums import OrganizationRole
 from graph import access, fields
 from graph.access import SUPERUSER
+from graph.arguments import Id, UserId, about
 from graph.common.types import Message
 from graph.context import Info
 from graph.users.inputs import UserCreate, UserUpdate
@@ -19,12 +21,22 @@ from services.caller import Caller
 from services.errors import UnauthenticatedError
 from services.sessions import revoke_token
 
+OrganizationName = Annotated[
+    str, strawberry.argument(description="The organization's name: not blank, at most 255 characters.")
+]
+TheOrganization = Annotated[uuid.UUID, strawberry.argument(description="Id of the organization (one you belong to).")]
+
 
 @strawberry.type
 class Mutation:
     # Open to anyone: it is how a caller gets a token.
     @fields.mutation("Exchange email and password for a bearer token (OAuth2 password flow).")
-    async def login(self, info: Info, email: str, password: str) -> AccessToken:
+    async def login(
+        self,
+        info: Info,
+        email: Annotated[str, strawberry.argument(description="The account's email address (any case).")],
+        password: Annotated[str, strawberry.argument(description="The account's password.")],
+    ) -> AccessToken:
         token = await issue_token_for_credentials(
             info.context.resources, email=email, password=password, client=_client_address(info)
         )
@@ -43,7 +55,7 @@ class Mutation:
         return Message(message="Logged out")
 
     @access.mutation("Create a user (superusers only).", SUPERUSER)
-    async def create_user(self, info: Info, caller: Caller, input: UserCreate) -> User:
+    async def create_user(self, info: Info, caller: Caller, input: Annotated[UserCreate, about("input")]) -> User:
         input.check()
         async with info.context.session() as session, session.begin():
             row = await users.create_user(
@@ -56,7 +68,7 @@ class Mutation:
         return User.of(row)
 
     @access.mutation("Create an organization; the caller becomes its owner (`role` is `OWNER`).")
-    async def create_organization(self, info: Info, caller: Caller, name: str) -> Organization:
+    async def create_organization(self, info: Info, caller: Caller, name: OrganizationName) -> Organization:
         _check_organization_name(name)
         async with info.context.session() as session, session.begin():
             row = await users.create_organization(session, caller, name)
@@ -66,7 +78,12 @@ class Mutation:
 
     @access.mutation("Add a user to an organization, or change their role (owners, superusers).")
     async def add_organization_member(
-        self, info: Info, caller: Caller, organization_id: uuid.UUID, user_id: uuid.UUID, role: OrganizationRole
+        self,
+        info: Info,
+        caller: Caller,
+        organization_id: TheOrganization,
+        user_id: UserId,
+        role: Annotated[OrganizationRole, strawberry.argument(description="The role the user has from now on.")],
     ) -> OrganizationMembership:
         async with info.context.session() as session, session.begin():
             membership = await users.add_member(
@@ -78,20 +95,22 @@ class Mutation:
         "Change a user: yourself, or anyone as a superuser. A new password (or isActive false) revokes every "
         "token the user was given before, the one this request was sent with included: log in again."
     )
-    async def update_user(self, info: Info, caller: Caller, id: uuid.UUID, input: UserUpdate) -> User:
+    async def update_user(
+        self, info: Info, caller: Caller, id: Id, input: Annotated[UserUpdate, about("input")]
+    ) -> User:
         changes = input.changes()
         async with info.context.session() as session, session.begin():
             row = await users.update_user(session, caller, id, changes)
         return User.of(row)
 
     @access.mutation("Deactivate a user (superusers only): they keep their objects but cannot log in.", SUPERUSER)
-    async def delete_user(self, info: Info, caller: Caller, id: uuid.UUID) -> Message:
+    async def delete_user(self, info: Info, caller: Caller, id: Id) -> Message:
         async with info.context.session() as session, session.begin():
             await users.deactivate_user(session, caller, id)
         return Message(message="User deactivated")
 
     @access.mutation("Rename an organization (its owners, superusers).")
-    async def update_organization(self, info: Info, caller: Caller, id: uuid.UUID, name: str) -> Organization:
+    async def update_organization(self, info: Info, caller: Caller, id: Id, name: OrganizationName) -> Organization:
         _check_organization_name(name)
         async with info.context.session() as session, session.begin():
             row = await users.rename_organization(session, caller, id, name)
@@ -99,14 +118,14 @@ class Mutation:
 
     @access.mutation("Remove a member (owners), or leave an organization yourself.")
     async def remove_organization_member(
-        self, info: Info, caller: Caller, organization_id: uuid.UUID, user_id: uuid.UUID
+        self, info: Info, caller: Caller, organization_id: TheOrganization, user_id: UserId
     ) -> Message:
         async with info.context.session() as session, session.begin():
             await users.remove_member(session, caller, organization_id, user_id)
         return Message(message="Member removed")
 
     @access.mutation("Delete an empty organization (its owners, superusers).")
-    async def delete_organization(self, info: Info, caller: Caller, id: uuid.UUID) -> Message:
+    async def delete_organization(self, info: Info, caller: Caller, id: Id) -> Message:
         async with info.context.session() as session, session.begin():
             await users.delete_organization(session, caller, id)
         return Message(message="Organization deleted")

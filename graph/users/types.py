@@ -13,6 +13,7 @@ from db.models import Organization as OrganizationRow
 from db.models import OrganizationMembership as MembershipRow
 from db.models import User as UserRow
 from db.models.enums import OrganizationRole
+from graph.common import descriptions as shared
 from graph.common.presented import Presented
 from graph.context import Info
 from graph.relations import Identified, relation
@@ -62,10 +63,12 @@ async def members_of(organizations: Sequence[Organization], info: Info) -> list[
 
 @strawberry.type(description="An organization, seen by one of its members (`role` is the caller's role).")
 class Organization:
-    id: uuid.UUID
-    name: str
-    role: OrganizationRole | None
-    created_at: datetime
+    id: uuid.UUID = strawberry.field(description="The organization's id (the organizationId other operations take).")
+    name: str = strawberry.field(description="The organization's name.")
+    role: OrganizationRole | None = strawberry.field(
+        description="Your role in it; null for a superuser who is not a member."
+    )
+    created_at: datetime = strawberry.field(description=shared.CREATED_AT)
 
     members: list[OrganizationMember] = relation(
         members_of,
@@ -93,14 +96,14 @@ async def organizations_of(users: Sequence[Identified], info: Info) -> list[list
     ]
 
 
-@strawberry.type
+@strawberry.type(description="A user account: what its owner and superusers see of it.")
 class User(Presented[UserRow | UserRecord]):
-    id: uuid.UUID
-    email: str
-    full_name: str | None
-    is_active: bool
-    is_superuser: bool
-    created_at: datetime
+    id: uuid.UUID = strawberry.field(description=shared.ID)
+    email: str = strawberry.field(description="The email address the user logs in with (unique, any case).")
+    full_name: str | None = strawberry.field(description="The user's full name, when they gave one.")
+    is_active: bool = strawberry.field(description="False once deactivated: the user can no longer log in.")
+    is_superuser: bool = strawberry.field(description="A superuser sees and may change everything.")
+    created_at: datetime = strawberry.field(description=shared.CREATED_AT)
 
     organizations: list[Organization] = relation(
         organizations_of, description="The organizations this user belongs to, with the user's role in each."
@@ -115,17 +118,21 @@ async def _membership_organizations(
     return [Organization.of(row, m.role) if row is not None else None for m, row in zip(memberships, rows, strict=True)]
 
 
-@strawberry.type
+@strawberry.type(description="A user's membership of an organization, with their role in it.")
 class OrganizationMembership(Presented[MembershipRow]):
-    id: uuid.UUID
-    organization_id: uuid.UUID
-    user_id: uuid.UUID
-    role: OrganizationRole
+    id: uuid.UUID = strawberry.field(description="The membership's id.")
+    organization_id: uuid.UUID = strawberry.field(description="The organization.")
+    user_id: uuid.UUID = strawberry.field(description="The member.")
+    role: OrganizationRole = strawberry.field(description="The member's role in the organization.")
 
-    organization: Organization | None = relation(_membership_organizations)
+    organization: Organization | None = relation(
+        _membership_organizations, description="The organization, with the member's role; null if it is gone."
+    )
 
 
 @strawberry.type(description="An OAuth2-style bearer token.")
 class AccessToken:
-    access_token: str
-    token_type: str = "bearer"  # noqa: S105 - the OAuth2 token type, not a secret
+    access_token: str = strawberry.field(
+        description="The JWT to send as `Authorization: Bearer <token>` (and in a websocket's connection_init)."
+    )
+    token_type: str = strawberry.field(default="bearer", description="Always `bearer`.")
