@@ -53,6 +53,17 @@ GLOSSARY: dict[str, str] = {
         "never a value in the query or its variables."
     ),
     "body_type": "Keep only subjects of this body type.",
+    "age_class": "Keep only subjects of this age class.",
+    "only_with_base_images": "Keep only subjects that have at least one base image.",
+    "framing": "Keep only shot types of this framing.",
+    "view_angle": "Keep only shot types of this view angle.",
+    "background_preset_id": "Keep only set designs that use this background preset.",
+    "archived": "True: only archived styles; false: only the others; omitted: the others, unless filter.archived says.",
+    "demo": "Keep only demo styles (true) or only the others (false); omitted: both.",
+    "enabled": "Keep only enabled objects (true) or only disabled ones (false); omitted: both.",
+    "style_category": "Keep only styles of this category.",
+    "name": "The name to look up, ignoring case.",
+    "slug": "The slug to look up (the URL-safe name a style is given when created).",
     # Every list's sort order, filters and keyset pages (API.md, "Lists, as a frontend uses them").
     "order_by": "The order of the list; ties are broken by id, so pages never repeat or skip an object.",
     "filter": "Narrows the list; each given field must hold, omitted fields narrow nothing.",

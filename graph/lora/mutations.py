@@ -6,8 +6,7 @@ streamed file under the size cap, the job).
 
 from __future__ import annotations
 
-import uuid
-from typing import cast
+from typing import Annotated, cast
 
 import strawberry
 from strawberry.file_uploads import Upload
@@ -18,6 +17,7 @@ from db.models import Style as StyleRow
 from db.models import Subject as SubjectRow
 from graph import access
 from graph.access import SUPERUSER
+from graph.arguments import File, LoraTrigger, StyleId, SubjectId
 from graph.context import Info
 from graph.styles.inputs import STYLE_TRIGGER_MAX_LENGTH
 from graph.styles.types import StyleAdmin
@@ -67,10 +67,12 @@ class Mutation:
         self,
         info: Info,
         caller: Caller,
-        subject_id: uuid.UUID,
-        file: Upload,
-        lora_trigger: str,
-        entity_type: str | None = None,
+        subject_id: SubjectId,
+        file: File,
+        lora_trigger: LoraTrigger,
+        entity_type: Annotated[
+            str | None, strawberry.argument(description="`subject` or omitted (the documented form field).")
+        ] = None,
     ) -> SubjectAdmin:
         errors = InputErrors()
         if entity_type is not None and entity_type.strip().lower() not in SUBJECT_ENTITY_TYPES:
@@ -81,7 +83,7 @@ class Mutation:
 
     @access.mutation("Upload LoRA weights for a style, with their trigger word." + _UPLOAD_NOTE, SUPERUSER)
     async def upload_style_lora(
-        self, info: Info, caller: Caller, style_id: uuid.UUID, file: Upload, lora_trigger: str
+        self, info: Info, caller: Caller, style_id: StyleId, file: File, lora_trigger: LoraTrigger
     ) -> StyleAdmin:
         upload = _checked(file, lora_trigger, STYLE_TRIGGER_MAX_LENGTH, InputErrors())
         row = await accept_upload(info.context.resources, caller, "style", style_id, upload)

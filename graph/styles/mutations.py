@@ -6,6 +6,7 @@ import strawberry
 
 from db.models import Style as StyleRow
 from graph import access
+from graph.arguments import Id, OrganizationId
 from graph.context import Info
 from graph.crud import Write
 from graph.styles.inputs import STYLE_TRIGGER_MAX_LENGTH, StyleCreate, StyleUpdate
@@ -27,7 +28,7 @@ async def _create(write: Write, input: StyleCreate, organization_id: uuid.UUID |
     )
 
 
-async def _update(write: Write, id: uuid.UUID, input: StyleUpdate, organization_id: uuid.UUID | None) -> StyleRow:
+async def _update(write: Write, id: Id, input: StyleUpdate, organization_id: uuid.UUID | None) -> StyleRow:
     return await styles.update_style(
         write.session,
         write.resources,
@@ -39,9 +40,7 @@ async def _update(write: Write, id: uuid.UUID, input: StyleUpdate, organization_
     )
 
 
-async def _set_archived(
-    info: Info, caller: Caller, id: uuid.UUID, archived: bool, organization_id: uuid.UUID | None
-) -> Style:
+async def _set_archived(info: Info, caller: Caller, id: Id, archived: bool, organization_id: uuid.UUID | None) -> Style:
     async with info.context.session() as session, session.begin():
         row = await styles.set_archived(session, caller, id, archived, organization_id=organization_id)
     return Style.of(row)
@@ -55,14 +54,12 @@ class Mutation:
     restore_style = STYLES.restore("Restore a soft-deleted style (superusers only).")
 
     @access.mutation("Archive a style: it stays readable by id and slug but leaves default lists.")
-    async def archive_style(
-        self, info: Info, caller: Caller, id: uuid.UUID, organization_id: uuid.UUID | None = None
-    ) -> Style:
+    async def archive_style(self, info: Info, caller: Caller, id: Id, organization_id: OrganizationId = None) -> Style:
         return await _set_archived(info, caller, id, True, organization_id)
 
     @access.mutation("Bring an archived style back into the default lists.")
     async def unarchive_style(
-        self, info: Info, caller: Caller, id: uuid.UUID, organization_id: uuid.UUID | None = None
+        self, info: Info, caller: Caller, id: Id, organization_id: OrganizationId = None
     ) -> Style:
         return await _set_archived(info, caller, id, False, organization_id)
 

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
 import strawberry
 
 from db.models import Subject as SubjectRow
 from graph import access
 from graph.access import SUPERUSER
+from graph.arguments import Id, OrganizationId, about
 from graph.common.inputs import source_of
 from graph.common.types import Message
 from graph.context import Info
@@ -44,7 +46,7 @@ async def _create(write: Write, input: SubjectCreate, organization_id: uuid.UUID
     )
 
 
-async def _update(write: Write, id: uuid.UUID, input: SubjectUpdate, organization_id: uuid.UUID | None) -> SubjectRow:
+async def _update(write: Write, id: Id, input: SubjectUpdate, organization_id: uuid.UUID | None) -> SubjectRow:
     return await update_subject(
         write.session, write.resources, write.caller, id, changes=input.changes(), organization_id=organization_id
     )
@@ -69,7 +71,7 @@ class Mutation:
         "stored files, and no LoRA.",
         SUPERUSER,
     )
-    async def copy_subject(self, info: Info, caller: Caller, id: uuid.UUID) -> Subject:
+    async def copy_subject(self, info: Info, caller: Caller, id: Id) -> Subject:
         async with info.context.session() as session, session.begin():
             row = await copy_subject(session, caller, id)
         return Subject.of(row)
@@ -82,9 +84,9 @@ class Mutation:
         self,
         info: Info,
         caller: Caller,
-        id: uuid.UUID,
-        input: BaseImageCreate,
-        organization_id: uuid.UUID | None = None,
+        id: Id,
+        input: Annotated[BaseImageCreate, about("input")],
+        organization_id: OrganizationId = None,
     ) -> BaseImage:
         errors = InputErrors()
         input.check(errors, "input")
@@ -99,7 +101,14 @@ class Mutation:
 
     @access.mutation("Delete the subject's base image with this URL; its file goes when nothing else uses it.")
     async def delete_subject_base_image(
-        self, info: Info, caller: Caller, id: uuid.UUID, url: str, organization_id: uuid.UUID | None = None
+        self,
+        info: Info,
+        caller: Caller,
+        id: Id,
+        url: Annotated[
+            str, strawberry.argument(description="The base image's imageUrl, as subjectBaseImages answers it.")
+        ],
+        organization_id: OrganizationId = None,
     ) -> Message:
         resources = info.context.resources
         async with info.context.session() as session, session.begin():

@@ -10,6 +10,7 @@ from db.models import Subject as SubjectRow
 from db.models import SubjectBaseImage
 from db.models.enums import BodyType, SubjectAgeClass
 from graph import access
+from graph.arguments import Id, OrganizationId, ShotTypeId
 from graph.context import Info
 from graph.crud import Crud
 from graph.list_options import BY_CREATED_AT, BY_NAME, BY_UPDATED_AT, Filtered, ListOptions, Sort
@@ -67,9 +68,9 @@ class Query:
         self,
         info: Info,
         caller: Caller,
-        id: uuid.UUID,
-        organization_id: uuid.UUID | None = None,
-        shot_type_id: uuid.UUID | None = None,
+        id: Id,
+        organization_id: OrganizationId = None,
+        shot_type_id: ShotTypeId = None,
     ) -> BaseImages:
         async with info.context.read_session() as session:
             rows = await list_base_images(

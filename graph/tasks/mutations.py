@@ -1,15 +1,16 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
-from strawberry.file_uploads import Upload
 
 from core.storage import StagedFile
 from db.models import Subject as SubjectRow
 from db.models import SubjectBaseImagesUploadTask as TaskRow
 from graph import access
+from graph.arguments import File, OrganizationId, SubjectId
 from graph.common.scope import merge_organization
 from graph.context import Info
 from graph.subjects.mutations import subject_parts
@@ -41,9 +42,14 @@ class Mutation:
         self,
         info: Info,
         caller: Caller,
-        file: Upload,
-        subject_id: uuid.UUID | None = None,
-        organization_id: uuid.UUID | None = None,
+        file: File,
+        subject_id: Annotated[
+            uuid.UUID | None,
+            strawberry.argument(
+                description="The subject the images are for (one you can see); omitted: metadata.json makes a new one."
+            ),
+        ] = None,
+        organization_id: OrganizationId = None,
     ) -> SubjectBaseImagesUploadTask:
         resources = info.context.resources
         # Refused callers are refused before the file is copied anywhere.
@@ -89,7 +95,7 @@ async def _record(
 
 
 async def _modifiable_subject(
-    session: AsyncSession, caller: Caller, subject_id: uuid.UUID, organization_id: uuid.UUID | None
+    session: AsyncSession, caller: Caller, subject_id: SubjectId, organization_id: uuid.UUID | None
 ) -> SubjectRow:
     subject = await get_visible(session, caller, SubjectRow, subject_id, SUBJECT, organization_id=organization_id)
     ensure_can_modify(caller, subject, SUBJECT)

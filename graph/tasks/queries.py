@@ -7,6 +7,7 @@ import strawberry
 
 from db.models import SubjectBaseImagesUploadTask as TaskRow
 from graph import access
+from graph.arguments import OrganizationId, SubjectId, TaskId
 from graph.context import Info
 from graph.crud import Crud
 from graph.list_options import BY_CREATED_AT, ListOptions
@@ -29,14 +30,14 @@ class UploadTaskArguments:
 @strawberry.type
 class Query:
     @access.query("An upload task: yours, or one of a subject you can see (superusers see all).")
-    async def subject_upload_task(self, info: Info, caller: Caller, task_id: uuid.UUID) -> SubjectBaseImagesUploadTask:
+    async def subject_upload_task(self, info: Info, caller: Caller, task_id: TaskId) -> SubjectBaseImagesUploadTask:
         async with info.context.read_session() as session:
             row = await get_task(session, caller, task_id)
         return SubjectBaseImagesUploadTask.of(row)
 
     @access.query("The newest upload task of a subject you can see.")
     async def subject_latest_upload_task(
-        self, info: Info, caller: Caller, subject_id: uuid.UUID, organization_id: uuid.UUID | None = None
+        self, info: Info, caller: Caller, subject_id: SubjectId, organization_id: OrganizationId = None
     ) -> SubjectBaseImagesUploadTask:
         async with info.context.read_session() as session:
             row = await latest_task(session, caller, subject_id, organization_id=organization_id)
