@@ -81,12 +81,14 @@ def test_the_generated_typescript_compiles_and_types_what_a_frontend_writes(tmp_
         "/** A subject's base image for one shot type (at most one per shot type). */\nexport type BaseImage = {"
         in schema_types
     )
-    # Enums are the values the API sends.
-    assert re.search(
-        r"^export type TaskStatus =\n  \| 'COMPLETED'\n  \| 'FAILED'\n  \| 'PENDING'\n  \| 'PROCESSING';",
-        schema_types,
-        re.MULTILINE,
-    )
+    # Enums are the values the API sends, each documented by its value's description.
+    assert (
+        "export type TaskStatus =\n"
+        "  /** Finished: its results are final. */\n  | 'COMPLETED'\n"
+        "  /** Stopped: errorMessage says why; what it had already done is kept. */\n  | 'FAILED'\n"
+        "  /** Accepted and queued; no worker has started it yet. */\n  | 'PENDING'\n"
+        "  /** A worker is running it; its counters and progress change. */\n  | 'PROCESSING';\n"
+    ) in schema_types
 
     tsc = package_bin("typescript", "tsc")
     compiled = run_node(node, tsc, "--project", str(tmp_path / "tsconfig.json"), env={}, timeout=TSC_TIMEOUT)

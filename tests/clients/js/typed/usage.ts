@@ -14,10 +14,23 @@ import type {
 } from "./operations";
 import type { SubjectAgeClass, SubjectCreate, TaskStatus } from "./schema";
 
-// The subjects page: filters and a page, then the cards and the pager's total.
-export const adultsSecondPage: SubjectsPageQueryVariables = { ageClass: "ADULT", skip: 24, limit: 24 };
+// The subjects page: filters, an order and a page, then the cards and the pager's total.
+export const adultsByName: SubjectsPageQueryVariables = {
+  ageClass: "ADULT",
+  filter: { gender: ["FEMALE"], ready: true, search: "ann" },
+  orderBy: { field: "NAME", direction: "DESC" },
+  limit: 24,
+};
 // @ts-expect-error: not an age class the schema has
 export const misspelled: SubjectsPageQueryVariables = { ageClass: "GROWN_UP" };
+// @ts-expect-error: subjects cannot be sorted by gender
+export const byGender: SubjectsPageQueryVariables = { orderBy: { field: "GENDER" } };
+
+// The next page starts after this one's last row; null when this was the last page.
+export function nextPage(page: SubjectsPageQuery, previous: SubjectsPageQueryVariables): SubjectsPageQueryVariables | null {
+  const { hasNextPage, endCursor } = page.subjects.pageInfo;
+  return hasNextPage && endCursor != null ? { ...previous, after: endCursor } : null;
+}
 
 export function cardTitle(card: SubjectCardFragment): string {
   return card.surname === null ? card.name : `${card.name} ${card.surname}`;
