@@ -37,7 +37,7 @@ async def test_each_caller_lists_the_tasks_it_may_see(
         "personal": {"owner_id": owner.id},
         "in organization": {"owner_id": owner.id, "organization_id": organization},
         "public": {"owner_id": other.id, "public": True},
-        "deleted": {"owner_id": owner.id, "organization_id": organization, "deleted_at": _EPOCH},
+        "deleted": {"owner_id": owner.id, "organization_id": organization, "deleted_at": datetime.now(UTC)},
     }
     for name, values in subjects.items():
         values.update(id=uuid.uuid4(), name=name, slug=f"{token}-{name.replace(' ', '-')}")
