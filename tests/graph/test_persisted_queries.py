@@ -26,6 +26,7 @@ from graph.guidelines.inputs import MAX_IDS
 from graph.persisted_queries import PersistedQueries
 from tests.api_process import ApiProcess, start_api_process
 from tests.conftest import Accounts, close_app
+from tests.graph.test_cost import post
 from tests.graph.test_transport import app_behind_proxies, refusal_of
 from tests.jobs.conftest import worker_environment
 
@@ -86,17 +87,6 @@ async def registering(
     """POST the query with its hash, as Apollo's link does after PERSISTED_QUERY_NOT_FOUND."""
     body = {"query": query, "variables": variables or {}, "extensions": persisted(query)}
     return await http.post("/graphql", json=body, headers=headers or {})
-
-
-async def sent(
-    http: httpx.AsyncClient,
-    query: str,
-    variables: dict[str, Any] | None = None,
-    *,
-    headers: dict[str, str] | None = None,
-) -> httpx.Response:
-    """The same query sent the ordinary way, with no persisted-query extension."""
-    return await http.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers or {})
 
 
 def _request(query: str | None, extensions: dict[str, Any]) -> GraphQLRequestData:
@@ -247,12 +237,12 @@ async def test_a_mutation_by_hash_runs_over_post_only(http: httpx.AsyncClient, a
     assert refusal_of(over_get, 405)["extensions"] == {"code": "BAD_REQUEST"}
     assert over_get.headers["allow"] == "GET, POST"
     # Nothing ran: the caller still has the one organization.
-    organizations = await sent(http, "{ me { organizations { name } } }", headers=account.headers)
+    organizations = await post(http, "{ me { organizations { name } } }", headers=account.headers)
     assert organizations.json()["data"] == {"me": {"organizations": [{"name": "By hash"}]}}
 
     again = await by_hash(http, mutation, headers=account.headers)
     assert again.json()["data"] == {"createOrganization": {"name": "By hash", "role": "OWNER"}}
-    organizations = await sent(http, "{ me { organizations { name } } }", headers=account.headers)
+    organizations = await post(http, "{ me { organizations { name } } }", headers=account.headers)
     assert organizations.json()["data"] == {"me": {"organizations": [{"name": "By hash"}, {"name": "By hash"}]}}
 
 
@@ -300,7 +290,7 @@ async def test_a_stored_query_meets_the_limits_a_sent_one_meets(
             ],
         },
     )
-    assert answer(costly) == answer(await sent(http, guidelines, {"n": 1000}, headers=account.headers))
+    assert answer(costly) == answer(await post(http, guidelines, {"n": 1000}, headers=account.headers))
     assert answer(await by_hash_over_get(http, guidelines, {"n": 1000}, headers=account.headers)) == answer(costly)
 
 
@@ -314,7 +304,7 @@ async def test_a_stored_query_too_deep_is_refused_like_a_sent_one(shallow_app: S
         assert "exceeds maximum operation depth of 1" in error["message"]
         assert answer(await by_hash(http, deep, headers=account.headers)) == answer(refused)
         assert answer(await by_hash_over_get(http, deep, headers=account.headers)) == answer(refused)
-        assert answer(await sent(http, deep, headers=account.headers)) == answer(refused)
+        assert answer(await post(http, deep, headers=account.headers)) == answer(refused)
 
 
 @pytest.fixture
