@@ -28,6 +28,7 @@ from db.models.enums import OrganizationRole
 from graph.app import create_app
 from services.users import create_user
 from tests.remote_images import HttpsServer, serve_https
+from tests.s3_server import S3Server, serve_s3
 from tests.serving import served
 from tests.session_servers import TestServers, test_servers
 
@@ -98,6 +99,13 @@ def migrate(database_url: str, revision: str, *, down: bool = False) -> None:
 def remote_images(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HttpsServer]:
     """The stand-in for remote image hosts: https://localhost:<port>/image.png and friends."""
     with serve_https(tmp_path_factory.mktemp("remote-tls")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    """A real S3 protocol server on 127.0.0.1 (moto's server mode), started on first use; tests make buckets."""
+    with serve_s3() as server:
         yield server
 
 

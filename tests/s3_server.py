@@ -1,0 +1,86 @@
+"""A real S3 protocol server on 127.0.0.1 for the storage tests: moto in server mode, as its own process.
+
+Only what leaves the machine may be stood in for (the developers' guide): in production the bucket is another
+service, so the tests talk to one over HTTP with the same client the code uses, not to an in-process mock. moto
+accepts any credentials; each test session (or test) takes a bucket of its own.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import httpx
+
+from core.embedded import free_port
+
+HOST = "127.0.0.1"
+REGION = "us-east-1"
+ACCESS_KEY_ID = "test-access-key"
+SECRET_ACCESS_KEY = "test-secret-key"
+_START_TIMEOUT_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class S3Server:
+    """Where the server answers, and how to reach one bucket on it."""
+
+    endpoint_url: str
+
+    def create_bucket(self, name: str | None = None) -> str:
+        """A new empty bucket (a unique name unless one is given); answers its name."""
+        bucket = name or f"studio-test-{uuid.uuid4().hex[:12]}"
+        # moto takes an unsigned CreateBucket; a real store would need the signed request a client library makes.
+        response = httpx.put(f"{self.endpoint_url}/{bucket}", timeout=10)
+        response.raise_for_status()
+        return bucket
+
+    def environment(self, bucket: str, prefix: str = "") -> dict[str, str]:
+        """The settings a process needs to keep its files in `bucket` (under `prefix`) on this server."""
+        return {
+            "STORAGE_URL": f"s3://{bucket}/{prefix}".rstrip("/"),
+            "S3_ENDPOINT_URL": self.endpoint_url,
+            "S3_REGION": REGION,
+            "AWS_ACCESS_KEY_ID": ACCESS_KEY_ID,
+            "AWS_SECRET_ACCESS_KEY": SECRET_ACCESS_KEY,
+        }
+
+
+@contextmanager
+def serve_s3() -> Iterator[S3Server]:
+    """Start moto's server on a free loopback port, wait until it answers, stop it on exit."""
+    port = free_port(HOST)
+    # moto_server is the console script of the moto[server] dev dependency, beside this Python.
+    command = [os.path.join(os.path.dirname(sys.executable), "moto_server"), "-H", HOST, "-p", str(port)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603 - fixed arguments
+    server = S3Server(endpoint_url=f"http://{HOST}:{port}")
+    try:
+        _wait_until_ready(server, process)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_until_ready(server: S3Server, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + _START_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"moto_server exited with {process.returncode} before answering")
+        try:
+            # ListBuckets: any HTTP answer means the server is up.
+            httpx.get(server.endpoint_url, timeout=1)
+            return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise RuntimeError(f"moto_server did not answer on {server.endpoint_url} within {_START_TIMEOUT_SECONDS:.0f} s")
