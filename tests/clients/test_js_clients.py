@@ -17,12 +17,15 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.settings import Settings
 from tests.clients.node import node_executable, node_script, run_script
 from tests.conftest import Accounts, GraphQLClient
 from tests.jobs.conftest import RunJobs, WorkerProcess
 from tests.jobs.lora_helpers import make_subject
-from tests.jobs.subscription_helpers import assert_progress_story, progress_zip
+from tests.jobs.subscription_helpers import assert_progress_story, finish_tasks, processing_tasks, progress_zip
 from tests.jobs.zip_helpers import (
     DEFAULT_SHOT_TYPES,
     TASK,
@@ -40,6 +43,11 @@ HTTP_SCRIPT_TIMEOUT = 45.0
 SUBSCRIBED_TIMEOUT = 30.0
 # From the worker's start to the last state: a process start, then 45 entries on a machine of 2 cores.
 JOB_TIMEOUT = 75.0
+
+# How often open websockets' tokens are rechecked in the session-close test, and the slack on top for the close.
+RECHECK_SECONDS = 0.5
+CLOSE_SLACK_SECONDS = 5.0
+REVOKED_REASON = "This token was revoked (logout, password change or deactivation); log in again"
 
 SHOT_TYPES = "query { shotTypes(includePublic: true) { count data { id name } } }"
 BASE_IMAGES = "query($id: UUID!) { subjectBaseImages(id: $id) { data { shotTypeId shotTypeLabel imageUrl } } }"
@@ -239,3 +247,51 @@ async def test_apollo_persisted_query_link_registers_once_then_sends_the_hash_al
         assert [r["persistedQuery"] for r in requests] == [{"version": 1, "sha256Hash": sha256}] * 3, mode
         assert [r["variables"] for r in requests] == [{"limit": 3}] * 3, mode
         assert requests[2]["data"] == requests[1]["data"], mode
+
+
+async def test_graphql_ws_and_apollo_take_the_4401_close_of_a_logged_out_session_as_final(
+    live_server: str,
+    gql: GraphQLClient,
+    accounts: Accounts,
+    settings: Settings,
+    session_factory: async_sessionmaker[AsyncSession],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    node = node_executable()
+    monkeypatch.setattr(settings, "subscription_recheck_seconds", RECHECK_SECONDS)
+    owner = await accounts.user()
+    subject_id = await make_subject(gql, owner)
+    (task_id,) = await processing_tasks(session_factory, owner, subject_id, 1)
+    try:
+        async with node_script(
+            node,
+            "session_close.mjs",
+            "--url",
+            f"ws://{live_server}/graphql",
+            "--task",
+            task_id,
+            env={"STUDIO_TOKEN": owner.token},
+        ) as script:
+            assert (await script.line(SUBSCRIBED_TIMEOUT))["event"] == "subscribed"
+            await gql.data("mutation { logout { message } }", as_=owner)
+            summary = await script.line(RECHECK_SECONDS + CLOSE_SLACK_SECONDS + SUBSCRIBED_TIMEOUT)
+            await script.finished(SUBSCRIBED_TIMEOUT)
+    finally:
+        await finish_tasks(session_factory, [task_id])
+
+    assert summary["event"] == "summary", summary
+    closed = {"code": 4401, "reason": REVOKED_REASON}
+    # graphql-ws hands the close itself to the subscriber as the error, and does not reconnect: with its default
+    # retry settings it retries most closes, so connecting once proves it read 4401 as final.
+    assert summary["graphqlWs"] == {
+        "connections": 1,
+        "closes": [closed],
+        "received": 1,
+        "error": {"kind": "CloseEvent", **closed},
+    }
+    # Apollo's link turns the close into the subscription's error (a result carrying `error`, then the end): an
+    # Error naming the code and the reason, which the frontend shows.
+    apollo = summary["apollo"]
+    assert (apollo["connections"], apollo["closes"], apollo["received"]) == (1, [closed], 1)
+    assert apollo["error"]["kind"] == "Error", apollo
+    assert "4401" in apollo["error"]["message"] and REVOKED_REASON in apollo["error"]["message"], apollo
