@@ -177,6 +177,8 @@ async def test_the_pool_and_the_counts_kept_elsewhere_are_served(client: httpx.A
     assert metrics.value("process_resident_memory_bytes") > 0
     # Families read at scrape time from the counts other modules keep (samples only once something is counted).
     assert {"graphql_execution_fallbacks", "graphql_persisted_queries"} <= metrics.families
+    # The garbage collector's pauses (core/metrics.GcPauses), recorded since start-up.
+    assert {"python_gc_pause_seconds", "python_gc_pause_max_seconds"} <= metrics.families
 
 
 async def test_websocket_connections_and_subscriptions_are_gauged_while_open(
