@@ -1,8 +1,9 @@
 """`make bench`: the read-path benchmark (see bench/README.md).
 
-Seeds a dataset into a database of its own, starts the API exactly as `make run` does (one uvicorn process) and
-the baseline beside it, checks both answer the same JSON, then drives each canonical query at both with N
-concurrent clients and prints requests/s, p50, p99, the API/baseline ratio and SQL statements per request.
+Seeds a dataset into a database of its own, starts the API exactly as `make run` does (one uvicorn process), the
+baseline and PostGraphile beside it, checks the API and the baseline answer the same JSON (PostGraphile the same row
+counts), then drives each canonical query at them with N concurrent clients and prints requests/s, p50, p99, the
+ratios, SQL statements per request and the API's garbage collection in each window, then issue 15's targets.
 """
 
 from __future__ import annotations
@@ -26,11 +27,31 @@ from typing import Any
 import httpx
 import orjson
 
-from bench import profile
-from bench.load import Endpoint, fetch_once, http_request, run_load, run_sequential
+from bench import postgraphile_server, profile
+from bench.gc_window import GcProbe
+from bench.load import Endpoint, LoadResult, WindowProbe, fetch_once, http_request, run_load, run_sequential
 from bench.process import start_bench_process
-from bench.queries import Query, guidelines_page, subject_by_id, subjects_page
-from bench.report import Row, render_markdown, render_statements, render_targets, render_text
+from bench.queries import (
+    GUIDELINES_PAGE_SIZES,
+    Query,
+    guidelines_page,
+    me_id,
+    postgraphile_guidelines_page,
+    subject_by_id,
+    subjects_page,
+    typename,
+)
+from bench.report import (
+    PeerRow,
+    Row,
+    render_floor,
+    render_markdown,
+    render_peer_markdown,
+    render_peer_text,
+    render_statements,
+    render_targets,
+    render_text,
+)
 from bench.seed import SeededData, seed
 from bench.servers import BenchServers, bench_servers
 from bench.statements import StatementCount, StatementCounter
@@ -46,6 +67,7 @@ HOST = "127.0.0.1"
 READY_TIMEOUT_SECONDS = 60.0
 STOP_TIMEOUT_SECONDS = 15.0
 TOKEN_MINUTES = 120
+FLOOR = "floor (bare Starlette route)"
 
 
 @dataclass(frozen=True)
@@ -58,6 +80,7 @@ class Options:
     profile: bool
     show_statements: bool
     only: str
+    postgraphile: bool
     serve: bool
     markdown: Path | None
     data_dir: Path
@@ -87,6 +110,9 @@ def parse_options(argv: Sequence[str]) -> Options:
         help="seed, start both servers, print their addresses and a token, and wait (for profiling by hand)",
     )
     parser.add_argument("--only", default="", help="only the queries whose name contains this text")
+    parser.add_argument(
+        "--no-postgraphile", dest="postgraphile", action="store_false", help="skip PostGraphile beside the guidelines"
+    )
     parser.add_argument("--markdown", type=Path, help="also write the table as Markdown to this file")
     parser.add_argument("--data-dir", type=Path, default=None, help="default: DATA_DIR/bench (.data/bench)")
     args = parser.parse_args(argv)
@@ -100,6 +126,7 @@ def parse_options(argv: Sequence[str]) -> Options:
         profile=args.profile,
         show_statements=args.show_statements,
         only=args.only,
+        postgraphile=args.postgraphile,
         serve=args.serve,
         markdown=args.markdown,
         data_dir=data_dir.absolute(),
@@ -109,7 +136,7 @@ def parse_options(argv: Sequence[str]) -> Options:
 # --- processes ---------------------------------------------------------------------------------------------------
 
 
-def _environment(servers: BenchServers, storage_dir: Path, secret_key: str) -> dict[str, str]:
+def _environment(servers: BenchServers, storage_dir: Path, secret_key: str, metrics_token: str) -> dict[str, str]:
     """The environment `make run` gives its children, pointed at the bench's servers."""
     env = dict(os.environ)
     env.update(
@@ -122,6 +149,11 @@ def _environment(servers: BenchServers, storage_dir: Path, secret_key: str) -> d
         # 1.34 million each, docs/api.md "Limits and cost") are far past one caller's budget: the bench measures
         # throughput, so the budget is off; QUERY_MAX_COST still applies to every request.
         COST_BUDGET_PER_MINUTE="0",
+        # The 500-row guidelines page is priced at ~13.4 million objects, past the default limit of 3 million: the
+        # bench raises it to measure what a page that size costs (pricing itself is the same work either way).
+        QUERY_MAX_COST="20000000",
+        # /metrics as a deployment protects it; the bench scrapes it around each window (the API's GC figures).
+        METRICS_TOKEN=metrics_token,
     )
     return env
 
@@ -247,36 +279,21 @@ async def measure(
     baseline: Server,
     counter: StatementCounter,
     options: Options,
+    metrics_token: str,
     *,
     profile_to: Path | None,
 ) -> Row:
     results = []
     counts: list[StatementCount] = []
+    gc_probe = GcProbe(api.endpoint, metrics_token)
     for server, requests in ((api, prepared.api), (baseline, prepared.baseline)):
         recorder = None
         if profile_to is not None and server is api:
             recorder = profile.start(server.process.pid, profile_to, seconds=options.warmup + options.duration)
-        result = await run_load(
-            server.endpoint,
-            requests,
-            clients=options.clients,
-            warmup=options.warmup,
-            duration=options.duration,
-            server_pid=server.process.pid,
-        )
+        name = f"{prepared.query.name} ({prepared.caller}) {server.name}"
+        result = await load_one(server, requests, options, name, probe=gc_probe if server is api else None)
         if recorder is not None:
             print(profile.finish(recorder), flush=True)
-        log.info(
-            "%s (%s) %s: %.1f req/s, p50 %.1f ms, p99 %.1f ms, CPU %.1f ms/request, %d errors",
-            prepared.query.name,
-            prepared.caller,
-            server.name,
-            result.per_second,
-            result.p50,
-            result.p99,
-            result.cpu_ms_per_request,
-            result.errors,
-        )
         results.append(result)
         counts.append(
             await counter.count(
@@ -287,7 +304,66 @@ async def measure(
     if options.show_statements:
         for side, count in zip(("API", "baseline"), counts, strict=True):
             print(render_statements(f"{prepared.query.name} ({prepared.caller})", side, count), flush=True)
-    return Row(prepared.query.name, prepared.caller, results[0], results[1], counts[0], counts[1])
+    gc = gc_probe.window()
+    if gc is not None:
+        log.info(
+            "%s (%s) API garbage collection: %s pauses, longest %s ms, %.0f objects in cycles freed",
+            prepared.query.name,
+            prepared.caller,
+            "-" if gc.pauses is None else gc.pauses,
+            gc.describe_longest(),
+            gc.collected,
+        )
+    return Row(prepared.query.name, prepared.caller, results[0], results[1], counts[0], counts[1], gc)
+
+
+async def load_one(
+    server: Server, requests: list[bytes], options: Options, name: str, *, probe: WindowProbe | None = None
+) -> LoadResult:
+    """One server under the run's load (its CPU time measured, and `probe` called around the window)."""
+    result = await run_load(
+        server.endpoint,
+        requests,
+        clients=options.clients,
+        warmup=options.warmup,
+        duration=options.duration,
+        server_pid=server.process.pid,
+        probe=probe,
+    )
+    log.info(
+        "%s: %.1f req/s, p50 %.1f ms, p99 %.1f ms, CPU %.1f ms/request, %d errors",
+        name,
+        result.per_second,
+        result.p50,
+        result.p99,
+        result.cpu_ms_per_request,
+        result.errors,
+    )
+    return result
+
+
+def page_rows(answer: Any, root: str, total: str, rows: str) -> tuple[int, int]:
+    """(rows in the page, rows in the whole list) of a page answer."""
+    page = answer["data"][root]
+    return len(page[rows]), page[total]
+
+
+async def check_same_counts(prepared: Prepared, api: Endpoint, peer: Endpoint, peer_request: bytes) -> None:
+    """PostGraphile's answer is its own JSON (its naming, no URLs, another order): the page must hold as many
+    guidelines as the API's, out of as many in the organization."""
+    _, api_body = await fetch_once(api, prepared.api[0])
+    peer_status, peer_body = await fetch_once(peer, peer_request)
+    peer_json = orjson.loads(peer_body)
+    if peer_status != 200 or "errors" in peer_json:
+        raise RuntimeError(f"{prepared.query.name}: PostGraphile answered {peer_status} {peer_body[:500]!r}")
+    api_counts = page_rows(orjson.loads(api_body), "guidelines", "count", "data")
+    peer_counts = page_rows(peer_json, "allShootingGuidelines", "totalCount", "nodes")
+    if api_counts != peer_counts:
+        raise RuntimeError(
+            f"{prepared.query.name}: the API answers {api_counts[0]} of {api_counts[1]} guidelines, "
+            f"PostGraphile {peer_counts[0]} of {peer_counts[1]}"
+        )
+    log.info("%s: same row counts from PostGraphile (%d of %d)", prepared.query.name, *peer_counts)
 
 
 async def query_fields(api: Endpoint, token: str) -> set[str]:
@@ -304,18 +380,37 @@ async def query_fields(api: Endpoint, token: str) -> set[str]:
 
 
 async def queries(data: SeededData, api: Endpoint, token: str, only: str) -> list[Query]:
-    found = [subjects_page(data.organization_id)]
+    found = [typename(), me_id(), subjects_page(data.organization_id)]
     if "guidelines" in await query_fields(api, token):
-        found.append(guidelines_page(data.organization_id))
+        found += [guidelines_page(data.organization_id, size) for size in GUIDELINES_PAGE_SIZES]
     else:
-        log.warning("the API has no `guidelines` query yet: the guidelines page is left out")
+        log.warning("the API has no `guidelines` query yet: the guidelines pages are left out")
     found.append(subject_by_id(data.organization_id, data.subject_ids[:200]))
     return [query for query in found if only in query.name]
 
 
+def wants_postgraphile(options: Options) -> bool:
+    """Whether this run reads a guidelines page (PostGraphile reads them too) and may use PostGraphile."""
+    sizes = [size for size in GUIDELINES_PAGE_SIZES if options.only in f"guidelines page ({size}, nested)"]
+    return options.postgraphile and not options.serve and bool(sizes)
+
+
+@dataclass(frozen=True)
+class Results:
+    rows: list[Row]
+    peers: list[PeerRow]
+    floor: LoadResult | None
+
+
 async def drive(
-    data: SeededData, secret_key: str, api: Server, baseline: Server, servers: BenchServers, options: Options
-) -> list[Row]:
+    data: SeededData,
+    secret_key: str,
+    metrics_token: str,
+    servers: BenchServers,
+    options: Options,
+    running_servers: tuple[Server, Server, Server | None],
+) -> Results:
+    api, baseline, peer = running_servers
     tokens = {"superuser": create_access_token(data.superuser_id, secret=secret_key, expires_minutes=TOKEN_MINUTES)}
     if options.member:
         tokens["member"] = create_access_token(data.member_id, secret=secret_key, expires_minutes=TOKEN_MINUTES)
@@ -324,21 +419,39 @@ async def drive(
         prepare(query, caller, token, api.endpoint, baseline.endpoint)
         for caller, token in tokens.items()
         for query in canonical
+        if caller == "superuser" or query.per_caller
     ]
+    peer_requests: dict[int, bytes] = {}
     for prepared in plan:
         await check_same_answers(prepared, api.endpoint, baseline.endpoint)
+        size = prepared.query.guidelines_page_size
+        if peer is not None and size is not None and prepared.caller == "superuser":
+            body = postgraphile_guidelines_page(data.organization_id, size)
+            peer_requests[size] = http_request(peer.endpoint, "POST", "/graphql", headers={}, body=body)
+            await check_same_counts(prepared, api.endpoint, peer.endpoint, peer_requests[size])
+    floor = None
+    if options.only in FLOOR:
+        # Nothing to compare it with: the baseline's own route answering a constant, under the same load.
+        request = http_request(baseline.endpoint, "GET", "/floor", headers={})
+        floor = await load_one(baseline, [request], options, FLOOR)
     counter = await StatementCounter.open(servers.dsn, servers.database)
     log.info("statements per request: counted with %s", counter.method)
-    rows = []
+    rows, peers = [], []
     try:
         for prepared in plan:
             profile_to = None
             if options.profile and prepared.caller == "superuser" and prepared.query.name.startswith("guidelines"):
                 profile_to = options.data_dir / "profile-guidelines"
-            rows.append(await measure(prepared, api, baseline, counter, options, profile_to=profile_to))
+            row = await measure(prepared, api, baseline, counter, options, metrics_token, profile_to=profile_to)
+            rows.append(row)
+            size = prepared.query.guidelines_page_size
+            if peer is not None and size in peer_requests and prepared.caller == "superuser":
+                # Right after the API's run of the same page, so both see the same machine.
+                name = f"PostGraphile, guidelines page ({size})"
+                peers.append(PeerRow(size, row.api, await load_one(peer, [peer_requests[size]], options, name)))
     finally:
         await counter.close()
-    return rows
+    return Results(rows, peers, floor)
 
 
 def serve(
@@ -363,6 +476,25 @@ def serve(
         env_file.unlink(missing_ok=True)
 
 
+@contextlib.contextmanager
+def postgraphile_beside(servers: BenchServers, logs: Path, options: Options) -> Iterator[Server | None]:
+    """PostGraphile on the bench database when this run reads a guidelines page, else (or when it cannot be
+    installed here) nothing."""
+    if not wants_postgraphile(options):
+        yield None
+        return
+    try:
+        postgraphile_server.install()
+    except postgraphile_server.Unavailable as error:
+        log.warning("PostGraphile is left out: %s", error)
+        yield None
+        return
+    port = free_port()
+    env = postgraphile_server.environment(servers.database_url, HOST, port)
+    with running("postgraphile", postgraphile_server.command(), env, logs, port) as peer:
+        yield peer
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     start_bench_process()
     options = parse_options(sys.argv[1:] if argv is None else argv)
@@ -370,13 +502,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     logs.mkdir(parents=True, exist_ok=True)
     options.data_dir.chmod(0o755)  # as root, the embedded PostgreSQL runs as another user who must get through
     storage_dir = options.data_dir / "storage"
-    secret_key = secrets.token_urlsafe(32)
+    secret_key, metrics_token = secrets.token_urlsafe(32), secrets.token_urlsafe(16)
     started = time.monotonic()
     with bench_servers(options.data_dir) as servers:
         log.info(
             "PostgreSQL: %s, database %s; Redis: %s", servers.postgres_source, servers.database, servers.redis_source
         )
-        env = _environment(servers, storage_dir, secret_key)
+        env = _environment(servers, storage_dir, secret_key, metrics_token)
         _migrate(env)
         data = asyncio.run(seed(servers.dsn, Storage(storage_dir)))
         log.info("seeded in %.1fs: %s", time.monotonic() - started, ", ".join(f"{n} {t}" for t, n in data.rows.items()))
@@ -394,24 +526,40 @@ def main(argv: Sequence[str] | None = None) -> int:
         with (
             running("api", api_command(HOST, api_port), env, logs, api_port) as api,
             running("baseline", [*baseline_command, str(baseline_port)], env, logs, baseline_port) as baseline,
+            postgraphile_beside(servers, logs, options) as peer,
         ):
             if options.serve:
                 serve(data, secret_key, api, baseline, env, options.data_dir / "serve.env")
                 return 0
-            rows = _run(drive(data, secret_key, api, baseline, servers, options))
-    print()
-    print(render_text(rows))
-    targets = render_targets(rows)
+            results = _run(drive(data, secret_key, metrics_token, servers, options, (api, baseline, peer)))
+    text, markdown = [render_text(results.rows)], [render_markdown(results.rows)]
+    if results.floor is not None:
+        floor = render_floor(results.floor)
+        text.append(floor)
+        markdown.append(floor)
+    if results.peers:
+        text.append(render_peer_text(results.peers))
+        markdown.append(render_peer_markdown(results.peers))
+    targets = render_targets(results.rows, results.peers)
     if targets:
-        print()
-        print(targets)
+        text.append(targets)
+        markdown.append(targets)
+    print()
+    print("\n\n".join(text))
     print(
         f"\n{options.clients} clients, {options.warmup:g}s warm-up + {options.duration:g}s measured per query and "
         f"side; statements: {options.count_requests} sequential requests each; run {time.monotonic() - started:.0f}s"
+        f"; load average {' '.join(f'{load:.1f}' for load in os.getloadavg())} at the end"
     )
     if options.markdown is not None:
-        options.markdown.write_text(render_markdown(rows) + ("\n\n" + targets if targets else "") + "\n")
-    return 1 if any(row.api.errors or (row.baseline and row.baseline.errors) for row in rows) else 0
+        options.markdown.write_text("\n\n".join(markdown) + "\n")
+    measured = [
+        *(row.api for row in results.rows),
+        *(row.baseline for row in results.rows if row.baseline),
+        *(peer.postgraphile for peer in results.peers),
+        *([results.floor] if results.floor else []),
+    ]
+    return 1 if any(result.errors for result in measured) else 0
 
 
 def _run(coro: Any) -> Any:

@@ -16,10 +16,10 @@ import itertools
 import math
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
@@ -145,6 +145,14 @@ class LoadResult:
         return self.percentile(0.99)
 
 
+class WindowProbe(Protocol):
+    """What else is read from the server as the measuring window opens and as it closes (its /metrics)."""
+
+    async def opened(self) -> None: ...
+
+    async def closed(self) -> None: ...
+
+
 async def run_load(
     endpoint: Endpoint,
     requests: Sequence[bytes],
@@ -153,9 +161,11 @@ async def run_load(
     warmup: float,
     duration: float,
     server_pid: int | None = None,
+    probe: WindowProbe | None = None,
 ) -> LoadResult:
     """`clients` connections sending `requests` in turn for `warmup` + `duration` seconds; only the window
-    after the warm-up is measured (and, given `server_pid`, that process's CPU time during it)."""
+    after the warm-up is measured (and, given `server_pid`, that process's CPU time during it; given `probe`, it is
+    called at both ends of the window)."""
     connections = [await Connection.open(endpoint) for _ in range(clients)]
     loop = asyncio.get_running_loop()
     start = loop.time()
@@ -164,6 +174,14 @@ async def run_load(
     if server_pid is not None:
         for moment in (window_start, window_end):
             loop.call_at(moment, lambda: cpu.append(process_cpu_seconds(server_pid)))
+    probing: list[asyncio.Future[None]] = []
+
+    def begin(step: Callable[[], Awaitable[None]]) -> None:
+        probing.append(asyncio.ensure_future(step()))
+
+    if probe is not None:
+        for moment, step in ((window_start, probe.opened), (window_end, probe.closed)):
+            loop.call_at(moment, begin, step)
     latencies: list[float] = []
     errors = 0
     first_error: str | None = None
@@ -188,6 +206,7 @@ async def run_load(
 
     try:
         await asyncio.gather(*(client(index, connection) for index, connection in enumerate(connections)))
+        await asyncio.gather(*probing)
     finally:
         for connection in connections:
             await connection.close()

@@ -9,7 +9,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 SUBJECTS_PAGE_SIZE = 100
-GUIDELINES_PAGE_SIZE = 50
+GUIDELINES_PAGE_SIZE = 50  # a frontend's page
+# Beside it, 10 rows show the fixed cost of a request and 500 (every guideline of the organization) the cost per row.
+GUIDELINES_PAGE_SIZES = (10, GUIDELINES_PAGE_SIZE, 500)
 
 _MEASUREMENTS = "measurements { heightCm bustCm waistCm hipsCm shoeEu eyeColor hairColor }"
 _BASE_IMAGES = "baseImages { shotTypeId shotTypeLabel imageUrl }"
@@ -77,6 +79,19 @@ class Request:
 class Query:
     name: str
     requests: list[Request]  # the driver cycles through these
+    # Whether the regular member's run shows anything the superuser's does not (visibility rules in SQL).
+    per_caller: bool = True
+    guidelines_page_size: int | None = None  # the pages PostGraphile reads too
+
+
+def typename() -> Query:
+    """The smallest GraphQL request: no resolver, no statement; what parsing, validation and the transport cost."""
+    return Query("{ __typename }", [Request({"query": "{ __typename }"}, "/typename")], per_caller=False)
+
+
+def me_id() -> Query:
+    """The caller's own id: the authentication step (one statement) and nothing else."""
+    return Query("me { id }", [Request({"query": "query Me { me { id } }"}, "/me")])
 
 
 def subjects_page(organization_id: uuid.UUID) -> Query:
@@ -87,12 +102,15 @@ def subjects_page(organization_id: uuid.UUID) -> Query:
     )
 
 
-def guidelines_page(organization_id: uuid.UUID) -> Query:
-    variables = {"organizationId": str(organization_id), "limit": GUIDELINES_PAGE_SIZE}
+def guidelines_page(organization_id: uuid.UUID, size: int) -> Query:
+    variables = {"organizationId": str(organization_id), "limit": size}
     path = "/guidelines?" + urlencode(variables)
     return Query(
-        f"guidelines page ({GUIDELINES_PAGE_SIZE}, nested)",
+        f"guidelines page ({size}, nested)",
         [Request({"query": GUIDELINES_PAGE, "variables": variables}, path)],
+        # 500 rows are every guideline of the organization: the member's run would repeat the 50-row one's point.
+        per_caller=size <= 50,
+        guidelines_page_size=size,
     )
 
 
@@ -104,3 +122,54 @@ def subject_by_id(organization_id: uuid.UUID, subject_ids: list[uuid.UUID]) -> Q
         path = f"/subjects/{subject_id}?" + urlencode({"organizationId": str(organization_id)})
         requests.append(Request({"query": SUBJECT_BY_ID, "variables": variables}, path))
     return Query("subject by id", requests)
+
+
+# PostGraphile 5 (Amber preset, bench/postgraphile/) reading the guidelines page's data in its own naming: the
+# primary key is `rowId` (`id` is its global node id), links are connections named after their foreign keys, and
+# media are rows (`storageKey`) rather than URLs. Only indexed columns can order a list, so pages come in primary-key
+# order rather than by name, and nothing filters by visibility: the answer is not the API's JSON, and the bench
+# compares row counts only (bench/README.md).
+POSTGRAPHILE_GUIDELINES_PAGE = """
+query GuidelinesPage($organizationId: UUID!, $first: Int!) {
+  allShootingGuidelines(first: $first, condition: {organizationId: $organizationId, deletedAt: null}) {
+    totalCount
+    nodes {
+      rowId name allowBackShotsWithoutBackImage autoStartLookGenerations backgroundPresetId resolutionPresetId
+      setDesignId ownerId organizationId createdAt updatedAt
+      guidelineShotTypesByGuidelineId { nodes { shotTypeByShotTypeId { rowId name viewAngle framing } } }
+      guidelineSubjectsByGuidelineId {
+        nodes {
+          subjectBySubjectId { rowId name surname slug ageClass gender mediaResourceByCoverImageMediaId { storageKey } }
+        }
+      }
+      guidelinePosePresetsByGuidelineId {
+        nodes {
+          posePresetByPosePresetId { rowId name prompt shotTypeId mediaResourceByPoseImageMediaId { storageKey } }
+        }
+      }
+      setDesignBySetDesignId {
+        rowId name description
+        setBaseImagesBySetDesignId {
+          nodes { rowId subjectId shotTypeId variantIndex mediaResourceByImageMediaId { storageKey } }
+        }
+        setReferenceImagesBySetDesignId { nodes { rowId shotTypeId label mediaResourceByImageMediaId { storageKey } } }
+        setSubjectPortraitsBySetDesignId { nodes { rowId subjectId mediaResourceByImageMediaId { storageKey } } }
+      }
+      guidelineShotTypeRulesByGuidelineId {
+        nodes {
+          ruleKind ruleValue
+          guidelineShotTypeRuleShotTypesByRuleId { nodes { shotTypeByShotTypeId { rowId name viewAngle framing } } }
+        }
+      }
+    }
+  }
+}
+"""
+
+
+def postgraphile_guidelines_page(organization_id: uuid.UUID, size: int) -> dict[str, Any]:
+    """The request body PostGraphile answers the guidelines page of `size` rows with."""
+    return {
+        "query": POSTGRAPHILE_GUIDELINES_PAGE,
+        "variables": {"organizationId": str(organization_id), "first": size},
+    }
