@@ -117,6 +117,11 @@ class GcPauses(Collector):
         if self._record not in gc.callbacks:
             gc.callbacks.append(self._record)
 
+    def uninstall(self) -> None:
+        """Stop recording (a collector made for one test)."""
+        if self._record in gc.callbacks:
+            gc.callbacks.remove(self._record)
+
     def _record(self, phase: str, info: dict[str, Any]) -> None:
         if phase == "start":
             self._started = time.perf_counter()
