@@ -90,8 +90,9 @@ def typename() -> Query:
 
 
 def me_id() -> Query:
-    """The caller's own id: the authentication step (one statement) and nothing else."""
-    return Query("me { id }", [Request({"query": "query Me { me { id } }"}, "/me")])
+    """The caller's own id: the authentication step (one statement) and nothing else (superuser only: a member's
+    step is the same statement)."""
+    return Query("me { id }", [Request({"query": "query Me { me { id } }"}, "/me")], per_caller=False)
 
 
 def subjects_page(organization_id: uuid.UUID) -> Query:
