@@ -543,7 +543,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     targets = render_targets(results.rows, results.peers)
     if targets:
         text.append(targets)
-        markdown.append(targets)
+        markdown.append("\n".join(f"- {line}" for line in targets.splitlines()))
     print()
     print("\n\n".join(text))
     print(
