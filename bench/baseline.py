@@ -4,7 +4,7 @@ It is what the same answers cost without GraphQL, an ORM or dataloaders: each en
 the API does (JWT, then the user and memberships from the database), applies the same visibility rules in SQL,
 fetches with a few joins on one pooled connection and builds, field for field, the JSON the GraphQL query answers
 (`{"data": {...}}`, camelCase, enum names, ISO times, media URLs). bench/__main__.py checks that both answers are
-equal before it measures anything.
+equal before it measures anything. `/floor` answers a constant with nothing else: the floor under every request.
 
 Run as the API runs: `python -m uvicorn bench.baseline:app` with the same environment (DATABASE_URL, SECRET_KEY,
 PUBLIC_BASE_URL).

@@ -79,7 +79,7 @@ class Request:
 class Query:
     name: str
     requests: list[Request]  # the driver cycles through these
-    # Whether the regular member's run shows anything the superuser's does not (visibility rules in SQL).
+    # Whether the bench runs it as the regular member too (whose visibility rules in SQL the superuser skips).
     per_caller: bool = True
     guidelines_page_size: int | None = None  # the pages PostGraphile reads too
 
