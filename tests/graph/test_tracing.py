@@ -33,10 +33,12 @@ from core.tracing import API_SERVICE, start_tracing, stop_tracing
 from graph.app import create_app
 from tests.api_process import start_api_process
 from tests.conftest import Accounts, GraphQLClient, close_app
-from tests.jobs.conftest import (
+from tests.jobs.conftest import (  # the real workers' fixtures: in this process, and as processes
     RunJobs,
-    run_jobs,  # noqa: F401 - the real in-process worker fixture
+    WorkerProcess,
+    run_jobs,  # noqa: F401
     worker_environment,
+    worker_process,  # noqa: F401
 )
 from tests.jobs.lora_helpers import make_subject
 from tests.jobs.subscription_helpers import PROGRESS, data_of, progress_zip, subscribed
@@ -279,18 +281,22 @@ def receiver() -> Iterator[OtlpReceiver]:
         yield running
 
 
-async def test_an_api_process_sends_its_spans_to_an_otlp_receiver(
-    settings: Settings, receiver: OtlpReceiver, accounts: Accounts, tmp_path: Path
+async def test_an_api_and_a_worker_process_send_their_spans_to_an_otlp_receiver(
+    settings: Settings,
+    receiver: OtlpReceiver,
+    accounts: Accounts,
+    gql: GraphQLClient,
+    worker_process: Callable[..., WorkerProcess],  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     owner = await accounts.user()
-    env = worker_environment(
-        settings,
-        OTEL_EXPORTER_OTLP_ENDPOINT=receiver.url,
-        OTEL_BSP_SCHEDULE_DELAY="100",  # milliseconds: the batch is sent soon after the request
-        LOG_LEVEL="WARNING",
-    )
-    env.pop("OTEL_SERVICE_NAME", None)  # the API's default name is what the receiver must see
+    subject_id = await make_subject(gql, owner)
+    # Each process names itself (OTEL_SERVICE_NAME unset); the batch is sent 100 ms after a span ends.
+    otel = {"OTEL_EXPORTER_OTLP_ENDPOINT": receiver.url, "OTEL_BSP_SCHEDULE_DELAY": "100", "LOG_FORMAT": "json"}
+    env = worker_environment(settings, **otel)
+    env.pop("OTEL_SERVICE_NAME", None)
     api = start_api_process(env, tmp_path / "api.log")
+    worker = worker_process(**otel)
     try:
         await api.wait_ready()
         request_id = uuid.uuid4().hex
@@ -298,27 +304,49 @@ async def test_an_api_process_sends_its_spans_to_an_otlp_receiver(
             response = await client.post(
                 "/graphql", json={"query": ME}, headers={**owner.headers, "X-Request-ID": request_id}
             )
-        assert response.status_code == 200 and not response.json().get("errors"), response.text
+            assert response.status_code == 200 and not response.json().get("errors"), response.text
+            uploaded_task(await upload_zip(client, owner, progress_zip(), subject_id=subject_id))
 
         def complete(spans: list[dict[str, Any]]) -> bool:
-            return any(span["name"] == "query Me" for span in spans)
+            names = {span["name"] for span in spans}
+            return "query Me" in names and "job ingest_base_images_zip" in names
 
         spans = await receiver.spans_when(complete, SPAN_WAIT_SECONDS)
+        log = api.log_path.read_text()
     finally:
         api.stop()
-    traced_spans = [span for span in spans if span["trace_id"] == one_trace(spans, "query Me")]
-    names = {span["name"] for span in traced_spans}
-    assert {"POST /graphql", "query Me"} <= names, names
-    assert {span["service_name"] for span in traced_spans} == {"studio-graphql"}
-    statements = [span["attributes"].get("db.statement", "") for span in traced_spans]
-    assert any(text.startswith(MEMBERSHIPS_SELECT) for text in statements), statements
-    request = next(span for span in traced_spans if span["name"] == "POST /graphql")
-    operation = next(span for span in traced_spans if span["name"] == "query Me")
+        worker.stop()
+
+    query_trace = [span for span in spans if span["trace_id"] == one_trace(spans, "query Me")]
+    assert {span["service_name"] for span in query_trace} == {"studio-graphql"}
+    request = one_named(query_trace, "POST /graphql")
+    operation = one_named(query_trace, "query Me")
     assert operation["parent_span_id"] == request["span_id"]
     assert request["attributes"]["http.response.status_code"] == 200
+    statements = [span["attributes"].get("db.statement", "") for span in query_trace]
+    assert any(text.startswith(MEMBERSHIPS_SELECT) for text in statements), statements
+    # The request's JSON log line carries the trace id the receiver got.
+    line = next(json.loads(text) for text in log.splitlines() if request_id in text and "graph.requests" in text)
+    assert line["trace_id"] == request["trace_id"]
+
+    # The worker's span of the job is in the upload's trace, the child of the mutation that queued it.
+    job = one_named(spans, "job ingest_base_images_zip")
+    assert job["service_name"] == "studio-worker" and job["attributes"]["job.outcome"] == "complete"
+    assert job["parent_span_id"] == one_named(spans, "mutation")["span_id"]
+    # The worker's polling of its queue sent nothing: every worker trace is a job's (this one, or the cron job
+    # run at start), none a lone Redis call.
+    worker_spans = [span for span in spans if span["service_name"] == "studio-worker"]
+    job_traces = {span["trace_id"] for span in worker_spans if span["name"].startswith("job ")}
+    assert {span["trace_id"] for span in worker_spans} == job_traces
+    roots = [span["name"] for span in worker_spans if span["parent_span_id"] is None]
+    assert all(name.startswith("job ") for name in roots), roots
+
+
+def one_named(spans: list[dict[str, Any]], name: str) -> dict[str, Any]:
+    found = [span for span in spans if span["name"] == name]
+    assert len(found) == 1, [span["name"] for span in spans]
+    return found[0]
 
 
 def one_trace(spans: list[dict[str, Any]], name: str) -> str:
-    found = {span["trace_id"] for span in spans if span["name"] == name}
-    assert len(found) == 1, found
-    return found.pop()
+    return str(one_named(spans, name)["trace_id"])
