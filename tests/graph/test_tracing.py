@@ -242,7 +242,7 @@ async def test_a_queued_job_s_span_continues_the_trace_of_the_request_that_queue
     assert any("subject_base_images_upload_tasks" in statement(span) for span in job_sql)
 
 
-async def test_a_subscription_over_a_websocket_has_its_span(
+async def test_a_subscription_over_a_websocket_has_its_span_in_the_handshake_s_trace(
     traced: Traced,
     accounts: Accounts,
     gql: GraphQLClient,
@@ -254,13 +254,17 @@ async def test_a_subscription_over_a_websocket_has_its_span(
     (task_id,) = await processing_tasks(session_factory, owner, subject_id, 1)
     async with served(traced.app) as host:
         traced.exporter.clear()
-        async with subscribed(host, owner, PROGRESS, {"id": task_id}) as operation:
+        traceparent = {"traceparent": f"00-{REMOTE_TRACE_ID}-{REMOTE_SPAN_ID}-01"}
+        async with subscribed(host, owner, PROGRESS, {"id": task_id}, headers=traceparent) as operation:
             first = data_of(await operation.next())
             assert first["status"] == "PROCESSING"
         spans = await spans_when(traced.exporter, lambda spans: any(s.name == "subscription" for s in spans))
     subscription = one(spans, lambda span: span.name == "subscription")
     assert subscription.attributes is not None
     assert subscription.attributes["graphql.operation.type"] == "subscription"
+    # Over a websocket there is no request span: the subscription continues the trace the handshake named.
+    assert hex_id(subscription.context.trace_id, 32) == REMOTE_TRACE_ID
+    assert subscription.parent is not None and hex_id(subscription.parent.span_id, 16) == REMOTE_SPAN_ID
     # Its first read of the task row is its child.
     assert any(descends_from(span, subscription, spans) for span in sql_spans(spans))
 
