@@ -35,15 +35,13 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 
+from bench.auth import _seed as seed_member
 from bench.servers import bench_servers
 from core.devrun import MIGRATE
 from core.embedded import free_port
-from core.security import create_access_token
 from core.settings import Settings
-from db.models import Organization, OrganizationMembership
-from db.models.enums import OrganizationRole
 from graph.app import create_app
-from services.users import create_user
+from services.resources import Resources
 
 DATA_DIR = Path(".data/bench")
 QUERIES = {
@@ -81,30 +79,20 @@ def otlp_sink() -> Iterator[str]:
         process.wait(timeout=10)
 
 
-async def _member_token(settings: Settings, app: Any) -> str:
-    async with app.state.resources.session_factory() as session, session.begin():
-        user = await create_user(
-            session,
-            email=f"bench-tracing-{uuid.uuid4().hex[:8]}@example.com",
-            password="bench-password",  # noqa: S106 - a throwaway user of the bench's own database
-            full_name="Bench",
-            is_superuser=False,
-        )
-        for index in range(3):
-            organization = Organization(name=f"Bench {index}")
-            session.add(organization)
-            await session.flush()
-            session.add(
-                OrganizationMembership(organization_id=organization.id, user_id=user.id, role=OrganizationRole.MEMBER)
-            )
-    return create_access_token(user.id, secret=settings.signing_key, expires_minutes=60)
+async def _member_token(settings: Settings) -> str:
+    """A member of 3 organizations, made once per run (bench/auth.py's caller, without revoked tokens)."""
+    resources = Resources.open(settings)
+    try:
+        return await seed_member(resources, 0)
+    finally:
+        await resources.close()
 
 
-async def _measure(settings: Settings, requests: int, rounds: int) -> dict[str, list[float]]:
+async def _measure(settings: Settings, token: str, requests: int, rounds: int) -> dict[str, list[float]]:
     """Per query, per round: this process's CPU microseconds per request."""
     app = create_app(settings)
     try:
-        headers = {"Authorization": "Bearer " + await _member_token(settings, app)}
+        headers = {"Authorization": f"Bearer {token}"}
         transport = httpx.ASGITransport(app=app)
         figures: dict[str, list[float]] = {name: [] for name in QUERIES}
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
@@ -126,18 +114,18 @@ async def _measure(settings: Settings, requests: int, rounds: int) -> dict[str, 
         await app.state.resources.close()
 
 
-def _run(mode: str, settings: Settings, requests: int, rounds: int) -> dict[str, list[float]]:
+def _run(mode: str, settings: Settings, token: str, requests: int, rounds: int) -> dict[str, list[float]]:
     if mode == "off":
         for name in ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"):
             os.environ.pop(name, None)
-        return asyncio.run(_measure(settings, requests, rounds))
+        return asyncio.run(_measure(settings, token, requests, rounds))
     from core.tracing import stop_tracing  # only in "on": the file also runs where there is no tracing
 
     with otlp_sink() as endpoint:
         os.environ["OTEL_EXPORTER_OTLP_ENDPOINT"] = endpoint
         os.environ.setdefault("OTEL_SERVICE_NAME", "studio-graphql-bench")
         try:
-            return asyncio.run(_measure(settings, requests, rounds))
+            return asyncio.run(_measure(settings, token, requests, rounds))
         finally:
             stop_tracing()  # sends what the batch processor still holds while the sink listens
             del os.environ["OTEL_EXPORTER_OTLP_ENDPOINT"]
@@ -165,7 +153,8 @@ def main(argv: list[str] | None = None) -> None:
             secret_key=SecretStr("bench-tracing-secret-key-for-this-run-only"),
             first_superuser_password=None,
         )
-        results = {mode: _run(mode, settings, arguments.requests, arguments.rounds) for mode in modes}
+        token = asyncio.run(_member_token(settings))
+        results = {mode: _run(mode, settings, token, arguments.requests, arguments.rounds) for mode in modes}
     print(f"CPU of this process per request (us), {arguments.rounds} rounds of {arguments.requests} requests:")
     for mode, figures in results.items():
         for name, cpus in figures.items():

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import subprocess
-import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -37,7 +35,8 @@ from core.tracing import (
 )
 from graph.traced_operations import TracedOperations
 from graph.traced_requests import TracedRequests
-from tests.conftest import REPO_ROOT, GraphQLClient
+from tests.conftest import GraphQLClient
+from tests.core.test_logs import stderr_lines
 
 ENDPOINT = "http://127.0.0.1:4318"
 OTEL_VARIABLES = (
@@ -174,37 +173,27 @@ configure_logging(Settings(environment="development", log_format={log_format!r})
 tracing = start_tracing("studio-graphql", processor=SimpleSpanProcessor(InMemorySpanExporter()))
 with tracing.tracer.start_as_current_span("request") as span, log_fields(request_id="abc"):
     context = span.get_span_context()
-    print(f"{{context.trace_id:032x}} {{context.span_id:016x}}")
-    logging.getLogger("graph.requests").info("query Q")
+    logging.getLogger("graph.requests").info("in %032x %016x", context.trace_id, context.span_id)
 logging.getLogger("graph.requests").info("outside")
 """
 
 
-def logged_in_a_span(log_format: str) -> tuple[str, str, list[str]]:
-    """The span's trace and span ids, and the process's two log lines (one inside the span, one after it)."""
-    done = subprocess.run(  # noqa: S603 - our own interpreter and code
-        [sys.executable, "-c", LOG_IN_A_SPAN.format(log_format=log_format)],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-        env={"PATH": "/usr/bin:/bin"},
-    )
-    trace_id, span_id = done.stdout.split()
-    lines = [line for line in done.stderr.splitlines() if "graph.requests" in line]
-    return trace_id, span_id, lines
+def request_lines(log_format: str) -> list[str]:
+    """The script's two lines (core/tracing.py logs that tracing is on, too)."""
+    return [line for line in stderr_lines(log_format, LOG_IN_A_SPAN) if "graph.requests" in line]
 
 
 def test_text_lines_in_a_span_end_with_its_trace_and_span_ids() -> None:
-    trace_id, span_id, (inside, outside) = logged_in_a_span("text")
-    assert inside.endswith(f" query Q [request_id=abc trace_id={trace_id} span_id={span_id}]"), inside
+    inside, outside = request_lines("text")
+    _, trace_id, span_id = inside.split(": ", 1)[1].split(" [", 1)[0].split()
+    assert inside.endswith(f" [request_id=abc trace_id={trace_id} span_id={span_id}]"), inside
     assert outside.endswith(" INFO graph.requests: outside"), outside
 
 
 def test_json_lines_in_a_span_carry_its_trace_and_span_ids() -> None:
-    trace_id, span_id, lines = logged_in_a_span("json")
-    inside, outside = (json.loads(line) for line in lines)
+    inside, outside = (json.loads(line) for line in request_lines("json"))
+    _, trace_id, span_id = inside["message"].split()
+    assert (len(trace_id), len(span_id)) == (32, 16)
     expected: dict[str, Any] = {"request_id": "abc", "trace_id": trace_id, "span_id": span_id}
     assert {key: inside[key] for key in expected} == expected
     assert "trace_id" not in outside and "span_id" not in outside
