@@ -90,7 +90,7 @@ def start_tracing(default_service_name: str, *, processor: SpanProcessor | None 
     RedisInstrumentor().instrument(tracer_provider=provider)
     _install_record_factory()
     _current = Tracing(provider, provider.get_tracer(INSTRUMENTATION_NAME))
-    logger.info("Tracing on: spans of %s go to OTLP", provider.resource.attributes.get(SERVICE_NAME))
+    logger.info("Tracing on, as service %s", provider.resource.attributes.get(SERVICE_NAME))
     return _current
 
 
