@@ -31,7 +31,7 @@ from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
 from opentelemetry.instrumentation.redis import RedisInstrumentor
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
 from opentelemetry.sdk.trace.sampling import Decision, Sampler, SamplingResult
 from opentelemetry.trace import Link, SpanKind, Tracer
 from opentelemetry.util.types import Attributes
@@ -122,7 +122,7 @@ def context_from(carrier: Mapping[str, str] | None) -> TraceContext | None:
     return propagate.extract(carrier) if carrier else None
 
 
-def _otlp_exporter() -> Any:
+def _otlp_exporter() -> SpanExporter:
     # Imported only when tracing is on: the exporter pulls in protobuf and requests.
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
