@@ -7,6 +7,9 @@ the work under way (`log_fields`: the request id of the request being handled, t
 being run) on every line logged meanwhile, whichever library logs it: the fields live in a context variable, so
 each request's task, and every task it starts, sees its own.
 
+With tracing on (core/tracing.py), each record logged while a span is current also carries the span's `trace_id`
+and `span_id`: keys of their own in JSON, bound fields after the line in text.
+
 Every library logs through the standard `logging` module (ours, uvicorn, arq, SQLAlchemy), which is why a
 standard-library Formatter is the whole of the JSON support: no call site changes, and one way to log.
 """
@@ -29,6 +32,8 @@ TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # The JSON keys of what every line has; anything else on the line is a field of its own.
 JSON_FIELDS = ("levelname", "name", "message")
 JSON_RENAMED = {"levelname": "level", "name": "logger"}
+# Put on a record by core/tracing.py's record factory while a span is current, and shown like the bound fields.
+TRACE_FIELDS = ("trace_id", "span_id")
 # uvicorn's loggers keep handlers of their own (its default configuration): they are made to go through ours.
 UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
 
@@ -75,11 +80,13 @@ class _AccessLineWithoutQuery(logging.Filter):
 
 
 class _TextFormatter(logging.Formatter):
-    """The text line, followed by the bound fields (`[request_id=...]`) when there are any."""
+    """The text line, followed by the bound fields (`[request_id=...]`) and the trace ids when there are any."""
 
     def format(self, record: logging.LogRecord) -> str:
         line = super().format(record)
         names: tuple[str, ...] = getattr(record, "context_fields", ())
+        if hasattr(record, TRACE_FIELDS[0]):
+            names = (*names, *TRACE_FIELDS)
         if not names:
             return line
         bound = " ".join(f"{name}={getattr(record, name, None)}" for name in names)

@@ -31,6 +31,7 @@ from core.logs import configure_logging
 from core.outages import describe_outage, is_outage
 from core.settings import Settings, get_settings
 from core.storage import media_route
+from core.tracing import API_SERVICE, start_tracing
 from graph.context import Context
 from graph.cost_limits import RATE_LIMITED
 from graph.errors import INTERNAL_MESSAGE, with_code
@@ -43,6 +44,7 @@ from graph.persisted_queries import PersistedQueries, PersistedQueryRefused
 from graph.refusals import BAD_REQUEST, SERVICE_UNAVAILABLE, UNAVAILABLE_MESSAGE, refusal, unavailable
 from graph.schema import Schema, build_schema
 from graph.slow_clients import BodyReadTimeout, SlowBodyGuard
+from graph.traced_requests import TracedRequests
 from graph.uploads import BodyTooLarge, RequestGuard
 from graph.websocket_sessions import open_session, session_of
 from graph.websockets import TextFrameWebSocketAdapter
@@ -227,6 +229,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     # 3 runs of ~100 ms in ~470 such requests), which still bounds the garbage that reference cycles can hold.
     gc.set_threshold(200_000, 20, 20)
     configure_logging(settings)
+    # Before the schema is built: its operation extension and the request middleware exist only when tracing is on.
+    tracing = start_tracing(API_SERVICE)
     operation_names.limit = settings.metrics_operation_names
     resources = Resources.open(settings)
 
@@ -236,6 +240,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             yield
         finally:
             await resources.close()
+            if tracing is not None:
+                await asyncio.to_thread(tracing.flush)  # what the batch processor holds, before the process ends
 
     # GraphiQL's Login example may name the first superuser only when that is the published development default;
     # otherwise the page keeps placeholders, so no configured password is ever served.
@@ -267,6 +273,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             graphiql_static_mount(),
         ],
         middleware=[
+            *([Middleware(TracedRequests, tracer=tracing.tracer)] if tracing is not None else []),
             Middleware(ObservedRequests, graphql_path=GRAPHQL_PATH),
             Middleware(
                 SlowBodyGuard,

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 from graphql import GraphQLError, get_operation_ast
 from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 from strawberry.types.execution import StreamExecutionResult
 
 from graph.context import Context
@@ -24,6 +25,17 @@ SUBSCRIPTION = "subscription"
 
 def error_codes(errors: list[GraphQLError] | None) -> list[str]:
     return [str((error.extensions or {}).get("code")) for error in errors or ()]
+
+
+def operation_of(context: ExecutionContext) -> tuple[str | None, str | None]:
+    """The operation's name and type, from the document (so the name is a GraphQL name or None)."""
+    document = context.graphql_document
+    if document is None:
+        return None, None
+    definition = get_operation_ast(document, provided_operation_name(context))
+    if definition is None:
+        return None, None
+    return (definition.name.value if definition.name else None), definition.operation.value
 
 
 class OperationsSeen(SchemaExtension):
@@ -45,7 +57,7 @@ class OperationsSeen(SchemaExtension):
 
     def on_execute(self) -> Iterator[None]:
         # A subscription runs from here until its stream closes, which ends on_operation.
-        if self._operation()[1] == SUBSCRIPTION:
+        if operation_of(self.execution_context)[1] == SUBSCRIPTION:
             self.subscribed = True
             SUBSCRIPTIONS_OPEN.inc()
         yield
@@ -57,19 +69,8 @@ class OperationsSeen(SchemaExtension):
             # After the yield: ErrorCodes, listed after this one, has masked the result before its own yield.
             self.streamed = [*(self.streamed or ()), *error_codes(getattr(result, "errors", None))]
 
-    def _operation(self) -> tuple[str | None, str | None]:
-        """The operation's name and type, from the document (so the name is a GraphQL name or None)."""
-        context = self.execution_context
-        document = context.graphql_document
-        if document is None:
-            return None, None
-        definition = get_operation_ast(document, provided_operation_name(context))
-        if definition is None:
-            return None, None
-        return (definition.name.value if definition.name else None), definition.operation.value
-
     def _seen(self, seconds: float, answered: bool) -> None:
-        name, operation_type = self._operation()
+        name, operation_type = operation_of(self.execution_context)
         request_context = self.execution_context.context
         caller = request_context.caller if isinstance(request_context, Context) else None
         if self.streamed is not None:

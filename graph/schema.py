@@ -54,6 +54,7 @@ from graph.subjects.queries import Query as SubjectQuery
 from graph.subscriptions.subscription import Subscription as JobSubscription
 from graph.tasks.mutations import Mutation as UploadTaskMutation
 from graph.tasks.queries import Query as UploadTaskQuery
+from graph.traced_operations import traced_operations
 from graph.upload_scalar import FileOnlyUpload
 from graph.users.mutations import Mutation as UserMutation
 from graph.users.queries import Query as UserQuery
@@ -159,6 +160,8 @@ def build_schema(settings: Settings) -> Schema:
         execution_context_class=execution_context_class(settings.graphql_execution),
         scalar_overrides={Upload: FileOnlyUpload, uuid.UUID: _UUID},
         extensions=[
+            # First, so its span covers everything the operation does; none unless tracing is on (core/tracing.py).
+            *traced_operations(),
             lambda: AddValidationRules(limits),
             lambda: MaxTokensLimiter(max_token_count=settings.query_max_tokens),
             lambda: ParsedDocuments(documents),

@@ -2,8 +2,9 @@
 "Operating it").
 
 The worker registers its functions and cron jobs through `observed_functions` / `observed_cron_jobs`, which wrap
-each job's coroutine. The wrapper runs inside the job's own task, so the fields it binds (job id, function, the
-task the job works on) are on every line the job logs (core/logs.py), and it sees how the job really ended:
+each job's coroutine (with tracing on, in a span: jobs/traced.py). The wrapper runs inside the job's own task, so
+the fields it binds (job id, function, the task the job works on) are on every line the job logs (core/logs.py),
+and it sees how the job really ended:
   complete   returned (a ZIP whose task FAILED cleanly, with its reason in the row, is a complete job)
   retried    raised arq's Retry (an outage, or a LoRA job trying again): arq runs it again later
   failed     raised anything else
@@ -28,6 +29,8 @@ from arq.worker import Function, func
 from prometheus_client import Counter, Histogram
 
 from core.logs import log_fields
+from jobs.traced import traced_job
+from services.queue import TRACE_CONTEXT
 
 logger = logging.getLogger("jobs.observed")
 
@@ -76,9 +79,14 @@ def _observing(name: str, coroutine: WorkerCoroutine) -> WorkerCoroutine:
 
     @functools.wraps(coroutine)
     async def run(ctx: dict[Any, Any], *args: Any, **kwargs: Any) -> Any:
+        # Queued with tracing on, the job carries its request's trace context: for the span, not the function.
+        carrier = kwargs.pop(TRACE_CONTEXT, None)
         bound = signature.bind_partial(ctx, *args, **kwargs).arguments
         subjects = {field: str(bound[argument]) for argument, field in LOGGED_ARGUMENTS.items() if argument in bound}
-        with log_fields(job_id=ctx.get("job_id"), job_function=name, **subjects):
+        with (
+            traced_job(name, ctx, subjects, carrier) as record_outcome,
+            log_fields(job_id=ctx.get("job_id"), job_function=name, **subjects),
+        ):
             logger.info("job %s started (try %s)", name, ctx.get("job_try"), extra={"job_try": ctx.get("job_try")})
             started = time.perf_counter()
             outcome = FAILED
@@ -94,6 +102,7 @@ def _observing(name: str, coroutine: WorkerCoroutine) -> WorkerCoroutine:
                 raise
             finally:
                 seconds = time.perf_counter() - started
+                record_outcome(outcome, outcome == FAILED)
                 JOBS.labels(name, outcome).inc()
                 JOB_DURATION.labels(name).observe(seconds)
                 duration_ms = round(seconds * 1000, 3)

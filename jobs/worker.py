@@ -14,6 +14,7 @@ from arq.worker import get_kwargs
 
 from core.logs import configure_logging
 from core.settings import get_settings
+from core.tracing import WORKER_SERVICE, Tracing, start_tracing
 from jobs import lora_ingest
 from jobs.metrics_server import MetricsServer, serve_metrics
 from jobs.observed import observed_cron_jobs, observed_functions
@@ -30,6 +31,8 @@ _settings = get_settings()
 
 
 async def startup(ctx: dict[str, Any]) -> None:
+    # Before anything connects: the asyncpg and redis instrumentations wrap the drivers (core/tracing.py).
+    ctx["tracing"] = start_tracing(WORKER_SERVICE)
     ctx["resources"] = resources = Resources.open(_settings)
     ctx["metrics_server"] = serve_metrics(_settings, resources)
 
@@ -41,6 +44,9 @@ async def shutdown(ctx: dict[str, Any]) -> None:
     resources: Resources | None = ctx.get("resources")
     if resources is not None:
         await resources.close()
+    tracing: Tracing | None = ctx.get("tracing")
+    if tracing is not None:
+        await asyncio.to_thread(tracing.flush)  # what the batch processor holds, before the process ends
 
 
 class WorkerSettings:

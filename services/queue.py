@@ -1,7 +1,8 @@
 """The only module that knows the job queue is arq (arq is in maintenance mode: keep it replaceable).
 
 The API enqueues through `enqueue` after the transaction that created a job's task has committed; the worker
-(jobs/worker.py) takes its connection settings and queue name from here too.
+(jobs/worker.py) takes its connection settings and queue name from here too. With tracing on, the job carries the
+enqueuing request's trace context, so the worker's span of the job continues that trace.
 """
 
 from __future__ import annotations
@@ -12,6 +13,11 @@ from arq.connections import ArqRedis, RedisSettings
 from redis.asyncio import Redis
 
 from core.settings import Settings
+from core.tracing import trace_carrier
+
+# The keyword argument a queued job carries the trace context of the request that queued it in (core/tracing.py);
+# jobs/observed.py takes it off before the job function is called, and continues that trace in the job's span.
+TRACE_CONTEXT = "trace_context"
 
 
 def redis_settings(settings: Settings) -> RedisSettings:
@@ -29,4 +35,6 @@ async def enqueue(redis: Redis, settings: Settings, function: str, *args: Any, j
     """Queue `function(*args)` for a worker. `job_id` makes it idempotent: the same id is queued at most once
     while it is pending or its result is kept."""
     queue = ArqRedis(connection_pool=redis.connection_pool, default_queue_name=queue_name(settings))
-    await queue.enqueue_job(function, *args, _job_id=job_id)
+    carrier = trace_carrier()  # empty when tracing is off: then the job carries nothing more
+    traced: dict[str, Any] = {TRACE_CONTEXT: carrier} if carrier else {}
+    await queue.enqueue_job(function, *args, _job_id=job_id, **traced)

@@ -23,9 +23,10 @@ logging.getLogger("graph.requests").info("outside")
 """
 
 
-def stderr_lines(log_format: str) -> list[str]:
+def stderr_lines(log_format: str, script: str = LOG_TWO_LINES) -> list[str]:
+    """The lines `script` (formatted with `log_format`) writes to stderr, in a process of its own."""
     done = subprocess.run(  # noqa: S603 - our own interpreter and code
-        [sys.executable, "-c", LOG_TWO_LINES.format(log_format=log_format)],
+        [sys.executable, "-c", script.format(log_format=log_format)],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,

@@ -127,11 +127,15 @@ class Operation:
 
 @asynccontextmanager
 async def subscribed(
-    host: str, account: Account | None, query: str, variables: dict[str, Any]
+    host: str, account: Account | None, query: str, variables: dict[str, Any], *, headers: dict[str, str] | None = None
 ) -> AsyncIterator[Operation]:
-    """A websocket to `host` authenticated as `account` (by the connection_init payload) with one subscription."""
+    """A websocket to `host` authenticated as `account` (by the connection_init payload) with one subscription;
+    `headers` are sent with the handshake."""
     async with connect(
-        f"ws://{host}/graphql", subprotocols=[Subprotocol("graphql-transport-ws")], open_timeout=STEP_TIMEOUT
+        f"ws://{host}/graphql",
+        subprotocols=[Subprotocol("graphql-transport-ws")],
+        open_timeout=STEP_TIMEOUT,
+        additional_headers=headers,
     ) as ws:
         payload = {"Authorization": f"Bearer {account.token}"} if account else {}
         await ws.send(json.dumps({"type": "connection_init", "payload": payload}))
