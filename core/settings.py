@@ -23,7 +23,10 @@ _DEFAULT_DATA_DIR = Path(".data")
 
 class Settings(BaseSettings):
     # An empty variable counts as unset: `SECRET_KEY=` must not pass for a key, nor an empty superuser password.
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True)
+    # A refused value is not repeated in the error: it may hold a secret (a key, credentials in a URL).
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True, hide_input_in_errors=True
+    )
 
     environment: Literal["development", "test", "production"] = "development"
 
