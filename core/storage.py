@@ -20,6 +20,7 @@ import mimetypes
 import os
 import re
 import tempfile
+import time
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
@@ -35,6 +36,9 @@ from starlette.routing import Route
 MEDIA_NAMESPACE = "media"
 # Reads and writes in pieces this big: large enough for few system calls, small enough to never matter in memory.
 CHUNK_SIZE = 1 << 16
+# A temp file older than this belongs to no request or job still running (uploads stream within a request's
+# lifetime, jobs stop at JOB_TIMEOUT_SECONDS): its process was killed, and the file can go.
+STALE_TEMP_FILE_SECONDS = 6 * 60 * 60
 
 _MEDIA_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp", "gif": "image/gif"}
 _CACHE_FOREVER = "public, max-age=31536000, immutable"
@@ -210,6 +214,12 @@ class Storage(ABC):
         finally:
             await asyncio.to_thread(staged.discard)
 
+    async def remove_stale_temp_files(self, *, older_than_seconds: float = STALE_TEMP_FILE_SECONDS) -> int:
+        """Delete temp files abandoned by killed processes (staged uploads, local copies); answers how many.
+
+        Run by the worker's sweep and at each API process's start: with a bucket, each machine has its own."""
+        return await asyncio.to_thread(_remove_files_older_than, self.tmp_dir, time.time() - older_than_seconds)
+
     def _check_staged(self, staged: StagedFile) -> None:
         if staged.path.parent != self.tmp_dir:
             # Only files this storage received are committed: never an arbitrary path on the machine.
@@ -283,6 +293,20 @@ class Storage(ABC):
             return None
         key = f"{MEDIA_NAMESPACE}/" + parts.path.removeprefix(prefix)
         return key if _CONTENT_KEY.fullmatch(key) else None
+
+
+def _remove_files_older_than(folder: Path, cutoff: float) -> int:
+    if not folder.is_dir():
+        return 0
+    removed = 0
+    for path in folder.iterdir():
+        try:
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:  # removed concurrently: nothing left to do
+            continue
+    return removed
 
 
 def check_key(key: str) -> str:

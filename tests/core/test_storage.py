@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -461,3 +462,17 @@ async def test_media_route_answers_404_for_unknown_and_unsafe_keys(storage: Stor
                 assert response.status_code == 404, (method, path)
                 assert response.content in (b"not found", b"Not Found", b""), path
     staged.discard()
+
+
+async def test_stale_temp_files_are_swept_and_fresh_ones_kept(backend: Backend, storage: Storage) -> None:
+    key = await storage.store_bytes(PNG, extension="png")
+    abandoned = storage.stage_bytes(b"an upload whose process was killed")
+    in_progress = storage.stage_bytes(b"an upload still arriving")
+    six_hours_ago = time.time() - 6 * 60 * 60 - 1
+    os.utime(abandoned.path, (six_hours_ago, six_hours_ago))
+
+    assert await storage.remove_stale_temp_files() == 1
+
+    assert backend.temp_files() == [in_progress.path]
+    assert backend.stored() == [key]
+    in_progress.discard()
