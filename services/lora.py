@@ -14,7 +14,7 @@
    (`lora_error` for subjects, `training_error` for styles). A model file it replaces is removed once no row
    names it any more.
 
-`localModelPath` is a storage key, relative to STORAGE_DIR: it stays right when the storage folder moves, and no
+`localModelPath` is a storage key, relative to the storage (STORAGE_URL): it stays right when the files move, and no
 client-sent file name ever becomes part of a path.
 """
 
