@@ -237,6 +237,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         try:
+            # What a killed API process left in its temp folder: with a bucket, no worker sweeps this machine's disk.
+            removed = await resources.storage.remove_stale_temp_files()
+            if removed:
+                logger.info("Removed %d abandoned staged file(s)", removed)
             yield
         finally:
             await resources.close()

@@ -25,7 +25,10 @@ class Style:
     brand: str | None = strawberry.field(description="The brand the style is for, if any (at most 1000 characters).")
     style_category: StyleCategory = strawberry.field(description="The kind of fashion the style belongs to.")
     local_model_path: str | None = strawberry.field(
-        description="The style's LoRA weights: after an upload, a storage key relative to STORAGE_DIR; null: none."
+        description=(
+            "The style's LoRA weights: after an upload, a storage key (relative to the storage folder or bucket"
+            " prefix of STORAGE_URL); null: none."
+        )
     )
     lora_trigger: str | None = strawberry.field(
         description="The word that calls up the style's LoRA in a prompt; null: none set."

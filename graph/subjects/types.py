@@ -194,7 +194,10 @@ class Subject:
 @strawberry.type(description="A subject with the fields only superusers see.")
 class SubjectAdmin(Subject):
     local_model_path: str | None = strawberry.field(
-        description="The LoRA weights; after an upload, a storage key relative to STORAGE_DIR."
+        description=(
+            "The LoRA weights; after an upload, a storage key (relative to the storage folder or bucket prefix of"
+            " STORAGE_URL)."
+        )
     )
     lora_info: LoraInfo | None = strawberry.field(description="What the stored LoRA file holds.")
 
