@@ -186,17 +186,23 @@ class Storage(ABC):
         """Stage small in-memory content (a decoded `data:` URI) the same way as a stream."""
         return self.stage_reader(io.BytesIO(data), max_bytes=max_bytes)
 
-    async def commit(self, staged: StagedFile, *, extension: str, namespace: str = MEDIA_NAMESPACE) -> str:
-        """Store a staged file at its content address and answer its storage key; the staged copy is consumed.
+    async def commit(
+        self, staged: StagedFile, *, extension: str, namespace: str = MEDIA_NAMESPACE, keep_staged: bool = False
+    ) -> str:
+        """Store a staged file at its content address and answer its storage key; the staged copy is consumed,
+        unless `keep_staged` (then the caller discards it).
 
-        When that content is already stored, the stored file stays (it can only be the same bytes).
+        When that content is already stored, the stored file stays (it can only be the same bytes). Keeping the
+        staged copy lets a caller store a big file before the transaction that records it, and commit it again
+        inside, under the key's lock, where that is only a check unless a concurrent release deleted it between.
         """
         self._check_staged(staged)
         key = content_key(staged.sha256, extension, namespace)
         if await self.exists(key):
-            await asyncio.to_thread(staged.discard)
+            if not keep_staged:
+                await asyncio.to_thread(staged.discard)
             return key
-        await self.put(staged, key)
+        await self.put(staged, key, keep_staged=keep_staged)
         return key
 
     async def store_bytes(
@@ -228,9 +234,9 @@ class Storage(ABC):
     # --- the backend -----------------------------------------------------------------------------------------
 
     @abstractmethod
-    async def put(self, staged: StagedFile, key: str) -> None:
-        """Store a staged file under `key` (replacing what is there), consuming the staged copy. Readers see no
-        file or the whole file, never a part of it."""
+    async def put(self, staged: StagedFile, key: str, *, keep_staged: bool = False) -> None:
+        """Store a staged file under `key` (replacing what is there), consuming the staged copy unless
+        `keep_staged`. Readers see no file or the whole file, never a part of it."""
 
     @abstractmethod
     async def exists(self, key: str) -> bool:

@@ -36,15 +36,21 @@ class LocalStorage(Storage):
             raise UnsafeKeyError(key)
         return path
 
-    async def put(self, staged: StagedFile, key: str) -> None:
+    async def put(self, staged: StagedFile, key: str, *, keep_staged: bool = False) -> None:
         self._check_staged(staged)
-        await asyncio.to_thread(self._put_now, staged.path, self.path_for(key))
+        await asyncio.to_thread(self._put_now, staged.path, self.path_for(key), keep_staged=keep_staged)
 
     @staticmethod
-    def _put_now(source: Path, target: Path) -> None:
+    def _put_now(source: Path, target: Path, *, keep_staged: bool) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         # mkstemp makes owner-only files; stored media is public content.
         source.chmod(0o644)
+        if keep_staged:
+            # A second name for the same bytes (the temp folder is under the root: one file system), made under
+            # a temp name and renamed, so that readers still see no file or the whole file.
+            linked = source.with_name(source.name + ".link")
+            os.link(source, linked)
+            source = linked
         # Atomic: readers see no file or the whole file. Two racing commits of the same content both rename
         # identical bytes, so whichever wins, the result is the same.
         os.replace(source, target)

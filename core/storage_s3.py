@@ -88,7 +88,7 @@ class S3Storage(Storage):
         )
         return cls(store, tmp_dir)
 
-    async def put(self, staged: StagedFile, key: str) -> None:
+    async def put(self, staged: StagedFile, key: str, *, keep_staged: bool = False) -> None:
         self._check_staged(staged)
         check_key(key)
         try:
@@ -102,7 +102,8 @@ class S3Storage(Storage):
                 max_concurrency=UPLOAD_CONCURRENCY,
             )
         finally:
-            await asyncio.to_thread(staged.discard)
+            if not keep_staged:
+                await asyncio.to_thread(staged.discard)
 
     async def exists(self, key: str) -> bool:
         try:

@@ -92,7 +92,9 @@ async def create_task(
     """Store the staged ZIP for the worker and record its PENDING task (inside the caller's transaction; enqueue
     the job only after it commits). The staged file is consumed."""
     key = archive_key_for(staged)
-    # Held to the commit: a job finishing with the same content cannot delete the file in between.
+    # Held to the commit: a job finishing with the same content cannot delete the file in between. After
+    # `store_archive_ahead`, the commit here only checks that the file is still there (it stores it again from the
+    # staged copy in the rare case that a release deleted it since).
     await lock_storage_key(session, key)
     stored = await resources.storage.commit(staged, extension=ARCHIVE_EXTENSION, namespace=UPLOADS_NAMESPACE)
     task = SubjectBaseImagesUploadTask(
@@ -101,6 +103,14 @@ async def create_task(
     session.add(task)
     await session.flush()
     return task
+
+
+async def store_archive_ahead(resources: Resources, staged: StagedFile) -> None:
+    """Store the staged ZIP at its content address before the transaction that records its task, keeping the
+    staged copy for `create_task`. On a bucket the upload of a big ZIP takes seconds (a minute per GB on a slow
+    store): done here, it holds no transaction, connection or key lock meanwhile. Whoever calls this releases the
+    archive (`release_archive`) if the task is then not recorded."""
+    await resources.storage.commit(staged, extension=ARCHIVE_EXTENSION, namespace=UPLOADS_NAMESPACE, keep_staged=True)
 
 
 def archive_key_for(staged: StagedFile) -> str:

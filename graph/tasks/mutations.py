@@ -25,7 +25,7 @@ from services.queue import enqueue
 from services.resources import Resources
 from services.subjects import WHAT as SUBJECT
 from services.subjects import create_subject
-from services.upload_tasks import INGEST_JOB, archive_key_for, create_task, release_archive
+from services.upload_tasks import INGEST_JOB, archive_key_for, create_task, release_archive, store_archive_ahead
 from services.visibility import ensure_can_modify, ensure_member
 
 
@@ -81,6 +81,7 @@ async def _record(
     """The subject (found, or made from metadata.json) and its PENDING task, in one transaction."""
     resources = info.context.resources
     try:
+        await store_archive_ahead(resources, staged)
         async with info.context.session() as session, session.begin():
             if subject_id is not None:
                 subject = await _modifiable_subject(session, caller, subject_id, organization_id)

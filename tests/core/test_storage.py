@@ -122,6 +122,31 @@ async def test_stage_then_commit_stores_the_content_under_its_hash(backend: Back
         assert path.read_bytes() == PNG
 
 
+async def test_a_commit_that_keeps_the_staged_copy_stores_it_and_leaves_the_copy_to_its_caller(
+    backend: Backend, storage: Storage
+) -> None:
+    # What the ZIP upload does: store the file before the transaction, commit again inside it under the key's lock.
+    staged = await storage.stage(pieces(PNG), max_bytes=len(PNG))
+
+    key = await storage.commit(staged, extension="png", keep_staged=True)
+
+    assert key == PNG_KEY
+    assert backend.stored() == [PNG_KEY]
+    assert backend.temp_files() == [staged.path]
+    assert staged.path.read_bytes() == PNG
+    # Stored already: the second commit is a check, which consumes the staged copy.
+    assert await storage.commit(staged, extension="png") == PNG_KEY
+    assert backend.temp_files() == []
+    # Deleted in between (a concurrent release): the commit stores it again from the kept copy.
+    kept = await storage.stage(pieces(PNG), max_bytes=len(PNG))
+    await storage.commit(kept, extension="png", keep_staged=True)
+    await storage.delete(PNG_KEY)
+    assert await storage.commit(kept, extension="png") == PNG_KEY
+    async with storage.local_copy(PNG_KEY) as path:
+        assert path.read_bytes() == PNG
+    assert backend.temp_files() == []
+
+
 def test_committed_media_is_readable_by_other_users(local_storage: LocalStorage) -> None:
     key = asyncio.run(local_storage.store_bytes(PNG, extension="png"))
 
