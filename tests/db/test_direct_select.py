@@ -377,3 +377,22 @@ async def test_a_keyed_row_type_is_checked_against_the_columns_after_the_key(app
     )
     with pytest.raises(TypeError, match=r"One: fields \('one',\) for the result columns \('two',\)"):
         await DirectSelect(statement, parameter="keys", row_type=One, keyed=True).keyed_rows(engine, 1)
+
+
+class Pair(NamedTuple):
+    number: int
+    word: str
+
+
+def pair(*parameters: str) -> DirectSelect[Pair]:
+    statement = select(
+        bindparam("number", type_=Integer).label("number"), bindparam("word", type_=String).label("word")
+    )
+    return DirectSelect(statement, parameter=parameters, row_type=Pair)
+
+
+async def test_a_statement_binds_several_parameters_in_their_order(app: Starlette, path: str) -> None:
+    engine = read_engine(app.state.resources.engine)
+    assert await pair("number", "word").rows(engine, 7, "seven") == [Pair(7, "seven")]
+    with pytest.raises(TypeError, match=r"binds only :word, :number \(in this order\)"):
+        await pair("word", "number").rows(engine, "seven", 7)
