@@ -65,22 +65,18 @@ class RequestConnection:
     """The connection one request's driver reads share (`run`), taken from `engine`'s pool on the first read and
     handed back by `park` (for now) or `release` (for good)."""
 
-    __slots__ = ("_engine", "_pooled", "_released", "_turn")
+    __slots__ = ("_engine", "_park_after_read", "_pooled", "_released", "_turn")
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._pooled: PoolProxiedConnection | None = None
         self._turn = asyncio.Lock()  # one statement at a time on the connection
         self._released = False
+        self._park_after_read = False  # a session was opened while a read ran: hand the connection back after it
 
     @property
     def pool(self) -> Pool:
         return self._engine.pool
-
-    @property
-    def holds_connection(self) -> bool:
-        """Whether a connection is checked out for the request now."""
-        return self._pooled is not None
 
     async def run(self, work: DriverWork[T]) -> T:
         """`work` on the request's connection, once the read before it there has finished; on a connection of its
@@ -96,13 +92,18 @@ class RequestConnection:
             finally:
                 if not pooled.is_valid:
                     self._pooled = None  # invalidated (and so back in the pool): the next read takes another
-                elif self._released:
+                elif self._released or self._park_after_read:
+                    self._park_after_read = False
                     await self._hand_back()
 
     def park(self) -> None:
         """Hand the connection back to the pool while the request works through a SQLAlchemy session (which takes
-        a connection of its own); the next driver read takes one again. A read running now keeps it until it ends."""
-        if self._pooled is None or self._turn.locked():
+        a connection of its own); the next driver read takes one again. A read running now hands it back when it
+        ends."""
+        if self._pooled is None:
+            return
+        if self._turn.locked():
+            self._park_after_read = True
             return
         pooled, self._pooled = self._pooled, None
         # Checked in by a task: this is called where a session is made, outside any coroutine of ours. The task

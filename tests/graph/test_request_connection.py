@@ -121,10 +121,18 @@ async def test_a_pool_of_one_connection_answers_reads_lists_and_writes(
         # A list's page is read in a session of its own, after the caller's read: the request's connection was
         # handed back meanwhile, and taken again for the page's loader batches.
         page = (await gql.data(SUBJECTS, {"org": str(organization_id)}, as_=viewer))["subjects"]["data"]
+        # Both in one document: the subject's loader batches and the list's session, side by side.
+        both = await gql.data(
+            "query($id: UUID!, $org: UUID) { subject(id: $id, organizationId: $org) { id measurements { heightCm } }"
+            " subjects(organizationId: $org) { data { id baseImages { imageUrl } } } }",
+            variables,
+            as_=viewer,
+        )
         created = await gql.data('mutation { createOrganization(name: "Ada\'s") { name } }', as_=viewer)
         # Requests at once, each holding at most the one connection in turn.
         answers = await asyncio.gather(*(gql.data(SUBJECT, variables, as_=viewer) for _ in range(4)))
     assert subject["measurements"] == {"heightCm": 175.0}
     assert len(page) == 2 and all(len(row["baseImages"]) == 2 for row in page)
+    assert both["subject"]["measurements"] == {"heightCm": 175.0} and len(both["subjects"]["data"]) == 2
     assert created["createOrganization"]["name"] == "Ada's"
     assert all(answer["subject"] == subject for answer in answers)
