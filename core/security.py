@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -58,17 +59,55 @@ def create_access_token(user_id: uuid.UUID, *, secret: str, expires_minutes: int
 
 def decode_access_token(token: str, *, secret: str) -> AccessTokenClaims | None:
     """The claims of a well-signed, unexpired token with every claim we issue; None for anything else. Whether
-    it has been revoked since is for the caller's statement to say (services/caller.py)."""
+    it has been revoked since is for the caller's statement to say (services/caller.py).
+
+    A token verified once is remembered (`_verified`): a client sends the same token with every request, and
+    verifying it (parsing, the HMAC, the claims' checks) took ~1 ms on the shared bench machine against ~8 us
+    remembered (bench/README.md, issue 15). What made it valid cannot change but its expiry, which is checked
+    again on every use, as PyJWT checks it: so a remembered token answers exactly what verifying it again would.
+    Revocation is not remembered: the caller's statement reads it
+    on every request."""
+    key = (token, secret)
+    verified = _verified.get(key)
+    if verified is not None:
+        if int(time.time()) < verified.expires:
+            return verified.claims
+        del _verified[key]
+        return None
+    verified = _verify(token, secret)
+    if verified is None:
+        return None
+    if len(_verified) >= VERIFIED_TOKENS:
+        del _verified[next(iter(_verified))]  # the longest remembered
+    _verified[key] = verified
+    return verified.claims
+
+
+@dataclass(frozen=True, slots=True)
+class _Verified:
+    claims: AccessTokenClaims
+    expires: float  # the `exp` claim, seconds since the epoch: valid while PyJWT's `now` (whole seconds) is less
+
+
+# How many verified tokens each process remembers (about 250 bytes each with its claims): more than the clients of
+# one process send at once.
+VERIFIED_TOKENS = 10_000
+_verified: dict[tuple[str, str], _Verified] = {}
+
+
+def _verify(token: str, secret: str) -> _Verified | None:
     try:
         claims = jwt.decode(token, secret, algorithms=[_ALGORITHM], options={"require": _REQUIRED_CLAIMS})
         version = claims["ver"]
         if not isinstance(version, int) or isinstance(version, bool):
             return None
-        return AccessTokenClaims(
+        expires = claims["exp"]
+        verified = AccessTokenClaims(
             user_id=uuid.UUID(str(claims["sub"])),
             token_id=uuid.UUID(str(claims["jti"])),
             token_version=version,
-            expires_at=datetime.fromtimestamp(claims["exp"], UTC),
+            expires_at=datetime.fromtimestamp(expires, UTC),
         )
+        return _Verified(verified, expires)
     except (jwt.PyJWTError, ValueError, TypeError, OverflowError):
         return None

@@ -31,9 +31,9 @@ class Settings(BaseSettings):
     environment: Literal["development", "test", "production"] = "development"
 
     database_url: str | None = None
-    # Connections each process may keep open. Every loader batch takes one for its statement, and a busy API runs
-    # dozens of batches at once: a smaller pool kept opening and closing connections under load (TLS attempt,
-    # start-up, prepared statements lost each time).
+    # Connections each process may keep open. An HTTP request holds at most one at a time (db/request_connection.py),
+    # so this bounds the requests doing database work at once; a smaller pool kept opening and closing connections
+    # under load (TLS attempt, start-up, prepared statements lost each time).
     database_pool_size: int = Field(default=30, ge=1)
     # PostgreSQL cancels any one statement running longer (its `statement_timeout`): no request or job can hold a
     # connection and a backend's CPU for minutes. Answered as QUERY_TOO_COMPLEX. 0 turns it off.

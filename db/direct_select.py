@@ -1,11 +1,12 @@
-"""A SELECT that is run over and over with one array parameter, executed on the asyncpg driver directly.
+"""A SELECT that is run over and over with the same parameters, executed on the asyncpg driver directly.
 
 The dataloaders run the same dozen statements for every request, each once per batch (graph/loaders.py). Through
 SQLAlchemy's Core execution every batch paid for the compiled-cache lookup, the greenlet bridge to the sync
 engine, bind processing, a `Row` per row and Python-level result processing: on a nested guidelines page of 12
 statements, more CPU than asyncpg's own decoding of the rows. Here the statement is compiled once per process,
-and each batch is one `fetch` on a pooled connection's asyncpg driver, whose records become named tuples of the
-caller's declared row type.
+and each run is one `fetch` on an asyncpg driver connection (the request's, db/request_connection.py, or one taken
+from the pool for it), prepared once per connection by asyncpg's statement cache, whose records become named tuples
+of the caller's declared row type. A statement may bind several parameters (the caller's, services/caller.py).
 
 What SQLAlchemy adds to the values is kept: the result processors (here the non-native enums: strings to enum
 members) are SQLAlchemy's own, chosen for the column types the server reports for the statement, as SQLAlchemy
@@ -33,9 +34,9 @@ import asyncpg
 from sqlalchemy import Enum, Select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlalchemy.pool import PoolProxiedConnection
 
-from core.internals.sqlalchemy import checkin, checkout, has_cursor_listeners, invalidate
+from core.internals.sqlalchemy import has_cursor_listeners
+from db.request_connection import RequestConnection, on_pooled
 
 Processor = Callable[[Any], Any]
 
@@ -59,75 +60,86 @@ class _Compiled(Generic[RowT]):
 
 
 class DirectSelect(Generic[RowT]):
-    """`statement`, whose only bound parameter is `parameter`, run on the driver: `rows(engine, value)`.
+    """`statement`, whose bound parameters are `parameter` (one name, or a tuple of names in the order their
+    values are given), run on the driver: `rows(engine, *values)`, on the request's connection when one is given
+    (db/request_connection.py).
 
     Its rows are `row_type`'s, a named tuple class (`typing.NamedTuple`) whose fields are the statement's result
     columns, in order: checked when the statement is first compiled, so the declared type cannot drift from the
     statement. With `keyed`, the fields are the result columns after the first, the key (`keyed_rows`)."""
 
-    def __init__(self, statement: Select[Any], *, parameter: str, row_type: type[RowT], keyed: bool = False) -> None:
+    def __init__(
+        self, statement: Select[Any], *, parameter: str | tuple[str, ...], row_type: type[RowT], keyed: bool = False
+    ) -> None:
         if not (issubclass(row_type, tuple) and isinstance(getattr(row_type, "_fields", None), tuple)):
             raise TypeError(f"{row_type.__name__}: a direct SELECT's rows are a named tuple class")
         self.statement = statement
-        self.parameter = parameter
+        self.parameters = (parameter,) if isinstance(parameter, str) else parameter
         self.row_type = row_type
         self.keyed = keyed
         self._compiled: _Compiled[RowT] | None = None
 
-    async def rows(self, engine: AsyncEngine, value: Any) -> list[RowT]:
-        """The statement's rows for `value`, as `row_type`s."""
+    async def rows(self, engine: AsyncEngine, *values: Any, connection: RequestConnection | None = None) -> list[RowT]:
+        """The statement's rows for `values` (one per parameter), as `row_type`s."""
         if self.keyed:
             raise TypeError(f"{self.row_type.__name__}: a keyed SELECT answers keyed_rows")
-        make_row, records, processors = await self._result(engine, value)
+        make_row, records, processors = await self._result(engine, values, connection)
         if not processors:
             return list(map(make_row, records))
         rows: list[RowT] = []
         for record in records:
-            values = list(record)
+            processed = list(record)
             for index, process in processors:
-                values[index] = process(values[index])
-            rows.append(make_row(values))
+                processed[index] = process(processed[index])
+            rows.append(make_row(processed))
         return rows
 
-    async def keyed_rows(self, engine: AsyncEngine, value: Any) -> tuple[list[Any], list[RowT]]:
-        """A keyed statement's rows for `value`: each row's key (its first column), and the rows (`row_type`s of
+    async def keyed_rows(
+        self, engine: AsyncEngine, *values: Any, connection: RequestConnection | None = None
+    ) -> tuple[list[Any], list[RowT]]:
+        """A keyed statement's rows for `values`: each row's key (its first column), and the rows (`row_type`s of
         the other columns), in one order."""
         if not self.keyed:
             raise TypeError(f"{self.row_type.__name__}: keyed_rows is for a keyed SELECT")
-        make_row, records, processors = await self._result(engine, value)
+        make_row, records, processors = await self._result(engine, values, connection)
         if not processors:
             return list(map(_key, records)), list(map(make_row, map(_after_key, records)))
         keys: list[Any] = []
         rows: list[RowT] = []
         for record in records:
-            values = list(record)
+            processed = list(record)
             for index, process in processors:
-                values[index] = process(values[index])
-            keys.append(values[0])
-            del values[0]  # the row's values, without copying them again
-            rows.append(make_row(values))
+                processed[index] = process(processed[index])
+            keys.append(processed[0])
+            del processed[0]  # the row's values, without copying them again
+            rows.append(make_row(processed))
         return keys, rows
 
     async def _result(
-        self, engine: AsyncEngine, value: Any
+        self, engine: AsyncEngine, values: tuple[Any, ...], connection: RequestConnection | None
     ) -> tuple[Callable[[Iterable[Any]], RowT], Sequence[Sequence[Any]], tuple[tuple[int, Processor], ...]]:
-        """The statement's result for `value`: the row maker, the records, and the processors their values still
+        """The statement's result for `values`: the row maker, the records, and the processors their values still
         need (none once SQLAlchemy's execution has processed them)."""
         sync_engine = engine.sync_engine
         if has_cursor_listeners(sync_engine):
-            return await self._announced_result(engine, value)
-        # A pooled connection, without a SQLAlchemy Connection around it (~45 us less per batch).
-        pooled = await checkout(sync_engine)
-        try:
-            driver = pooled.driver_connection
-            compiled = self._compiled or await self._compile(sync_engine.dialect, driver)
-            records = await _fetch(driver, compiled.sql, value, pooled)
-        finally:
-            await checkin(pooled)
+            return await self._announced_result(engine, values)
+        dialect = sync_engine.dialect
+
+        async def fetch(driver: asyncpg.Connection) -> tuple[_Compiled[RowT], list[asyncpg.Record]]:
+            compiled = self._compiled or await self._compile(dialect, driver)
+            records: list[asyncpg.Record] = await driver.fetch(compiled.sql, *values)
+            return compiled, records
+
+        # The request's connection, or a pooled one without a SQLAlchemy Connection around it (~45 us less per
+        # statement than through one).
+        if connection is not None and connection.pool is sync_engine.pool:
+            compiled, records = await connection.run(fetch)
+        else:
+            compiled, records = await on_pooled(sync_engine, fetch)
         return compiled.make_row, records, compiled.processors
 
     async def _announced_result(
-        self, engine: AsyncEngine, value: Any
+        self, engine: AsyncEngine, values: tuple[Any, ...]
     ) -> tuple[Callable[[Iterable[Any]], RowT], Sequence[Sequence[Any]], tuple[tuple[int, Processor], ...]]:
         """The result through SQLAlchemy's own execution, for when someone listens to the engine's cursor events
         (statement counting, OpenTelemetry's tracing, logging hooks): the listeners get what SQLAlchemy gives them
@@ -139,15 +151,16 @@ class DirectSelect(Generic[RowT]):
                 # Described on this connection's driver (a prepare, which no cursor event announces): once.
                 driver = (await connection.get_raw_connection()).driver_connection
                 compiled = await self._compile(engine.dialect, driver)
-            result = await connection.execute(self.statement, {self.parameter: value})
+            result = await connection.execute(self.statement, dict(zip(self.parameters, values, strict=True)))
             return compiled.make_row, result.all(), ()
 
     async def _compile(self, dialect: Dialect, driver: asyncpg.Connection) -> _Compiled[RowT]:
         compiled_statement = self.statement.compile(dialect=dialect)
         name = self.row_type.__name__
-        if list(compiled_statement.positiontup or ()) != [self.parameter]:
+        if tuple(compiled_statement.positiontup or ()) != self.parameters:
             raise TypeError(
-                f"{name}: a direct SELECT binds only :{self.parameter}, not {compiled_statement.positiontup}"
+                f"{name}: a direct SELECT binds only :{', :'.join(self.parameters)} (in this order), "
+                f"not {compiled_statement.positiontup}"
             )
         sql = str(compiled_statement)
         # The server's description of the result: the column names and, as SQLAlchemy's asyncpg cursor reports
@@ -184,18 +197,3 @@ class _EnumTable(dict[Any, Any]):
 
     def __missing__(self, value: Any) -> Any:
         return self.process(value)
-
-
-async def _fetch(
-    driver: asyncpg.Connection, sql: str, value: Any, pooled: PoolProxiedConnection
-) -> list[asyncpg.Record]:
-    try:
-        records: list[asyncpg.Record] = await driver.fetch(sql, value)
-    except BaseException as error:
-        # A statement the server refused, or a cancelled wait (asyncpg cancels the statement on the server), leaves
-        # the connection usable. One that lost its server (a restart, a terminated backend) is dropped from the
-        # pool now, rather than handed to another request to fail again.
-        if driver.is_closed():
-            await invalidate(pooled, error if isinstance(error, Exception) else None)
-        raise
-    return records

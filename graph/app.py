@@ -32,6 +32,8 @@ from core.outages import describe_outage, is_outage
 from core.settings import Settings, get_settings
 from core.storage import media_route
 from core.tracing import API_SERVICE, start_tracing
+from db.engine import read_engine
+from db.request_connection import RequestConnection
 from graph.context import Context
 from graph.cost_limits import RATE_LIMITED
 from graph.errors import INTERNAL_MESSAGE, with_code
@@ -52,6 +54,8 @@ from services.errors import QueryTooComplexError
 from services.resources import Resources
 
 GRAPHQL_PATH = "/graphql"
+# Where a request's RequestConnection is kept (request.state), between get_context and the end of __call__.
+_CONNECTION = "request_connection"
 
 logger = logging.getLogger("graph.app")
 
@@ -86,10 +90,21 @@ class GraphQLView(GraphQL[Context, None]):
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
+        request = Request(scope, receive)
+        try:
+            response = await self._respond(request)
+        finally:
+            # The response is made: the connection its reads shared goes back to the pool before it is sent.
+            connection: RequestConnection | None = getattr(request.state, _CONNECTION, None)
+            if connection is not None:
+                await connection.release()
+        await response(scope, receive, send)
+
+    async def _respond(self, request: Request) -> Response:
         # Strawberry answers its own refusals (HTTPException) as text/plain, and lets any other failure become a
         # 500: here each is a GraphQL response with a code (graph/refusals.py).
         try:
-            response = await self.run(Request(scope, receive))
+            response = await self.run(request)
         except HTTPException as refused:
             allow = {"Allow": "GET, POST"} if refused.status_code == 405 else None
             response = refusal(refused.status_code, refused.reason, headers=allow)
@@ -103,7 +118,7 @@ class GraphQLView(GraphQL[Context, None]):
                 # A bug before execution (execution masks its own): still a GraphQL answer, with no detail.
                 logger.exception("Unexpected error before execution")
                 response = refusal(500, INTERNAL_MESSAGE)
-        await response(scope, receive, send)
+        return response
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
@@ -171,9 +186,13 @@ class GraphQLView(GraphQL[Context, None]):
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket | None) -> Context:
         resources: Resources = request.app.state.resources
-        context = Context(
-            request=request, response=response, resources=resources, loaders=Loaders(resources.session_factory)
-        )
+        connection: RequestConnection | None = None
+        if isinstance(request, Request):
+            # One connection for the request's driver reads (db/request_connection.py), handed back by __call__.
+            connection = RequestConnection(read_engine(resources.engine).sync_engine)
+            setattr(request.state, _CONNECTION, connection)
+        loaders = Loaders(resources.session_factory, connection)
+        context = Context(request=request, response=response, resources=resources, loaders=loaders)
         if isinstance(request, Request):
             await context.authenticate(request.headers.get("authorization"))
         return context

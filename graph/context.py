@@ -12,6 +12,7 @@ from starlette.websockets import WebSocket
 from strawberry.types import Info as StrawberryInfo
 
 from core.security import AccessTokenClaims, decode_access_token
+from db.engine import read_engine
 from graph.loaders import Loaders
 from services.caller import Caller, TokenRefusal, load_token_caller
 from services.errors import UnauthenticatedError
@@ -36,11 +37,20 @@ class Context:
 
     def session(self) -> AsyncSession:
         """A new short-lived session; use it in `async with` and never share it between resolvers."""
+        self._park_connection()
         return self.resources.session_factory()
 
     def read_session(self) -> AsyncSession:
         """Like `session()`, for reading only: its statements run without a transaction around them."""
+        self._park_connection()
         return self.resources.read_session_factory()
+
+    def _park_connection(self) -> None:
+        """The session takes a connection of its own: the request's is handed back meanwhile, so that the request
+        never holds one while waiting for another (db/request_connection.py)."""
+        connection = self.loaders.connection
+        if connection is not None:
+            connection.park()
 
     def require_caller(self) -> Caller:
         if self.caller is None:
@@ -64,8 +74,8 @@ class Context:
         if claims is None:
             self.auth_problem = TokenRefusal.UNKNOWN_USER.value
             return
-        async with self.read_session() as session:
-            found = await load_token_caller(session, claims)
+        engine = read_engine(self.resources.engine)
+        found = await load_token_caller(engine, claims, connection=self.loaders.connection)
         if isinstance(found, TokenRefusal):
             self.auth_problem = found.value
             return

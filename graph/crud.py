@@ -51,7 +51,7 @@ from graph.common.scope import merge_organization
 from graph.common.types import Message
 from graph.context import Info
 from graph.lists import ArgsT, Listing
-from graph.loaders import Loaders, SessionLoader
+from graph.loaders import Loaders, RowByIdLoader, SessionLoader
 from graph.pages import COUNT_FIELD, NOT_COUNTED, PageInfo, page_type, selects
 from graph.signatures import ORGANIZATION, argument, field_of
 from graph.validation import InputErrors
@@ -183,12 +183,21 @@ class Crud(Generic[OutT]):
         access: Access = SIGNED_IN,
         output: type[Presented] | None = None,
         scoped: bool = True,
+        loader: type[RowByIdLoader[Any]] | None = None,
     ) -> StrawberryField:
-        """`x(id, organizationId)`: one visible row (`scoped=False`: no organizationId argument)."""
+        """`x(id, organizationId)`: one visible row (`scoped=False`: no organizationId argument). With `loader`
+        (the model's RowByIdLoader, whose rows `output` presents), the row is read by the request's loader: one
+        prepared statement on the request's connection, its storage keys joined, and nested fields that ask for
+        the same row again (a guideline's subjects) take it from the loader's cache. Visibility is the same rules,
+        applied to the loaded row (services/crud.visible_or_not_found)."""
         present = output or self.output
 
         async def resolve(info: Info, **arguments: Any) -> Any:
             caller = access.caller(info.context)
+            organization_id = arguments.get("organization_id")
+            if loader is not None:
+                row = await info.context.loaders.get(loader).load(arguments["id"])
+                return present.of(crud.visible_or_not_found(caller, row, self.what, organization_id=organization_id))
             async with info.context.read_session() as session:
                 row = await crud.get_visible(
                     session,

@@ -1,9 +1,10 @@
 """Per-request dataloader registry and the base every loader builds on (DESIGN.md, "Conventions worth keeping").
 
-No loader holds a session or a connection between batches: each batch runs its one SELECT on a connection taken
-from the pool for that statement alone (db/direct_select.py), through the session factory's engine in autocommit
-mode (db/engine.read_engine), so concurrent batches never share a connection, and no transaction is opened around
-a read. A batch's rows are named tuples of the loader's declared row type (`row_type`, a `typing.NamedTuple` whose
+No loader holds a session: each batch runs its one SELECT on the driver (db/direct_select.py), through the session
+factory's engine in autocommit mode (db/engine.read_engine), on the request's one connection, batches taking turns
+on it (db/request_connection.py; outside an HTTP request, on one taken from the pool for that statement alone), and
+no transaction is opened around a read. A batch's rows are named tuples of the loader's declared row type
+(`row_type`, a `typing.NamedTuple` whose
 fields are the statement's result columns), not ORM entities.
 
 Most loaders are declared rather than written: a model, the column its keys are, an order, the storage keys to
@@ -38,6 +39,7 @@ from core.internals.aiodataloader import cached_futures, dispatch, enqueue
 from db.direct_select import DirectSelect
 from db.engine import read_engine
 from db.models import MediaResource
+from db.request_connection import RequestConnection
 
 # Any statement's type: SQLAlchemy types a SELECT by its columns' types, which a loader's row type says instead.
 AnySelect = Select[*tuple[Any, ...]]
@@ -123,12 +125,17 @@ class SessionLoader(DataLoader[K, V]):
     mode (`engine`), and never opens a session itself."""
 
     def __init__(
-        self, session_factory: async_sessionmaker[AsyncSession], scheduler: BatchScheduler | None = None
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        scheduler: BatchScheduler | None = None,
+        connection: RequestConnection | None = None,
     ) -> None:
         super().__init__()
         self.engine = read_engine(session_factory.kw["bind"])
         # Without a scheduler (a loader made on its own), aiodataloader's own dispatch applies.
         self.scheduler = scheduler
+        # The request's connection (db/request_connection.py); without it, each batch takes one from the pool.
+        self.connection = connection
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -202,11 +209,11 @@ class StatementLoader(SessionLoader[K, V], Generic[K, V, RowT], abc.ABC):
         (whose `__getattr__` is Python code; building a page's objects read ~20,000 of them). The statement runs
         on the driver directly, or through SQLAlchemy's execution while anyone listens to the engine's cursor
         events (db/direct_select.py)."""
-        return await self.direct_select().rows(self.engine, list(keys))
+        return await self.direct_select().rows(self.engine, list(keys), connection=self.connection)
 
     async def keyed_rows(self, keys: Sequence[K]) -> tuple[list[K], list[RowT]]:
         """A keyed statement's rows for these keys: each row's key, and the rows (`row_type`s), in one order."""
-        return await self.direct_select().keyed_rows(self.engine, list(keys))
+        return await self.direct_select().keyed_rows(self.engine, list(keys), connection=self.connection)
 
     @classmethod
     def direct_select(cls) -> DirectSelect[RowT]:
@@ -339,15 +346,18 @@ async def load_each(loader: DataLoader[K, V], keys: Sequence[K | None]) -> list[
 class Loaders:
     """Creates each loader class once per request, on first use."""
 
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, session_factory: async_sessionmaker[AsyncSession], connection: RequestConnection | None = None
+    ) -> None:
         self._session_factory = session_factory
         self._loaders: dict[type[Any], Any] = {}
         self._scheduler = BatchScheduler()
+        self.connection = connection  # the request's, shared by its loaders' batches (none for a websocket)
 
     def get(self, loader_class: type[LoaderT]) -> LoaderT:
         loader = self._loaders.get(loader_class)
         if loader is None:
-            loader = self._loaders[loader_class] = loader_class(self._session_factory, self._scheduler)
+            loader = self._loaders[loader_class] = loader_class(self._session_factory, self._scheduler, self.connection)
         return cast(LoaderT, loader)
 
     def release(self) -> None:

@@ -7,14 +7,16 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import ARRAY, Uuid, any_, bindparam, exists, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from core.security import AccessTokenClaims
+from db.direct_select import DirectSelect
 from db.models import OrganizationMembership, RevokedToken, User
 from db.models.enums import OrganizationRole
+from db.request_connection import RequestConnection
 
 
 class UserRecord(Protocol):
@@ -69,25 +71,50 @@ class TokenRefusal(enum.Enum):
     REVOKED = "This token was revoked (logout, password change or deactivation); log in again"
 
 
+class CallerRow(NamedTuple):
+    """One row of the caller's statement: the user's columns, one membership (None for a user without any), and
+    whether the token was logged out."""
+
+    email: str
+    hashed_password: str
+    full_name: str | None
+    is_active: bool
+    is_superuser: bool
+    token_version: int
+    id: uuid.UUID
+    created_at: datetime
+    updated_at: datetime
+    organization_id: uuid.UUID | None
+    role: OrganizationRole | None
+    token_revoked: bool
+
+
 # The user's row, one row per membership, and whether the token was logged out: the EXISTS rides in the same
-# statement (an index lookup PostgreSQL runs once, as an InitPlan), so checking revocation adds no round trip. Built
-# once: constructing the SELECT on every request cost more CPU than the rest of authenticating (bench/auth.py).
-# Without a token (`token_id` NULL) nothing matches and `token_revoked` is false.
-_CALLER = (
+# statement (an index lookup PostgreSQL runs once, as an InitPlan), so checking revocation adds no round trip.
+# Without a token (`token_id` NULL) nothing matches and `token_revoked` is false. Built and compiled once per
+# process, and run on the driver, on the request's connection (db/direct_select.py): building the SELECT, an ORM
+# session and a pool checkout per request cost more CPU than the rest of a small request (bench/auth.py). Nothing
+# about the caller is cached between requests: every request reads the user's row and the revocations as they are
+# now, so a logout, a password change or a deactivation is seen by the next request, in every process.
+CALLER = DirectSelect(
     select(
         *User.__table__.columns,
         OrganizationMembership.organization_id,
         OrganizationMembership.role,
-        exists().where(RevokedToken.jti == bindparam("token_id")).label("token_revoked"),
+        exists().where(RevokedToken.jti == bindparam("token_id", type_=Uuid())).label("token_revoked"),
     )
     .outerjoin(OrganizationMembership, OrganizationMembership.user_id == User.id)
-    .where(User.id == bindparam("user_id"))
+    .where(User.id == bindparam("user_id")),
+    parameter=("token_id", "user_id"),
+    row_type=CallerRow,
 )
 
 
 async def _caller_rows(session: AsyncSession, user_id: uuid.UUID, token_id: uuid.UUID | None) -> list[Any]:
+    """The caller's rows inside a session's transaction (a job reading its task's owner)."""
     connection = await session.connection()
-    return list((await connection.execute(_CALLER, {"user_id": user_id, "token_id": token_id})).all())
+    result = await connection.execute(CALLER.statement, {"user_id": user_id, "token_id": token_id})
+    return list(result.all())
 
 
 def _caller_of(rows: list[Any]) -> Caller:
@@ -105,11 +132,14 @@ async def load_caller(session: AsyncSession, user_id: uuid.UUID) -> Caller | Non
     return _caller_of(rows)
 
 
-async def load_token_caller(session: AsyncSession, token: AccessTokenClaims) -> Caller | TokenRefusal:
+async def load_token_caller(
+    engine: AsyncEngine, token: AccessTokenClaims, *, connection: RequestConnection | None = None
+) -> Caller | TokenRefusal:
     """The caller a decoded token names, or why it names none: the user is unknown or deactivated, the token was
-    logged out, or the user's token version has moved past it (password change, deactivation). One statement:
-    every authenticated request starts with it."""
-    rows = await _caller_rows(session, token.user_id, token.token_id)
+    logged out, or the user's token version has moved past it (password change, deactivation). One statement,
+    on the driver (on the request's `connection` when given): every authenticated request starts with it. Give
+    it an engine in autocommit mode (db/engine.read_engine): it is a read, and needs no transaction."""
+    rows = await CALLER.rows(engine, token.token_id, token.user_id, connection=connection)
     refusal = _refusal(rows[0] if rows else None, token, revoked=bool(rows) and rows[0].token_revoked)
     return refusal if refusal is not None else _caller_of(rows)
 

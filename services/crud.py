@@ -17,6 +17,7 @@ from services.caller import Caller
 from services.errors import BadUserInputError, ConflictError, ForbiddenError, NotFoundError
 from services.keyset import Ordering
 from services.visibility import (
+    can_read,
     ensure_can_delete,
     ensure_can_modify,
     ensure_can_transfer,
@@ -66,6 +67,23 @@ async def get_visible(
         statement = statement.with_for_update()
     row = await session.scalar(statement)
     if row is None:
+        raise NotFoundError(what)
+    return row
+
+
+def visible_or_not_found(
+    caller: Caller, row: RowT | None, what: str, *, organization_id: uuid.UUID | None = None
+) -> RowT:
+    """`get_visible`'s rules for a row already loaded (None: there is none), in memory (services/visibility.can_read,
+    the twin of its WHERE clause): the row if the caller may see it, NOT_FOUND otherwise. With `organization_id`
+    the caller must be a member (checked first, as `get_visible` checks it before reading) and the row must belong
+    to it."""
+    if organization_id is not None:
+        ensure_member(caller, organization_id)
+    owned: Any = row
+    if row is None or not can_read(caller, owned):
+        raise NotFoundError(what)
+    if organization_id is not None and owned.organization_id != organization_id:
         raise NotFoundError(what)
     return row
 

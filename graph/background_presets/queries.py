@@ -3,6 +3,7 @@ from __future__ import annotations
 import strawberry
 
 from db.models import BackgroundPreset as BackgroundPresetRow
+from graph.background_presets.loaders import BackgroundPresetByIdLoader
 from graph.background_presets.types import BackgroundPreset
 from graph.crud import Crud
 from graph.list_options import NAME_AND_TIMES, ListOptions
@@ -23,4 +24,4 @@ class Query:
         owned_by_name(BACKGROUND_PRESET_OPTIONS),
         "BackgroundPresets",
     )
-    background_preset = BACKGROUND_PRESETS.get()
+    background_preset = BACKGROUND_PRESETS.get(loader=BackgroundPresetByIdLoader)

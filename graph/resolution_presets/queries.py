@@ -6,6 +6,7 @@ from db.models import ResolutionPreset as ResolutionPresetRow
 from graph.crud import Crud
 from graph.list_options import NAME_AND_TIMES, ListOptions, Sort
 from graph.lists import owned_by_name
+from graph.resolution_presets.loaders import ResolutionPresetByIdLoader
 from graph.resolution_presets.types import ResolutionPreset
 from services.resolution_presets import WHAT
 
@@ -26,4 +27,4 @@ class Query:
         owned_by_name(RESOLUTION_PRESET_OPTIONS),
         "ResolutionPresets",
     )
-    resolution_preset = RESOLUTION_PRESETS.get()
+    resolution_preset = RESOLUTION_PRESETS.get(loader=ResolutionPresetByIdLoader)

@@ -9,6 +9,7 @@ from db.models import SetDesign as SetDesignRow
 from graph.crud import Crud
 from graph.list_options import NAME_AND_TIMES, ListOptions
 from graph.lists import Listing, OwnerFilter
+from graph.set_designs.loaders import SetDesignByIdLoader
 from graph.set_designs.types import SetDesign
 from services.set_designs import WHAT
 
@@ -38,4 +39,4 @@ class Query:
         ),
         "SetDesigns",
     )
-    set_design = SET_DESIGNS.get()
+    set_design = SET_DESIGNS.get(loader=SetDesignByIdLoader)

@@ -10,6 +10,7 @@ from db.models.enums import ShotTypeFraming, ViewAngle
 from graph.crud import Crud
 from graph.list_options import NAME_AND_TIMES, ListOptions
 from graph.lists import Listing, OwnerFilter
+from graph.shot_types.loaders import ShotTypeByIdLoader
 from graph.shot_types.types import ShotType
 from services.shot_types import WHAT
 from services.shot_types import shot_type_by_name as find_by_name
@@ -51,7 +52,7 @@ class Query:
         ),
         "ShotTypes",
     )
-    shot_type = SHOT_TYPES.get()
+    shot_type = SHOT_TYPES.get(loader=ShotTypeByIdLoader)
 
     shot_type_by_name = SHOT_TYPES.find(
         "The shot type with this name (case-insensitive) that you can see.", "name", str, find_by_name

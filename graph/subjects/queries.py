@@ -15,6 +15,7 @@ from graph.context import Info
 from graph.crud import Crud
 from graph.list_options import BY_CREATED_AT, BY_NAME, BY_UPDATED_AT, Filtered, ListOptions, Sort
 from graph.lists import Listing
+from graph.subjects.loaders import SubjectByIdLoader
 from graph.subjects.types import BaseImage, BaseImages, Subject
 from services.caller import Caller
 from services.subjects import WHAT
@@ -61,7 +62,7 @@ class Query:
         Listing(SubjectArguments, SUBJECT_OPTIONS, equal=("age_class", "body_type"), where=_where),
         "Subjects",
     )
-    subject = SUBJECTS.get()
+    subject = SUBJECTS.get(loader=SubjectByIdLoader)
 
     @access.query("A subject's base images, optionally only the one for a shot type.")
     async def subject_base_images(

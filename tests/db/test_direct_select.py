@@ -36,6 +36,7 @@ from core.outages import is_outage
 from db.direct_select import DirectSelect
 from db.engine import read_engine
 from db.models.enums import Gender
+from db.request_connection import RequestConnection
 from graph.loaders import KEYS, StatementLoader
 from tests.conftest import Accounts
 from tests.seed_rows import Seed, make_organization
@@ -377,3 +378,42 @@ async def test_a_keyed_row_type_is_checked_against_the_columns_after_the_key(app
     )
     with pytest.raises(TypeError, match=r"One: fields \('one',\) for the result columns \('two',\)"):
         await DirectSelect(statement, parameter="keys", row_type=One, keyed=True).keyed_rows(engine, 1)
+
+
+class Pair(NamedTuple):
+    number: int
+    word: str
+
+
+def pair(*parameters: str) -> DirectSelect[Pair]:
+    statement = select(
+        bindparam("number", type_=Integer).label("number"), bindparam("word", type_=String).label("word")
+    )
+    return DirectSelect(statement, parameter=parameters, row_type=Pair)
+
+
+async def test_a_statement_binds_several_parameters_in_their_order(app: Starlette, path: str) -> None:
+    engine = read_engine(app.state.resources.engine)
+    assert await pair("number", "word").rows(engine, 7, "seven") == [Pair(7, "seven")]
+    with pytest.raises(TypeError, match=r"binds only :word, :number \(in this order\)"):
+        await pair("word", "number").rows(engine, "seven", 7)
+
+
+async def test_a_request_connection_serves_every_read_and_is_replaced_when_its_server_goes(app: Starlette) -> None:
+    engine = read_engine(app.state.resources.engine)
+    pool = engine.sync_engine.pool
+    connection = RequestConnection(engine.sync_engine)
+    pids = {(await sleeping().rows(engine, 0.0, connection=connection))[0].pid for _ in range(3)}
+    together = await asyncio.gather(*(sleeping().rows(engine, 0.05, connection=connection) for _ in range(3)))
+    assert {rows[0].pid for rows in together} == pids and len(pids) == 1  # one connection, reads taking turns
+    [pid] = pids
+    async with engine.connect() as admin:
+        await admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    await asyncio.sleep(0.3)
+    with pytest.raises(Exception) as lost:
+        await sleeping().rows(engine, 0.0, connection=connection)
+    assert is_outage(lost.value)
+    [after] = await sleeping().rows(engine, 0.0, connection=connection)
+    assert after.pid != pid
+    await connection.release()
+    assert pool.checkedout() == 0

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 import uuid
 
 import httpx
+import jwt
 import pytest
 import websockets
 
@@ -87,6 +89,19 @@ async def test_expired_and_foreign_tokens_are_refused(http: httpx.AsyncClient, a
     for token in (expired, foreign, unknown_user):
         body = (await http.post("/graphql", json={"query": ME}, headers={"Authorization": f"Bearer {token}"})).json()
         assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_a_token_accepted_before_is_refused_once_it_expires(http: httpx.AsyncClient, accounts: Accounts) -> None:
+    """A verified token is remembered (core/security.py), its expiry is not: the request after it is refused."""
+    account = await accounts.user()
+    issued = int(time.time())
+    claims = {"sub": str(account.id), "iat": issued, "exp": issued + 3, "jti": uuid.uuid4().hex, "ver": 0}
+    headers = {"Authorization": f"Bearer {jwt.encode(claims, accounts.settings.signing_key, algorithm='HS256')}"}
+    accepted = (await http.post("/graphql", json={"query": ME}, headers=headers)).json()
+    assert accepted["data"]["me"]["id"] == str(account.id)
+    await asyncio.sleep(issued + 3 - time.time() + 0.1)
+    refused = (await http.post("/graphql", json={"query": ME}, headers=headers)).json()
+    assert refused["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
 
 async def test_superuser_creates_users_who_can_log_in(gql: GraphQLClient, accounts: Accounts) -> None:
