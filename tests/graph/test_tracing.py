@@ -31,6 +31,7 @@ import db.direct_select
 from core.internals.sqlalchemy import has_cursor_listeners
 from core.settings import Settings
 from core.tracing import API_SERVICE, start_tracing, stop_tracing
+from db.request_connection import RequestConnection
 from graph.app import create_app
 from tests.api_process import start_api_process
 from tests.conftest import Accounts, GraphQLClient, close_app
@@ -118,21 +119,28 @@ def statement(span: ReadableSpan) -> str:
 
 @pytest.fixture
 def driver_path(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
-    """How many direct SELECTs ran on the asyncpg driver, and how many went through SQLAlchemy's execution
-    instead (what a cursor listener would cause): both functions are wrapped, not replaced."""
+    """How many direct SELECTs ran on the asyncpg driver (on the request's connection or a pooled one), and how
+    many went through SQLAlchemy's execution instead (what a cursor listener would cause): the functions are
+    wrapped, not replaced."""
     counts = {"driver": 0, "sqlalchemy": 0}
-    fetch = db.direct_select._fetch
+    on_pooled = db.direct_select.on_pooled
+    run_on_request_connection = RequestConnection.run
     announced = db.direct_select.DirectSelect._announced_result
 
-    async def counted_fetch(*args: Any) -> Any:
+    async def counted_on_pooled(*args: Any) -> Any:
         counts["driver"] += 1
-        return await fetch(*args)
+        return await on_pooled(*args)
+
+    async def counted_run(*args: Any) -> Any:
+        counts["driver"] += 1
+        return await run_on_request_connection(*args)
 
     async def counted_announced(*args: Any) -> Any:
         counts["sqlalchemy"] += 1
         return await announced(*args)
 
-    monkeypatch.setattr(db.direct_select, "_fetch", counted_fetch)
+    monkeypatch.setattr(db.direct_select, "on_pooled", counted_on_pooled)
+    monkeypatch.setattr(RequestConnection, "run", counted_run)
     monkeypatch.setattr(db.direct_select.DirectSelect, "_announced_result", counted_announced)
     return counts
 
@@ -168,7 +176,8 @@ async def test_a_query_is_a_request_span_an_operation_span_and_its_sql_and_redis
     loaded = [span for span in sql if statement(span).startswith(MEMBERSHIPS_SELECT)]
     assert len(loaded) == 1, [statement(span) for span in sql]
     assert descends_from(loaded[0], operation, spans)
-    assert driver_path["driver"] >= 1 and driver_path["sqlalchemy"] == 0
+    # (The caller's lookup is a direct SELECT too: at least two ran on the driver, none through SQLAlchemy.)
+    assert driver_path["driver"] >= 2 and driver_path["sqlalchemy"] == 0
     assert not has_cursor_listeners(traced.app.state.resources.engine.sync_engine)
     # The operation's cost is charged in Redis (graph/cost_limits.py).
     redis = [span for span in spans if (span.attributes or {}).get("db.system") == "redis"]
