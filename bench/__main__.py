@@ -38,7 +38,7 @@ from core.devrun import MIGRATE, UVICORN_OPTIONS, api_command
 from core.embedded import die_with_parent, free_port
 from core.security import create_access_token
 from core.settings import get_settings
-from core.storage import Storage
+from core.storage_local import LocalStorage
 
 log = logging.getLogger("bench")
 
@@ -378,7 +378,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         env = _environment(servers, storage_dir, secret_key)
         _migrate(env)
-        data = asyncio.run(seed(servers.dsn, Storage(storage_dir)))
+        data = asyncio.run(seed(servers.dsn, LocalStorage(storage_dir)))
         log.info("seeded in %.1fs: %s", time.monotonic() - started, ", ".join(f"{n} {t}" for t, n in data.rows.items()))
         api_port, baseline_port = free_port(), free_port()
         baseline_command = [

@@ -31,7 +31,7 @@ from bench.jobs_stack import CSRF, PeakSampler, Stack, megabytes, memory, runnin
 from bench.process import start_bench_process
 from bench.seed import seed
 from core.settings import get_settings
-from core.storage import Storage
+from core.storage_local import LocalStorage
 
 log = logging.getLogger("bench")
 
@@ -480,7 +480,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.monotonic()
     rows: list[Row] = []
     with running_stack(options.data_dir, with_worker=False, superuser_email=SUPERUSER_EMAIL) as stack:
-        data = asyncio.run(seed(stack.dsn, Storage(stack.work_dir / "storage")))
+        data = asyncio.run(seed(stack.dsn, LocalStorage(stack.work_dir / "storage")))
         log.info("seeded %d guidelines, %d subjects", data.rows["shooting_guidelines"], data.rows["subjects"])
         for name, attack in attacks(options):
             if not stack.api.alive:

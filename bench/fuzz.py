@@ -29,7 +29,7 @@ from bench.process import start_bench_process
 from bench.seed import SeedSizes, seed
 from core.security import create_access_token
 from core.settings import get_settings
-from core.storage import Storage
+from core.storage_local import LocalStorage
 
 log = logging.getLogger("bench")
 
@@ -188,7 +188,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     options.data_dir.mkdir(parents=True, exist_ok=True)
     summaries: list[Summary] = []
     with running_stack(options.data_dir, with_worker=False, superuser_email=SUPERUSER_EMAIL) as stack:
-        data = asyncio.run(seed(stack.dsn, Storage(stack.work_dir / "storage"), SIZES))
+        data = asyncio.run(seed(stack.dsn, LocalStorage(stack.work_dir / "storage"), SIZES))
         log.info("seeded: %s", ", ".join(f"{n} {t}" for t, n in data.rows.items()))
         tokens = {"superuser": stack.token}
         if options.member:

@@ -26,7 +26,7 @@ from PIL import Image
 
 from core.images import inspect_image
 from core.security import hash_password
-from core.storage import Storage
+from core.storage_local import LocalStorage
 from db.models.enums import (
     BackgroundFixStrategy,
     BodyType,
@@ -117,7 +117,7 @@ class _StoredImage:
     color_profile: str
 
 
-def write_images(storage: Storage, count: int = len(_IMAGE_COLOURS)) -> list[_StoredImage]:
+async def write_images(storage: LocalStorage, count: int = len(_IMAGE_COLOURS)) -> list[_StoredImage]:
     """A few small real images (JPEG and PNG, portrait and landscape) committed to `storage`, measured by the
     same inspection uploads go through."""
     stored: list[_StoredImage] = []
@@ -129,14 +129,14 @@ def write_images(storage: Storage, count: int = len(_IMAGE_COLOURS)) -> list[_St
         image.paste((255 - colour[0], 255 - colour[1], 255 - colour[2]), (0, 0, size[0] // 3, size[1] // 3))
         buffer = io.BytesIO()
         image.save(buffer, format=image_format)
-        key = storage.store_bytes(buffer.getvalue(), extension=extension)
+        key = await storage.store_bytes(buffer.getvalue(), extension=extension)
         path: Path = storage.path_for(key)
         info = inspect_image(path, max_pixels=1_000_000)
         stored.append(
             _StoredImage(
                 storage_key=key,
                 content_hash=path.stem,
-                file_size=path.stat().st_size,
+                file_size=buffer.getbuffer().nbytes,
                 extension=info.extension,
                 mime_type=info.mime_type,
                 width=info.width,
@@ -507,10 +507,10 @@ _TABLE_ORDER = (
 )
 
 
-async def seed(dsn: str, storage: Storage, sizes: SeedSizes | None = None) -> SeededData:
+async def seed(dsn: str, storage: LocalStorage, sizes: SeedSizes | None = None) -> SeededData:
     """Write the dataset into the (migrated, empty) database at `dsn` and its images into `storage`."""
     sizes = sizes or SeedSizes()
-    images = write_images(storage)
+    images = await write_images(storage)
     connection = await asyncpg.connect(dsn)
     try:
         default_shot_types = await connection.fetch(

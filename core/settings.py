@@ -5,11 +5,13 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.client_address import IPNetwork, parse_trusted_proxies
+from core.storage_location import FolderLocation, StorageLocation, parse_storage_url
 
 # Development-only signing key: refused outside development so a deployment can never run with it.
 _DEVELOPMENT_SECRET = "development-only-secret-key-change-me"  # noqa: S105
@@ -21,7 +23,10 @@ _DEFAULT_DATA_DIR = Path(".data")
 
 class Settings(BaseSettings):
     # An empty variable counts as unset: `SECRET_KEY=` must not pass for a key, nor an empty superuser password.
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True)
+    # A refused value is not repeated in the error: it may hold a secret (a key, credentials in a URL).
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True, hide_input_in_errors=True
+    )
 
     environment: Literal["development", "test", "production"] = "development"
 
@@ -44,6 +49,17 @@ class Settings(BaseSettings):
     data_dir: Path = _DEFAULT_DATA_DIR
     # Media and model files. Unset: `<data_dir>/storage`, so that moving DATA_DIR moves everything `make run` keeps.
     storage_dir: Path = _DEFAULT_DATA_DIR / "storage"
+    # Where files are kept (README, "Storage"): file:///path, or s3://bucket/prefix on an S3-compatible store.
+    # Unset: the folder STORAGE_DIR. Checked at start-up (core/storage_location.py).
+    storage_url: str | None = None
+    # The S3 API's address (MinIO, Ceph, another cloud's); unset: AWS's own for S3_REGION.
+    s3_endpoint_url: str | None = None
+    s3_region: str = "us-east-1"
+    # The standard AWS variables. Unset, the client looks for other credentials the standard way (an instance
+    # role, a web identity token).
+    aws_access_key_id: str | None = None
+    aws_secret_access_key: SecretStr | None = None
+    aws_session_token: SecretStr | None = None
     # Absolute origin used in answered media URLs; empty answers site-relative `/media/...` URLs.
     public_base_url: str = ""
 
@@ -149,6 +165,26 @@ class Settings(BaseSettings):
         parse_trusted_proxies(value)  # a typo must stop the start, not silently trust nobody (or everybody)
         return value
 
+    @field_validator("storage_url")
+    @classmethod
+    def _check_storage_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_storage_url(value)
+        return value
+
+    @field_validator("s3_endpoint_url")
+    @classmethod
+    def _check_s3_endpoint_url(cls, value: str | None) -> str | None:
+        if value is not None and (urlsplit(value).scheme not in ("http", "https") or not urlsplit(value).netloc):
+            raise ValueError("S3_ENDPOINT_URL must be an http:// or https:// URL")
+        return value
+
+    @model_validator(mode="after")
+    def _s3_credentials_come_in_pairs(self) -> Settings:
+        if (self.aws_access_key_id is None) != (self.aws_secret_access_key is None):
+            raise ValueError("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set together")
+        return self
+
     @model_validator(mode="before")
     @classmethod
     def _storage_follows_data_dir(cls, values: Any) -> Any:
@@ -198,6 +234,11 @@ class Settings(BaseSettings):
         ):
             return _DEVELOPMENT_SUPERUSER_EMAIL, _DEVELOPMENT_SUPERUSER_PASSWORD
         return None
+
+    @property
+    def storage_location(self) -> StorageLocation:
+        """STORAGE_URL's location, or the folder STORAGE_DIR when it is unset."""
+        return parse_storage_url(self.storage_url) if self.storage_url else FolderLocation(self.storage_dir)
 
     @property
     def log_as_json(self) -> bool:

@@ -1,11 +1,13 @@
-"""Content-addressed file storage on a local folder, and the `/media` endpoint that serves it.
+"""Content-addressed file storage: the interface every backend offers, and the `/media` endpoint that serves it.
 
-Layout under the root:
-    tmp/<random>.part                     files being received (staged), never served
-    <namespace>/<sha[:2]>/<sha>.<ext>     committed files; the storage key is this relative path
+Keys are relative paths:
+    <namespace>/<sha[:2]>/<sha>.<ext>     committed files (`commit`); other pipelines name theirs (services/lora.py)
 
 A file's name is the SHA-256 of its bytes, so the same content is stored once and a committed file never
-changes: it can be cached forever and replaced by nothing but itself.
+changes: it can be cached forever and replaced by nothing but itself. Files are received into a temp folder on
+the process's own disk (`tmp_dir`), hashed and inspected there, then committed to the backend: a local folder
+(core/storage_local.py) or an S3-compatible bucket (core/storage_s3.py), chosen by STORAGE_URL
+(core/storage_backends.py).
 """
 
 from __future__ import annotations
@@ -17,16 +19,17 @@ import io
 import mimetypes
 import os
 import re
-import stat
 import tempfile
+from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
 from urllib.parse import urlsplit
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, PlainTextResponse, Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 MEDIA_NAMESPACE = "media"
@@ -78,7 +81,7 @@ class AsyncReadable(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class StagedFile:
-    """A received file waiting under `tmp/` to be inspected, then committed or discarded."""
+    """A received file waiting in the storage's temp folder to be inspected, then committed or discarded."""
 
     path: Path
     sha256: str
@@ -130,10 +133,17 @@ class _TempWriter:
         self.path.unlink(missing_ok=True)
 
 
-class Storage:
-    def __init__(self, root: Path | str) -> None:
-        self.root = Path(root).resolve()
-        self.tmp_dir = self.root / "tmp"
+class Storage(ABC):
+    """The storage interface: files are received into a local temp folder (hashed on the way, inspected there),
+    then committed to a backend that keeps them (core/storage_local.py, core/storage_s3.py).
+
+    Everything that touches the backend is async. Readers that need a real file (ZIP seeks, LoRA headers) ask
+    `local_copy`; nothing outside a backend knows where or how it keeps its files.
+    """
+
+    def __init__(self, tmp_dir: Path) -> None:
+        # Received files wait here: on the process's own disk, whatever the backend.
+        self.tmp_dir = tmp_dir.resolve()
 
     # --- receiving -------------------------------------------------------------------------------------------
 
@@ -172,28 +182,20 @@ class Storage:
         """Stage small in-memory content (a decoded `data:` URI) the same way as a stream."""
         return self.stage_reader(io.BytesIO(data), max_bytes=max_bytes)
 
-    def commit(self, staged: StagedFile, *, extension: str, namespace: str = MEDIA_NAMESPACE) -> str:
-        """Move a staged file to its content address and answer its storage key.
+    async def commit(self, staged: StagedFile, *, extension: str, namespace: str = MEDIA_NAMESPACE) -> str:
+        """Store a staged file at its content address and answer its storage key; the staged copy is consumed.
 
-        When that content is already stored, the existing file stays and the staged copy is dropped.
+        When that content is already stored, the stored file stays (it can only be the same bytes).
         """
-        if staged.path.parent != self.tmp_dir:
-            # Only our own temp folder is on the same file system as the target, which a rename needs.
-            raise ValueError("the staged file does not belong to this storage")
+        self._check_staged(staged)
         key = content_key(staged.sha256, extension, namespace)
-        target = self.path_for(key)
-        if target.is_file():
-            staged.discard()
+        if await self.exists(key):
+            await asyncio.to_thread(staged.discard)
             return key
-        target.parent.mkdir(parents=True, exist_ok=True)
-        # mkstemp makes owner-only files; committed media is public content.
-        staged.path.chmod(0o644)
-        # Atomic: readers see no file or the whole file. Two racing commits of the same content both rename
-        # identical bytes, so whichever wins, the result is the same.
-        os.replace(staged.path, target)
+        await self.put(staged, key)
         return key
 
-    def store_bytes(
+    async def store_bytes(
         self,
         data: bytes,
         *,
@@ -202,40 +204,60 @@ class Storage:
         max_bytes: int | None = None,
     ) -> str:
         """Stage and commit small in-memory content in one step; answers the storage key."""
-        staged = self.stage_bytes(data, max_bytes=max_bytes)
+        staged = await asyncio.to_thread(self.stage_bytes, data, max_bytes=max_bytes)
         try:
-            return self.commit(staged, extension=extension, namespace=namespace)
+            return await self.commit(staged, extension=extension, namespace=namespace)
         finally:
-            staged.discard()
+            await asyncio.to_thread(staged.discard)
 
-    # --- stored files ----------------------------------------------------------------------------------------
+    def _check_staged(self, staged: StagedFile) -> None:
+        if staged.path.parent != self.tmp_dir:
+            # Only files this storage received are committed: never an arbitrary path on the machine.
+            raise ValueError("the staged file does not belong to this storage")
 
-    def path_for(self, key: str) -> Path:
-        """The file a key names; refuses keys that could reach outside the root (`..`, absolute, backslashes)."""
-        if not key or "\x00" in key or "\\" in key or key.startswith("/"):
-            raise UnsafeKeyError(key)
-        if any(part in ("", ".", "..") for part in key.split("/")):
-            raise UnsafeKeyError(key)
-        path = (self.root / key).resolve()
-        # Also catches a symlink inside the root that points elsewhere.
-        if path == self.root or not path.is_relative_to(self.root):
-            raise UnsafeKeyError(key)
-        return path
+    # --- the backend -----------------------------------------------------------------------------------------
 
-    def exists(self, key: str) -> bool:
+    @abstractmethod
+    async def put(self, staged: StagedFile, key: str) -> None:
+        """Store a staged file under `key` (replacing what is there), consuming the staged copy. Readers see no
+        file or the whole file, never a part of it."""
+
+    @abstractmethod
+    async def exists(self, key: str) -> bool:
         """Whether a file is stored under `key`; an unsafe key names nothing, so it is False."""
-        try:
-            return self.path_for(key).is_file()
-        except UnsafeKeyError:
-            return False
 
-    def delete(self, key: str) -> None:
+    @abstractmethod
+    async def delete(self, key: str) -> None:
         """Remove a stored file; deleting a missing one is fine.
 
         Content is shared: every record whose content is identical has the same key, so only delete a key no
         record uses any more.
         """
-        self.path_for(key).unlink(missing_ok=True)
+
+    @abstractmethod
+    async def move(self, source: str, target: str) -> None:
+        """Store the file at `source` under `target` instead (replacing what is there)."""
+
+    @abstractmethod
+    def local_copy(self, key: str) -> AbstractAsyncContextManager[Path]:
+        """`async with storage.local_copy(key) as path:` a local file holding the stored bytes, for readers that
+        need one (seeks, libraries that open paths); read it only, and only inside the block, after which any
+        copy made for it is gone. FileNotFoundError when nothing is stored under `key`."""
+
+    @abstractmethod
+    async def list_keys(self, folder: str) -> list[str]:
+        """Every key stored under `folder` (a key prefix ending at a `/`), in no particular order."""
+
+    @abstractmethod
+    async def remove_empty_folder(self, folder: str) -> None:
+        """Forget `folder` once it holds nothing (a disk keeps empty folders; a bucket has none)."""
+
+    @abstractmethod
+    async def media_response(
+        self, key: str, *, head: bool, media_type: str, headers: dict[str, str]
+    ) -> Response | None:
+        """The HTTP answer serving a stored file (`headers` added), streamed without holding it in memory; None
+        when nothing is stored under `key`."""
 
     # --- URLs ------------------------------------------------------------------------------------------------
 
@@ -263,6 +285,16 @@ class Storage:
         return key if _CONTENT_KEY.fullmatch(key) else None
 
 
+def check_key(key: str) -> str:
+    """`key` when it is a safe relative key (no `..`, empty or absolute parts, backslashes, NULs), else
+    UnsafeKeyError: a key never reaches outside the storage, on disk or in a bucket."""
+    if not key or "\x00" in key or "\\" in key or key.startswith("/"):
+        raise UnsafeKeyError(key)
+    if any(part in ("", ".", "..") for part in key.split("/")):
+        raise UnsafeKeyError(key)
+    return key
+
+
 def content_key(sha256: str, extension: str, namespace: str = MEDIA_NAMESPACE) -> str:
     """The storage key content with this hash and extension is committed under."""
     if not _EXTENSION.fullmatch(extension):
@@ -281,29 +313,21 @@ def media_type_for(key: str) -> str:
 
 
 def media_route(storage: Storage) -> Route:
-    """`GET /media/{key}`: committed media files, streamed from disk and cached forever (names are hashes)."""
+    """`GET /media/{key}`: committed media files, streamed from the storage and cached forever (names are hashes).
+
+    Streamed through the API on every backend (not redirected to the bucket): the URLs stay the same, a CDN in
+    front (PUBLIC_BASE_URL) caches them, and no bucket address or signature ever reaches a client."""
 
     async def serve_media(request: Request) -> Response:
         key = f"{MEDIA_NAMESPACE}/" + request.path_params["key"]
         if not _CONTENT_KEY.fullmatch(key):
             return PlainTextResponse("not found", status_code=404)
-        path = storage.path_for(key)
-        file_stat = await asyncio.to_thread(_stat_file, path)
-        if file_stat is None:
-            return PlainTextResponse("not found", status_code=404)
-        return FileResponse(
-            path,
-            stat_result=file_stat,
+        response = await storage.media_response(
+            key,
+            head=request.method == "HEAD",
             media_type=media_type_for(key),
             headers={"Cache-Control": _CACHE_FOREVER, "X-Content-Type-Options": "nosniff"},
         )
+        return response if response is not None else PlainTextResponse("not found", status_code=404)
 
     return Route("/media/{key:path}", serve_media, methods=["GET", "HEAD"])
-
-
-def _stat_file(path: Path) -> os.stat_result | None:
-    try:
-        result = path.stat()
-    except OSError:
-        return None
-    return result if stat.S_ISREG(result.st_mode) else None

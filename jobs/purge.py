@@ -14,7 +14,6 @@ first (the row is live again and no longer matches) or waits and then finds noth
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 from collections import Counter
@@ -88,13 +87,13 @@ async def _purge_batch(resources: Resources, kind: lora.EntityKind, cutoff: date
             return batch
         media_ids: set[uuid.UUID] = set(await session.scalars(union(*_media_queries(model, batch.ids))))
         candidates = await _file_keys(session, kind, batch.ids)
-        candidates |= await asyncio.to_thread(_files_in_folders, storage, kind, batch.ids)
+        candidates |= await _files_in_folders(storage, kind, batch.ids)
         await session.execute(delete(model).where(model.id.in_(batch.ids)))
         batch.media_keys = await release_media(session, storage, media_ids)
         batch.file_keys = sorted(candidates - await lora.keys_in_use(session, candidates))
     # Committed: the rows are gone for good, so their files may go.
     await delete_files(resources.session_factory, storage, batch.media_keys)
-    await asyncio.to_thread(_delete_entity_files, storage, kind, batch.ids, batch.file_keys)
+    await _delete_entity_files(storage, kind, batch.ids, batch.file_keys)
     return batch
 
 
@@ -136,25 +135,19 @@ async def _file_keys(session: AsyncSession, kind: lora.EntityKind, ids: list[uui
     return keys
 
 
-def _files_in_folders(storage: Storage, kind: lora.EntityKind, ids: list[uuid.UUID]) -> set[str]:
+async def _files_in_folders(storage: Storage, kind: lora.EntityKind, ids: list[uuid.UUID]) -> set[str]:
     """Every file in the entities' own LoRA folders, strays included (an upload cut short between its move and
     its commit)."""
     keys: set[str] = set()
     for entity_id in ids:
         for folder in lora.entity_folders(kind, entity_id):
-            path = storage.path_for(folder)
-            if path.is_dir():
-                keys.update(f"{folder}/{child.name}" for child in path.iterdir() if child.is_file())
+            keys.update(await storage.list_keys(folder))
     return keys
 
 
-def _delete_entity_files(storage: Storage, kind: lora.EntityKind, ids: list[uuid.UUID], keys: list[str]) -> None:
-    for key in keys:
-        if storage.exists(key):
-            storage.delete(key)
+async def _delete_entity_files(storage: Storage, kind: lora.EntityKind, ids: list[uuid.UUID], keys: list[str]) -> None:
+    await lora.delete_keys(storage, keys)
     for entity_id in ids:
         for folder in lora.entity_folders(kind, entity_id):
-            try:
-                storage.path_for(folder).rmdir()
-            except OSError:  # absent, or still holding a file another row names
-                continue
+            # Kept when it still holds a file another row names.
+            await storage.remove_empty_folder(folder)

@@ -177,12 +177,14 @@ class _Run:
             return "already finished"
         owner, archive_key = started
         budget = archive_budget(self.resources)
-        opened = open_archive(self.resources.storage.path_for(archive_key), budget)
-        archive = await asyncio.to_thread(opened.__enter__)
-        try:
-            return await self._process(owner, archive)
-        finally:
-            await asyncio.to_thread(opened.__exit__, None, None, None)
+        # ZIP reading seeks: on a bucket the archive is copied down for the job, and the copy goes with it.
+        async with self.resources.storage.local_copy(archive_key) as archive_path:
+            opened = open_archive(archive_path, budget)
+            archive = await asyncio.to_thread(opened.__enter__)
+            try:
+                return await self._process(owner, archive)
+            finally:
+                await asyncio.to_thread(opened.__exit__, None, None, None)
 
     async def fail(self, message: str) -> None:
         # Entries applied before the failure stay applied; resultData says which they were.
@@ -208,7 +210,7 @@ class _Run:
             owner = await load_caller(session, task.owner_id)
             if owner is None:
                 raise JobFailure(OWNER_GONE)
-            if task.archive_key is None or not self.resources.storage.exists(task.archive_key):
+            if task.archive_key is None or not await self.resources.storage.exists(task.archive_key):
                 raise JobFailure(ARCHIVE_GONE)
             task.status = TaskStatus.PROCESSING
             task.started_at = utcnow()

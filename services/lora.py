@@ -22,13 +22,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import re
 import uuid
 from collections.abc import AsyncIterator, Collection, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from typing import Any, Literal, cast
 
 from sqlalchemy import select, union_all
@@ -123,10 +121,11 @@ async def keys_in_use(session: AsyncSession, keys: Collection[str]) -> set[str]:
     return set(await session.scalars(union_all(*selects)))
 
 
-def _delete_keys(storage: Storage, keys: Iterable[str]) -> None:
+async def delete_keys(storage: Storage, keys: Iterable[str]) -> None:
+    """Delete stored files; keys naming nothing (missing, or not a safe key at all) are passed over."""
     for key in keys:
-        if storage.exists(key):
-            storage.delete(key)
+        if await storage.exists(key):
+            await storage.delete(key)
 
 
 async def remove_unused_files(resources: Resources, keys: Iterable[str]) -> None:
@@ -136,14 +135,7 @@ async def remove_unused_files(resources: Resources, keys: Iterable[str]) -> None
         return
     async with resources.session_factory() as session:
         unused = candidates - await keys_in_use(session, candidates)
-    await asyncio.to_thread(_delete_keys, resources.storage, sorted(unused))
-
-
-def _move(source: Path, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # Atomic, and both ends are under the storage root (one file system). Same content may already be there
-    # (the same weights uploaded again): identical bytes replace identical bytes.
-    os.replace(source, target)
+    await delete_keys(resources.storage, sorted(unused))
 
 
 # --- entity state ----------------------------------------------------------------------------------------------
@@ -246,7 +238,7 @@ async def accept_upload(
         raise BadUserInputError({"file": "the file is empty"})
     key = staging_key(kind, entity_id, staged.sha256, uuid.uuid4().hex, upload.extension)
     try:
-        await asyncio.to_thread(_move, staged.path, storage.path_for(key))
+        await storage.put(staged, key)
         async with resources.session_factory() as session, session.begin():
             # Checked again under the row lock: another upload may have won the race since the first look.
             row = await get_visible(session, caller, spec.model, entity_id, spec.what, for_update=True)
@@ -255,7 +247,7 @@ async def accept_upload(
             _set_processing(row, key, upload.trigger)
     except BaseException:
         staged.discard()
-        await asyncio.to_thread(_delete_keys, storage, [key])
+        await delete_keys(storage, [key])
         raise
 
     if abandoned:
@@ -294,21 +286,23 @@ async def ingest(resources: Resources, kind: EntityKind, entity_id: uuid.UUID, k
         row = await _load(session, kind, entity_id)
     if not _pending_for(row, key):
         # Finished by an earlier delivery, replaced by a newer upload, or the entity is gone.
-        await asyncio.to_thread(_delete_keys, storage, [key])
+        await delete_keys(storage, [key])
         return {"outcome": "superseded", "entity": kind, "id": str(entity_id)}
 
     target = model_key(kind, entity_id, sha256, extension)
-    staged_path, target_path = storage.path_for(key), storage.path_for(target)
     # A delivery that died between the move and the commit left the file at its model path already.
-    source = staged_path if staged_path.is_file() else target_path if target_path.is_file() else None
+    source = key if await storage.exists(key) else target if await storage.exists(target) else None
     if source is None:
         return await _finish_failed(resources, kind, entity_id, key, "the uploaded file is missing; upload it again")
     try:
-        info = await asyncio.to_thread(inspect_lora, source, extension=extension)
+        # The header is read from a file (on a bucket, a copy made for this check and removed after it).
+        async with storage.local_copy(source) as path:
+            info = await asyncio.to_thread(inspect_lora, path, extension=extension)
     except LoraFileError as error:
         return await _finish_failed(resources, kind, entity_id, key, error.message)
-    if source == staged_path:
-        await asyncio.to_thread(_move, staged_path, target_path)
+    if source == key:
+        # Same content may already be there (the same weights uploaded again): identical bytes replace them.
+        await storage.move(key, target)
     return await _finish_ready(resources, kind, entity_id, key, target, describe(info, sha256))
 
 
@@ -349,7 +343,7 @@ async def _finish_failed(
         pending = _pending_for(row, key)
         if row is not None and pending:
             _set_failed(row, reason)
-    await asyncio.to_thread(_delete_keys, resources.storage, [key])
+    await delete_keys(resources.storage, [key])
     if not pending:
         return {"outcome": "superseded", "entity": kind, "id": str(entity_id)}
     await _announce(resources, kind, entity_id)

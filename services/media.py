@@ -102,16 +102,12 @@ class MediaService:
             # Held until this transaction ends, so a concurrent release of the same content (media_gc) cannot
             # delete a file between its commit here and the commit of the row that names it.
             await lock_storage_keys(self.session, keys)
-            await asyncio.to_thread(self._commit_all, files)
+            # Side by side: on a bucket each commit is a round trip or an upload.
+            await asyncio.gather(*(self.storage.commit(staged, extension=info.extension) for staged, info in files))
         finally:
             for staged, _ in files:
                 staged.discard()
         return await self._record(keys, files)
-
-    def _commit_all(self, files: Sequence[tuple[StagedFile, ImageInfo]]) -> None:
-        # One thread hop for the whole batch: each commit is a stat and a rename.
-        for staged, info in files:
-            self.storage.commit(staged, extension=info.extension)
 
     def url_of(self, media: MediaResource) -> str:
         return self.storage.url_for(media.storage_key, self.settings.public_base_url)

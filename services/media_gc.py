@@ -13,7 +13,6 @@ deleted under a row that was just recorded for it.
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Collection, Iterable
 from functools import cache
@@ -79,7 +78,7 @@ async def release_media(session: AsyncSession, storage: Storage, media_ids: Iter
     still_used = set(
         await session.scalars(select(MediaResource.storage_key).where(MediaResource.storage_key.in_(keys)).distinct())
     )
-    return sorted(key for key in keys - still_used if storage.exists(key))
+    return [key for key in sorted(keys - still_used) if await storage.exists(key)]
 
 
 _LOCK_KEYS = text("SELECT pg_advisory_xact_lock(hashtextextended(key, 0)) FROM unnest(CAST(:keys AS text[])) AS key")
@@ -113,4 +112,4 @@ async def delete_files(
             await lock_storage_key(session, key)
             if await session.scalar(select(exists().where(MediaResource.storage_key == key))):
                 continue
-            await asyncio.to_thread(storage.delete, key)
+            await storage.delete(key)

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from core.decode_budget import PixelBudget
 from core.settings import Settings
 from core.storage import Storage
+from core.storage_backends import open_storage
 from db.engine import create_engine, create_session_factory, read_engine
 from services.rate_limit import CostBudget
 
@@ -48,7 +49,7 @@ class Resources:
             session_factory=create_session_factory(engine),
             read_session_factory=create_session_factory(read_engine(engine)),
             redis=Redis.from_url(settings.redis_url),
-            storage=Storage(settings.storage_dir),
+            storage=open_storage(settings),
             decode_budget=PixelBudget(settings.image_max_pixels),
         )
 

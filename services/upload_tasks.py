@@ -8,7 +8,6 @@ still names it, under an advisory lock that the mutation storing it takes too.
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -95,9 +94,7 @@ async def create_task(
     key = archive_key_for(staged)
     # Held to the commit: a job finishing with the same content cannot delete the file in between.
     await lock_storage_key(session, key)
-    stored = await asyncio.to_thread(
-        resources.storage.commit, staged, extension=ARCHIVE_EXTENSION, namespace=UPLOADS_NAMESPACE
-    )
+    stored = await resources.storage.commit(staged, extension=ARCHIVE_EXTENSION, namespace=UPLOADS_NAMESPACE)
     task = SubjectBaseImagesUploadTask(
         owner_id=caller.id, subject_id=subject.id, status=TaskStatus.PENDING, archive_key=stored
     )
@@ -223,7 +220,7 @@ async def release_archive(resources: Resources, key: str | None) -> None:
         )
         if not needed:
             # Inside the lock: a mutation storing the same content waits, then writes the file anew.
-            await asyncio.to_thread(resources.storage.delete, key)
+            await resources.storage.delete(key)
 
 
 # --- applying entries to the subject ---------------------------------------------------------------------------

@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import httpx
+import obstore
+from obstore.store import S3Store
 
 from core.embedded import free_port
 
@@ -40,6 +42,20 @@ class S3Server:
         response = httpx.put(f"{self.endpoint_url}/{bucket}", timeout=10)
         response.raise_for_status()
         return bucket
+
+    def keys(self, bucket: str) -> list[str]:
+        """Every key in `bucket`, sorted: what an operator listing the bucket sees (its own client, no prefix)."""
+        store = S3Store(
+            bucket,
+            config={
+                "endpoint": self.endpoint_url,
+                "region": REGION,
+                "access_key_id": ACCESS_KEY_ID,
+                "secret_access_key": SECRET_ACCESS_KEY,
+            },
+            client_options={"allow_http": True},
+        )
+        return sorted(meta["path"] for batch in obstore.list(store) for meta in batch)
 
     def environment(self, bucket: str, prefix: str = "") -> dict[str, str]:
         """The settings a process needs to keep its files in `bucket` (under `prefix`) on this server."""

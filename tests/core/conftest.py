@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from core.storage import Storage
+from core.storage_local import LocalStorage
 from tests.remote_images import HttpsServer, serve_https
 
 
@@ -60,8 +60,8 @@ def png_claiming_size(width: int, height: int) -> bytes:
 
 
 @pytest.fixture
-def storage(tmp_path: Path) -> Storage:
-    return Storage(tmp_path / "storage")
+def storage(tmp_path: Path) -> LocalStorage:
+    return LocalStorage(tmp_path / "storage")
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import stat
@@ -24,7 +25,7 @@ from core.archive import (
     open_archive,
     zip_names,
 )
-from core.storage import Storage
+from core.storage_local import LocalStorage
 
 MiB = 1024 * 1024
 
@@ -321,7 +322,7 @@ def test_a_highly_compressed_entry_is_suspicious_even_under_the_size_limit(tmp_p
     assert problems(small) == {"small.jpg": None}
 
 
-def test_a_header_understating_the_size_is_caught_while_reading(tmp_path: Path, storage: Storage) -> None:
+def test_a_header_understating_the_size_is_caught_while_reading(tmp_path: Path, storage: LocalStorage) -> None:
     # A disguised bomb: 8 MiB of zeros whose headers claim 1000 bytes, so the declared size and ratio look fine.
     # zipfile stops at the declared size and then finds the checksum wrong; the entry is skipped, nothing stays.
     path = zeros_zip(tmp_path / "liar.zip", "portfolio/liar.jpg", 8 * MiB)
@@ -454,7 +455,9 @@ def test_a_zip64_trailer_is_read_for_the_entry_count(make_zip: MakeZip) -> None:
 # --- damaged files -----------------------------------------------------------------------------------------------
 
 
-def test_a_stored_entry_with_flipped_bytes_is_skipped_and_the_rest_reads(make_zip: MakeZip, storage: Storage) -> None:
+def test_a_stored_entry_with_flipped_bytes_is_skipped_and_the_rest_reads(
+    make_zip: MakeZip, storage: LocalStorage
+) -> None:
     path = make_zip([("front.jpg", b"A" * 5000), ("side.jpg", b"side")], compression=zipfile.ZIP_STORED)
     data = bytearray(path.read_bytes())
     start = data_offset(path, "front.jpg")
@@ -536,7 +539,7 @@ def test_an_entry_from_another_archive_is_refused(make_zip: MakeZip) -> None:
 def test_a_hostile_archive_writes_nothing_outside_the_sink(tmp_path: Path, make_zip: MakeZip) -> None:
     # The job's loop: skip what is flagged, stage the rest into storage, skip what fails while reading. The
     # storage sits two folders deep so that a traversal relative to it would land inside tmp_path, in view.
-    storage = Storage(tmp_path / "deep" / "storage")
+    storage = LocalStorage(tmp_path / "deep" / "storage")
     link = zipfile.ZipInfo("portfolio/link.jpg")
     link.external_attr = (stat.S_IFLNK | 0o777) << 16
     path = make_zip(
@@ -565,7 +568,7 @@ def test_a_hostile_archive_writes_nothing_outside_the_sink(tmp_path: Path, make_
             except EntryError as error:
                 skipped[entry.name] = error.message
                 continue
-            stored[entry.name] = storage.commit(staged, extension=entry.extension)
+            stored[entry.name] = asyncio.run(storage.commit(staged, extension=entry.extension))
 
     assert skipped == {
         "../evil.jpg": "path traversal",

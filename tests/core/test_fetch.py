@@ -18,7 +18,8 @@ from core.fetch import (
     is_public_address,
 )
 from core.images import inspect_image
-from core.storage import Storage, TooLargeError
+from core.storage import TooLargeError
+from core.storage_local import LocalStorage
 from tests.remote_images import OVERSIZE_BYTES, HttpsServer
 
 LIMIT = 1000  # bytes; the served image is smaller, the oversize answers are larger
@@ -51,7 +52,7 @@ async def test_fetches_an_image_with_the_real_host_name_for_tls_and_http(https_s
     assert https_server.host_headers == [f"localhost:{https_server.port}"]
 
 
-async def test_a_fetched_image_stages_inspects_and_commits(https_server: HttpsServer, storage: Storage) -> None:
+async def test_a_fetched_image_stages_inspects_and_commits(https_server: HttpsServer, storage: LocalStorage) -> None:
     staged = await storage.stage(
         fetch_image_url(
             https_server.url("/image.png"),
@@ -63,7 +64,7 @@ async def test_a_fetched_image_stages_inspects_and_commits(https_server: HttpsSe
         max_bytes=LIMIT,
     )
     info = await asyncio.to_thread(inspect_image, staged.path, max_pixels=1_000_000)
-    key = storage.commit(staged, extension=info.extension)
+    key = await storage.commit(staged, extension=info.extension)
 
     assert (info.format, info.width, info.height) == ("PNG", *https_server.image_size)
     assert info.dominant_color == "#{:02x}{:02x}{:02x}".format(*https_server.image_color)
@@ -213,7 +214,7 @@ async def test_bodies_over_the_limit_are_refused(path: str, https_server: HttpsS
     assert sum(map(len, received)) <= LIMIT < OVERSIZE_BYTES
 
 
-async def test_an_oversize_download_leaves_nothing_in_storage(https_server: HttpsServer, storage: Storage) -> None:
+async def test_an_oversize_download_leaves_nothing_in_storage(https_server: HttpsServer, storage: LocalStorage) -> None:
     with pytest.raises(TooLargeError):
         await storage.stage(
             fetch_image_url(

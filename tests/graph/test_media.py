@@ -183,17 +183,17 @@ async def test_a_released_file_sent_again_before_deletion_is_kept(
     media = uploaded(await upload(http, first, content))
     async with resources.session_factory() as session, session.begin():
         freed = await release_media(session, resources.storage, [uuid.UUID(media["id"])])
-    assert len(freed) == 1 and resources.storage.exists(freed[0])
+    assert len(freed) == 1 and await resources.storage.exists(freed[0])
     # The same content arrives again between the release and the deletion of its file.
     again = uploaded(await upload(http, second, content))
     await delete_files(resources.session_factory, resources.storage, freed)
-    assert resources.storage.exists(freed[0])
+    assert await resources.storage.exists(freed[0])
     assert (await http.get(again["url"])).content == content
     # With no row left for it, the file goes.
     async with resources.session_factory() as session, session.begin():
         freed_again = await release_media(session, resources.storage, [uuid.UUID(again["id"])])
     await delete_files(resources.session_factory, resources.storage, freed_again)
-    assert freed_again == freed and not resources.storage.exists(freed[0])
+    assert freed_again == freed and not await resources.storage.exists(freed[0])
 
 
 async def test_parallel_uploads_share_the_decoding_budget(

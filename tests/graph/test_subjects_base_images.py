@@ -34,11 +34,11 @@ def storage_of(app: Starlette) -> Storage:
     return storage
 
 
-def stored(app: Starlette, url: str) -> bool:
+async def stored(app: Starlette, url: str) -> bool:
     storage = storage_of(app)
     key = storage.key_from_url(url, app.state.resources.settings.public_base_url)
     assert key is not None
-    return storage.exists(key)
+    return await storage.exists(key)
 
 
 async def test_add_list_and_replace(gql: GraphQLClient, accounts: Accounts) -> None:
@@ -135,7 +135,7 @@ async def test_delete_removes_the_file_when_nothing_else_uses_it(
     subject = await create(gql, owner)
     lonely = await add_base_image(gql, owner, subject["id"], shot["id"], lonely_uri)
     lonely_url = lonely["baseImages"][0]["imageUrl"]
-    assert stored(app, lonely_url)
+    assert await stored(app, lonely_url)
     # Another user's subject with the same content: another media row, the same stored file.
     elsewhere = await create(gql, other)
     await add_base_image(gql, other, elsewhere["id"], shot["id"], shared_uri)
@@ -151,19 +151,19 @@ async def test_delete_removes_the_file_when_nothing_else_uses_it(
 
     done = await gql.data(DELETE_BASE_IMAGE, {"id": subject["id"], "url": lonely_url}, as_=owner)
     assert done["deleteSubjectBaseImage"]["message"] == "Base image deleted successfully"
-    assert not stored(app, lonely_url)
+    assert not await stored(app, lonely_url)
     assert (await gql.http.get(lonely_url)).status_code == 404
     assert (await gql.data(GET, {"id": subject["id"]}, as_=owner))["subject"]["ready"] is True
 
     await gql.data(DELETE_BASE_IMAGE, {"id": subject["id"], "url": shared_url}, as_=owner)
-    assert stored(app, shared_url)  # the other subject still uses this content
+    assert await stored(app, shared_url)  # the other subject still uses this content
     assert (await gql.http.get(shared_url)).status_code == 200
     after = (await gql.data(GET, {"id": subject["id"]}, as_=owner))["subject"]
     assert (after["baseImages"], after["ready"]) == ([], False)  # the last one gone, it is no longer ready
     again = await gql.error(DELETE_BASE_IMAGE, {"id": subject["id"], "url": shared_url}, as_=owner)
     assert error_code(again) == "NOT_FOUND"
     # The cover (the same picture as every subject of these tests) was never touched.
-    assert stored(app, after["coverImageUrl"])
+    assert await stored(app, after["coverImageUrl"])
 
 
 async def test_a_copy_keeps_shared_files_alive(gql: GraphQLClient, accounts: Accounts, app: Starlette) -> None:
@@ -174,12 +174,12 @@ async def test_a_copy_keeps_shared_files_alive(gql: GraphQLClient, accounts: Acc
     url = added["baseImages"][0]["imageUrl"]
     copy = (await gql.data(COPY, {"id": source["id"]}, as_=admin))["copySubject"]
     await gql.data(DELETE_BASE_IMAGE, {"id": source["id"], "url": url}, as_=owner)
-    assert stored(app, url)  # the copy links the same media row
+    assert await stored(app, url)  # the copy links the same media row
     assert [b["imageUrl"] for b in (await gql.data(GET, {"id": copy["id"]}, as_=owner))["subject"]["baseImages"]] == [
         url
     ]
     await gql.data(DELETE_BASE_IMAGE, {"id": copy["id"], "url": url}, as_=owner)
-    assert not stored(app, url)
+    assert not await stored(app, url)
 
 
 async def test_media_references_come_from_every_foreign_key(
@@ -198,7 +198,7 @@ async def test_media_references_come_from_every_foreign_key(
     owner = await accounts.user()
     cover_id = uuid.UUID((await create(gql, owner))["coverImageMedia"]["id"])
     storage = storage_of(app)
-    key = storage.store_bytes(b"not really an image, only bytes to delete", extension="png")
+    key = await storage.store_bytes(b"not really an image, only bytes to delete", extension="png")
     async with session_factory() as session, session.begin():
         media = MediaResource(
             owner_id=owner.id, storage_key=key, content_hash="0" * 64, file_size=1, extension="png",
@@ -215,5 +215,5 @@ async def test_media_references_come_from_every_foreign_key(
         media.protected = False
         assert await release_media(session, storage, [media.id, uuid.uuid4()]) == [key]
         assert await session.get(MediaResource, media.id) is None
-    storage.delete(key)
-    assert not storage.exists(key)
+    await storage.delete(key)
+    assert not await storage.exists(key)

@@ -135,7 +135,7 @@ async def test_subjects_past_the_window_go_with_their_files_and_younger_ones_sta
     await gql.data(SUBJECT_CREATE, {"input": other}, as_=admin)
     # The old subject's leftovers: a ZIP task's staged archive, and a stray staged LoRA upload.
     storage = app.state.resources.storage
-    archive_key = storage.store_bytes(b"PK\x05\x06" + bytes(18), extension="zip", namespace="zip-uploads")
+    archive_key = await storage.store_bytes(b"PK\x05\x06" + bytes(18), extension="zip", namespace="zip-uploads")
     async with session_factory() as session, session.begin():
         session.add(
             SubjectBaseImagesUploadTask(owner_id=owner.id, subject_id=uuid.UUID(old["id"]), archive_key=archive_key)

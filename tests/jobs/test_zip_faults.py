@@ -257,7 +257,7 @@ async def _abandoned_task(
 ) -> tuple[uuid.UUID, str]:
     """A task as a lost worker or a lost enqueue leaves it, `age_seconds` old; answers its id and archive key."""
     resources = app.state.resources
-    key = resources.storage.store_bytes(
+    key = await resources.storage.store_bytes(
         build_zip([("front_full_body.png", unique_png())]), extension="zip", namespace="uploads"
     )
     then = utcnow() - timedelta(seconds=age_seconds)

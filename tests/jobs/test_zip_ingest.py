@@ -179,7 +179,7 @@ async def test_the_job_run_again_leaves_the_same_rows(
     assert len(before.base_images) == 2 and len(before.portfolio) == 26
 
     resources = app.state.resources
-    archive_key = resources.storage.store_bytes(content, extension="zip", namespace="uploads")
+    archive_key = await resources.storage.store_bytes(content, extension="zip", namespace="uploads")
     async with session_factory() as session, session.begin():
         await session.execute(
             update(SubjectBaseImagesUploadTask)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from core.archive import ArchiveBudget, ArchiveEntry, ArchiveError, open_archive
-from core.storage import Storage
+from core.storage_local import LocalStorage
 from jobs.zip_prepare import Check, Limits, Preparation, Prepared, Refused
 from tests.jobs.zip_helpers import build_zip, jpeg, png
 
@@ -27,12 +27,12 @@ def names(results: list[Prepared | Refused]) -> list[tuple[str, str]]:
     ]
 
 
-def staged(storage: Storage) -> list[Path]:
+def staged(storage: LocalStorage) -> list[Path]:
     return list(storage.tmp_dir.glob("*")) if storage.tmp_dir.exists() else []
 
 
 async def take_all(
-    archive_path: Path, storage: Storage, count: int, *, batch: int = 3, check: Check = portfolio_only
+    archive_path: Path, storage: LocalStorage, count: int, *, batch: int = 3, check: Check = portfolio_only
 ) -> list[Prepared | Refused]:
     taken: list[Prepared | Refused] = []
     with open_archive(archive_path) as archive:
@@ -49,7 +49,7 @@ async def test_entries_come_in_archive_order_with_their_reasons(tmp_path: Path) 
     members.insert(7, ("text.png", b"not an image at all"))
     path = tmp_path / "a.zip"
     path.write_bytes(build_zip(members))
-    storage = Storage(tmp_path / "storage")
+    storage = LocalStorage(tmp_path / "storage")
 
     taken = await take_all(path, storage, len(members))
 
@@ -75,7 +75,7 @@ async def test_the_budget_stops_the_feeder_where_it_is_spent(tmp_path: Path) -> 
     path = tmp_path / "a.zip"
     path.write_bytes(build_zip(members))
     sizes = [len(data) for _, data in members]
-    storage = Storage(tmp_path / "storage")
+    storage = LocalStorage(tmp_path / "storage")
     budget = ArchiveBudget(max_total_uncompressed=sum(sizes[:4]) + 1)
 
     # One entry at a time: with several, the entry that meets the budget is any of those being inflated.
@@ -97,7 +97,7 @@ async def test_nothing_stays_staged_when_the_job_stops_early(tmp_path: Path) -> 
     members = [(f"{index:02}.png", png(index, width=300, height=300)) for index in range(20)]
     path = tmp_path / "a.zip"
     path.write_bytes(build_zip(members))
-    storage = Storage(tmp_path / "storage")
+    storage = LocalStorage(tmp_path / "storage")
 
     with open_archive(path) as archive:
         async with Preparation(storage, archive, archive.entries, portfolio_only, LIMITS) as preparation:
@@ -118,7 +118,7 @@ async def test_a_cancelled_job_leaves_nothing_staged(tmp_path: Path) -> None:
     members = [(f"{index:02}.png", png(index, width=300, height=300)) for index in range(20)]
     path = tmp_path / "a.zip"
     path.write_bytes(build_zip(members))
-    storage = Storage(tmp_path / "storage")
+    storage = LocalStorage(tmp_path / "storage")
 
     async def job() -> None:
         with open_archive(path) as archive:
