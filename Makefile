@@ -15,7 +15,7 @@ FUZZ_VENV := .venv-fuzz
 SCHEMATHESIS := schemathesis==4.32.5
 FUZZ_INSTALLED := $(FUZZ_VENV)/.installed-$(SCHEMATHESIS)
 
-.PHONY: install js-install run test test-e2e lint schema bench bench-jobs bench-attacks fuzz
+.PHONY: install js-install pgbouncer run test test-e2e lint schema bench bench-jobs bench-attacks fuzz
 
 install: $(INSTALLED)
 
@@ -36,9 +36,17 @@ run: install
 # The whole suite twice: on the fast execution path and on graphql-core's own executor, which the fast path must
 # answer exactly like (GRAPHQL_EXECUTION, docs/design.md). Lint (ruff, mypy --strict) first.
 # Extra pytest arguments: make test ARGS='-k users -x'
-test: lint js-install
+test: lint js-install pgbouncer
 	GRAPHQL_EXECUTION=fast $(PY) -m pytest $(ARGS)
 	GRAPHQL_EXECUTION=standard $(PY) -m pytest $(ARGS)
+
+# tests/db/test_pgbouncer.py runs the API behind a real PgBouncer in transaction mode: Debian's package, installed
+# when missing (as root, or through sudo) and its system service stopped. Where it cannot be installed the run goes
+# on and that one test is skipped, saying "pgbouncer is not installed".
+PGBOUNCER := /usr/sbin/pgbouncer
+
+pgbouncer:
+	@scripts/install_pgbouncer.sh $(PGBOUNCER) || echo "make test: no pgbouncer, tests/db/test_pgbouncer.py is skipped"
 
 # The browser tests (tests/e2e, left out of `make test`): GraphiQL in Debian's chromium, driven by Playwright for
 # Python (a dev extra). No browser is ever downloaded: Debian's package is installed when the binary is missing.
