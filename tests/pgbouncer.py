@@ -7,11 +7,11 @@ root: as root it is started with `-u nobody`, having read its ini (kept in the t
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,6 +20,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from core.embedded import free_port
+from tests.server_process import stopped_at_exit, wait_until_ready
 
 HOST = "127.0.0.1"
 # Where Debian puts it: /usr/sbin is not on every user's PATH.
@@ -83,26 +84,17 @@ def serve_pgbouncer(database_url: str, folder: Path, *, server_connections: int)
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603 - fixed arguments
     bouncer = PgBouncer(port=port, log_path=log_path)
-    try:
-        _wait_until_listening(bouncer, process)
+    with stopped_at_exit(process):
+        try:
+            wait_until_ready(process, functools.partial(_listening, port), "pgbouncer", _START_TIMEOUT_SECONDS)
+        except RuntimeError as error:
+            raise RuntimeError(f"{error}:\n{bouncer.log()}") from None
         yield bouncer
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
-def _wait_until_listening(bouncer: PgBouncer, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + _START_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"pgbouncer exited with {process.returncode}:\n{bouncer.log()}")
-        try:
-            socket.create_connection((HOST, bouncer.port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"pgbouncer did not listen on {bouncer.port} within {_START_TIMEOUT_SECONDS:.0f} s")
+def _listening(port: int) -> bool:
+    try:
+        socket.create_connection((HOST, port), timeout=1).close()
+    except OSError:
+        return False
+    return True
