@@ -46,7 +46,7 @@ test: lint js-install pgbouncer
 PGBOUNCER := /usr/sbin/pgbouncer
 
 pgbouncer:
-	@scripts/install_pgbouncer.sh $(PGBOUNCER) || echo "make test: no pgbouncer, tests/db/test_pgbouncer.py is skipped"
+	@scripts/install_debian_package.sh pgbouncer $(PGBOUNCER) pgbouncer || echo "make test: no pgbouncer, tests/db/test_pgbouncer.py is skipped"
 
 # The browser tests (tests/e2e, left out of `make test`): GraphiQL in Debian's chromium, driven by Playwright for
 # Python (a dev extra). No browser is ever downloaded: Debian's package is installed when the binary is missing.
@@ -57,7 +57,7 @@ test-e2e: install $(CHROMIUM)
 	CHROMIUM=$(CHROMIUM) $(PY) -m pytest --e2e tests/e2e $(ARGS)
 
 $(CHROMIUM):
-	scripts/install_chromium.sh $(CHROMIUM)
+	scripts/install_debian_package.sh chromium $(CHROMIUM)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -1,6 +1,6 @@
 """A real PgBouncer in transaction mode on 127.0.0.1 in front of the test session's PostgreSQL.
 
-Debian's `pgbouncer` package (1.18 on bookworm); `scripts/install_pgbouncer.sh` installs it for `make test`. It
+Debian's `pgbouncer` package (1.18 on bookworm); `make test` installs it (scripts/install_debian_package.sh). It
 runs in the foreground from a generated ini, on a free port, and stops with the test. PgBouncer refuses to run as
 root: as root it is started with `-u nobody`, having read its ini (kept in the test's own folder) first.
 """
