@@ -67,12 +67,13 @@ lint: install
 schema: install
 	$(VENV)/bin/strawberry export-schema graph.schema:schema --output schema.graphql
 
-# The read-path benchmark, keyset pages against skip, the cost of authenticating, then the job benchmarks
+# The read-path benchmark, keyset pages against skip, the cost of authenticating, PgBouncer's, then the job benchmarks
 # (bench/README.md).
 bench: install
 	$(PY) -m bench
 	$(PY) -m bench.keyset
 	$(PY) -m bench.auth
+	$(PY) -m bench.pooler
 	$(PY) -m bench.jobs
 
 bench-jobs: install
