@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import hashlib
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -141,6 +142,14 @@ def _rows(backend: str, env: dict[str, str], sizes: list[int]) -> list[tuple[str
             measured = _measure(step, size, key, env)
             key = measured.key if step == "up" else key
             rows.append((backend, f"{size // MB} MB", step, measured))
+            logging.info(
+                "%s, %d MB, %s: %.2f s, peak RSS %.0f MB",
+                backend,
+                size // MB,
+                step,
+                measured.seconds,
+                measured.peak_rss_mb,
+            )
     return rows
 
 
@@ -166,7 +175,8 @@ def main() -> None:
     print(f"\n{'backend':<14} {'file':>8} {'step':<11} {'seconds':>8} {'MB/s':>7} {'peak RSS':>9}")
     for backend, label, step, measured in rows:
         size = int(label.split()[0]) * MB
-        rate = f"{size / MB / measured.seconds:7.0f}" if step != "idle" else f"{'':>7}"
+        # idle moves nothing; local_copy on a folder copies nothing (the stored file is the copy).
+        rate = f"{size / MB / measured.seconds:7.0f}" if measured.seconds >= 0.01 else f"{'-':>7}"
         print(f"{backend:<14} {label:>8} {step:<11} {measured.seconds:8.2f} {rate} {measured.peak_rss_mb:6.0f} MB")
     print(f"\nfiles left in the S3 process's DATA_DIR afterwards: {len(leftovers)}")
 

@@ -16,6 +16,7 @@ import os
 import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from email.utils import format_datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
@@ -38,6 +39,9 @@ DOWNLOAD_CHUNK_SIZE = 256 * 1024
 # memory per upload, whatever the file's size.
 UPLOAD_PART_SIZE = 8 * 1024 * 1024
 UPLOAD_CONCURRENCY = 4
+REQUEST_TIMEOUT_SECONDS = 60 * 60
+STALLED_AFTER_SECONDS = 120
+CONNECT_TIMEOUT_SECONDS = 10
 
 
 class S3Storage(Storage):
@@ -72,7 +76,15 @@ class S3Storage(Storage):
             config=config,
             # A plain-HTTP endpoint is a local store (MinIO on the same network, moto in the tests): allowed only
             # when the operator wrote http:// themselves.
-            client_options={"allow_http": bool(endpoint_url and endpoint_url.startswith("http://"))},
+            client_options={
+                "allow_http": bool(endpoint_url and endpoint_url.startswith("http://")),
+                # obstore's default caps a whole request at 30 s, body included: a 1 GB download to a worker, or a
+                # /media stream to a slow client, would be cut off. Instead: a request may take as long as a job
+                # may run, and fails when the store sends nothing for a while (a stalled connection).
+                "timeout": timedelta(seconds=REQUEST_TIMEOUT_SECONDS),
+                "read_timeout": timedelta(seconds=STALLED_AFTER_SECONDS),
+                "connect_timeout": timedelta(seconds=CONNECT_TIMEOUT_SECONDS),
+            },
         )
         return cls(store, tmp_dir)
 

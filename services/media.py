@@ -102,8 +102,13 @@ class MediaService:
             # Held until this transaction ends, so a concurrent release of the same content (media_gc) cannot
             # delete a file between its commit here and the commit of the row that names it.
             await lock_storage_keys(self.session, keys)
-            # Side by side: on a bucket each commit is a round trip or an upload.
-            await asyncio.gather(*(self.storage.commit(staged, extension=info.extension) for staged, info in files))
+            # Side by side: on a bucket each commit is a round trip or an upload. Every one is awaited before
+            # the first failure is raised, so no upload is still reading a staged file when it is discarded.
+            commits = (self.storage.commit(staged, extension=info.extension) for staged, info in files)
+            results = await asyncio.gather(*commits, return_exceptions=True)
+            failures = [result for result in results if isinstance(result, BaseException)]
+            if failures:
+                raise failures[0]
         finally:
             for staged, _ in files:
                 staged.discard()
