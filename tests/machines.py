@@ -2,8 +2,10 @@
 deployment runs (`core.devrun.api_command`, `python -m jobs.worker`), with a local data folder of its own and
 nothing else of its own. They share what separate machines share: PostgreSQL, Redis and one S3 bucket.
 
-    async with machines_started(settings, s3_server.environment(bucket), tmp_path, count=2) as (a, b):
-        ...                                    # a.api.url, b.worker_metrics_url, a.data_dir
+    async with machines_started(settings, s3_server.environment(bucket), folder, count=2) as (a, b):
+        async with a.client() as through_a: ...        # a.api.host for websockets
+        with b.worker_paused(): ...                     # only A's worker takes jobs meanwhile
+        (await a.worker_metrics()).value("jobs_total", ...), a.local_files()
 """
 
 from __future__ import annotations
@@ -57,9 +59,6 @@ class Machine:
             yield
         finally:
             self.worker.process.send_signal(signal.SIGCONT)
-
-    def logs(self) -> str:
-        return f"--- {self.name} API ---\n{self.api.log()}\n--- {self.name} worker ---\n{self.worker.log()[-4000:]}"
 
 
 def machine_environment(settings: Settings, shared: Mapping[str, str], data_dir: Path) -> dict[str, str]:
