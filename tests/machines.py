@@ -64,7 +64,9 @@ class Machine:
 def machine_environment(settings: Settings, shared: Mapping[str, str], data_dir: Path) -> dict[str, str]:
     """A process's environment: the session's database, Redis and secret, the `shared` settings (the bucket),
     and `data_dir` as its own DATA_DIR, with no STORAGE_DIR: local storage, if any, follows DATA_DIR."""
-    env = worker_environment(settings, LOG_LEVEL="WARNING", DATA_DIR=str(data_dir), **shared)
+    # Small pools: four processes share the test server's connections with the rest of the suite, and these few
+    # requests and jobs need no more.
+    env = worker_environment(settings, LOG_LEVEL="WARNING", DATA_DIR=str(data_dir), DATABASE_POOL_SIZE="5", **shared)
     del env["STORAGE_DIR"]  # the session's shared folder: a machine must not see another's disk
     return env
 
