@@ -15,7 +15,7 @@ FUZZ_VENV := .venv-fuzz
 SCHEMATHESIS := schemathesis==4.32.5
 FUZZ_INSTALLED := $(FUZZ_VENV)/.installed-$(SCHEMATHESIS)
 
-.PHONY: install js-install run test test-e2e lint schema bench bench-jobs bench-attacks fuzz
+.PHONY: install js-install pgbouncer run test test-e2e lint schema bench bench-jobs bench-attacks fuzz
 
 install: $(INSTALLED)
 
@@ -36,9 +36,17 @@ run: install
 # The whole suite twice: on the fast execution path and on graphql-core's own executor, which the fast path must
 # answer exactly like (GRAPHQL_EXECUTION, docs/design.md). Lint (ruff, mypy --strict) first.
 # Extra pytest arguments: make test ARGS='-k users -x'
-test: lint js-install
+test: lint js-install pgbouncer
 	GRAPHQL_EXECUTION=fast $(PY) -m pytest $(ARGS)
 	GRAPHQL_EXECUTION=standard $(PY) -m pytest $(ARGS)
+
+# tests/db/test_pgbouncer.py runs the API behind a real PgBouncer in transaction mode: Debian's package, installed
+# when missing (as root, or through sudo) and its system service stopped. Where it cannot be installed the run goes
+# on and that one test is skipped, saying "pgbouncer is not installed".
+PGBOUNCER := /usr/sbin/pgbouncer
+
+pgbouncer:
+	@scripts/install_debian_package.sh pgbouncer $(PGBOUNCER) pgbouncer || echo "make test: no pgbouncer, tests/db/test_pgbouncer.py is skipped"
 
 # The browser tests (tests/e2e, left out of `make test`): GraphiQL in Debian's chromium, driven by Playwright for
 # Python (a dev extra). No browser is ever downloaded: Debian's package is installed when the binary is missing.
@@ -49,7 +57,7 @@ test-e2e: install $(CHROMIUM)
 	CHROMIUM=$(CHROMIUM) $(PY) -m pytest --e2e tests/e2e $(ARGS)
 
 $(CHROMIUM):
-	scripts/install_chromium.sh $(CHROMIUM)
+	scripts/install_debian_package.sh chromium $(CHROMIUM)
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -59,12 +67,13 @@ lint: install
 schema: install
 	$(VENV)/bin/strawberry export-schema graph.schema:schema --output schema.graphql
 
-# The read-path benchmark, keyset pages against skip, the cost of authenticating, then the job benchmarks
+# The read-path benchmark, keyset pages against skip, the cost of authenticating, PgBouncer's, then the job benchmarks
 # (bench/README.md).
 bench: install
 	$(PY) -m bench
 	$(PY) -m bench.keyset
 	$(PY) -m bench.auth
+	$(PY) -m bench.pooler
 	$(PY) -m bench.jobs
 
 bench-jobs: install

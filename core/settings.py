@@ -19,6 +19,8 @@ _MIN_PRODUCTION_SECRET_LENGTH = 32
 _DEVELOPMENT_SUPERUSER_EMAIL = "admin@example.com"
 _DEVELOPMENT_SUPERUSER_PASSWORD = "changethis"  # noqa: S105 - development only, documented in the README
 _DEFAULT_DATA_DIR = Path(".data")
+# DATABASE_POOLER's values: PostgreSQL itself, or PgBouncer in transaction mode in front of it.
+DatabasePooler = Literal["none", "pgbouncer-transaction"]
 
 
 class Settings(BaseSettings):
@@ -38,6 +40,11 @@ class Settings(BaseSettings):
     # PostgreSQL cancels any one statement running longer (its `statement_timeout`): no request or job can hold a
     # connection and a backend's CPU for minutes. Answered as QUERY_TOO_COMPLEX. 0 turns it off.
     database_statement_timeout_seconds: float = Field(default=30, ge=0)
+    # What stands between the processes and PostgreSQL. `pgbouncer-transaction`: PgBouncer in transaction mode,
+    # where consecutive transactions of one connection may run on different server connections, so no named
+    # prepared statement survives and PgBouncer refuses the startup parameters other than application_name
+    # (db/engine.py; README, "Deploying and scaling").
+    database_pooler: DatabasePooler = "none"
     redis_url: str | None = None
     # Prefix for every Redis key and channel this process uses, so test runs and deployments sharing one Redis
     # never see each other's queues or progress messages.

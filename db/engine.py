@@ -2,18 +2,35 @@
 
 from __future__ import annotations
 
+import logging
 import weakref
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from core.settings import DatabasePooler
+
+logger = logging.getLogger(__name__)
+
+# How the processes' connections show in pg_stat_activity (and in PgBouncer's SHOW CLIENTS).
+APPLICATION_NAME = "studio-graphql"
+
 
 def create_engine(
-    database_url: str, *, pool_size: int = 10, max_overflow: int | None = None, statement_timeout_seconds: float = 0
+    database_url: str,
+    *,
+    pool_size: int = 10,
+    max_overflow: int | None = None,
+    statement_timeout_seconds: float = 0,
+    pooler: DatabasePooler = "none",
 ) -> AsyncEngine:
-    server_settings = {"jit": "off", "application_name": "studio-graphql"}
+    server_settings = {"jit": "off", "application_name": APPLICATION_NAME}
     if statement_timeout_seconds > 0:
         # Set at connection start-up, so it costs no statement; PostgreSQL then cancels any longer statement itself.
         server_settings["statement_timeout"] = str(round(statement_timeout_seconds * 1000))
+    connect_args: dict[str, Any] = {"server_settings": server_settings}
+    if pooler == "pgbouncer-transaction":
+        connect_args = _pgbouncer_transaction_arguments(statement_timeout_seconds)
     return create_async_engine(
         database_url,
         pool_size=pool_size,
@@ -24,8 +41,29 @@ def create_engine(
         pool_pre_ping=False,
         pool_recycle=1800,
         # Statement caching per connection keeps the hot read path cheap; JIT buys nothing for OLTP queries.
-        connect_args={"server_settings": server_settings},
+        connect_args=connect_args,
     )
+
+
+def _pgbouncer_transaction_arguments(statement_timeout_seconds: float) -> dict[str, Any]:
+    """asyncpg's arguments behind PgBouncer in transaction mode, as measured against PgBouncer 1.18 (README,
+    "Deploying and scaling"; tests/db/test_pgbouncer.py).
+
+    A statement asyncpg prepares under a name lives on one server connection, and the next transaction (in
+    autocommit reads, the next statement) may get another: "prepared statement __asyncpg_stmt_N__ does not exist".
+    With asyncpg's statement cache off, every statement is unnamed, and asyncpg sends its Parse again with each
+    Bind, in the same round trip: SQLAlchemy's statements and the direct selects' `fetch` both work, and
+    SQLAlchemy's own cache of prepared statements (then unnamed) still saves describing them again. Unique names
+    (SQLAlchemy's `prepared_statement_name_func`) do not help: such a statement is still missing on the next
+    server connection. PgBouncer refuses every startup parameter but a few (application_name among them): `jit`
+    and `statement_timeout` are set on PostgreSQL's role instead."""
+    if statement_timeout_seconds > 0:
+        logger.warning(
+            "DATABASE_STATEMENT_TIMEOUT_SECONDS is not applied through PgBouncer, which refuses it as a startup "
+            "parameter: set it on the role instead (ALTER ROLE <user> SET statement_timeout = '%gs')",
+            statement_timeout_seconds,
+        )
+    return {"statement_cache_size": 0, "server_settings": {"application_name": APPLICATION_NAME}}
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -7,11 +7,11 @@ from logging.config import fileConfig
 
 from alembic import context
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import create_async_engine
 
 import db.models  # noqa: F401 - registers every table on the metadata
 from core.settings import get_settings
 from db.base import Base
+from db.engine import create_engine
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logging", True):
@@ -34,7 +34,8 @@ def _run(connection: Connection) -> None:
 
 
 async def _run_online() -> None:
-    engine = create_async_engine(_database_url())
+    # The processes' own engine settings, so that migrations run through PgBouncer too (DATABASE_POOLER).
+    engine = create_engine(_database_url(), pool_size=1, pooler=get_settings().database_pooler)
     async with engine.connect() as connection:
         await connection.run_sync(_run)
     await engine.dispose()

@@ -18,7 +18,7 @@ async def ensure_first_superuser(settings: Settings) -> None:
         logger.warning("FIRST_SUPERUSER_PASSWORD is not set: no first superuser created")
         return
     assert settings.database_url
-    engine = create_engine(settings.database_url, pool_size=1)
+    engine = create_engine(settings.database_url, pool_size=1, pooler=settings.database_pooler)
     try:
         async with create_session_factory(engine)() as session, session.begin():
             if await find_user_by_email(session, settings.first_superuser_email) is not None:

@@ -42,6 +42,7 @@ class Resources:
             pool_size=settings.database_pool_size,
             max_overflow=0,
             statement_timeout_seconds=settings.database_statement_timeout_seconds,
+            pooler=settings.database_pooler,
         )
         return cls(
             settings=settings,

@@ -7,10 +7,10 @@ accepts any credentials; each test session (or test) takes a bucket of its own.
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +21,7 @@ import obstore
 from obstore.store import S3Store
 
 from core.embedded import free_port
+from tests.server_process import stopped_at_exit, wait_until_ready
 
 HOST = "127.0.0.1"
 REGION = "us-east-1"
@@ -76,27 +77,15 @@ def serve_s3() -> Iterator[S3Server]:
     command = [os.path.join(os.path.dirname(sys.executable), "moto_server"), "-H", HOST, "-p", str(port)]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603 - fixed arguments
     server = S3Server(endpoint_url=f"http://{HOST}:{port}")
-    try:
-        _wait_until_ready(server, process)
+    with stopped_at_exit(process):
+        wait_until_ready(process, functools.partial(_answers, server), "moto_server", _START_TIMEOUT_SECONDS)
         yield server
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
-def _wait_until_ready(server: S3Server, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + _START_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"moto_server exited with {process.returncode} before answering")
-        try:
-            # ListBuckets: any HTTP answer means the server is up.
-            httpx.get(server.endpoint_url, timeout=1)
-            return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise RuntimeError(f"moto_server did not answer on {server.endpoint_url} within {_START_TIMEOUT_SECONDS:.0f} s")
+def _answers(server: S3Server) -> bool:
+    try:
+        # ListBuckets: any HTTP answer means the server is up.
+        httpx.get(server.endpoint_url, timeout=1)
+    except httpx.TransportError:
+        return False
+    return True

@@ -108,6 +108,15 @@ def worker_environment(settings: Settings, **overrides: str) -> dict[str, str]:
     return env
 
 
+def start_worker_process(env: dict[str, str], log_path: Path) -> WorkerProcess:
+    """`python -m jobs.worker` (the image's worker command) with this environment; its output goes to `log_path`."""
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "jobs.worker"], cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+    return WorkerProcess(process=process, log_path=log_path)
+
+
 @pytest.fixture
 def worker_process(settings: Settings, tmp_path: Path) -> Iterator[Callable[..., WorkerProcess]]:
     """Start real worker processes (`python -m jobs.worker`); keyword arguments override
@@ -115,16 +124,9 @@ def worker_process(settings: Settings, tmp_path: Path) -> Iterator[Callable[...,
     started: list[WorkerProcess] = []
 
     def start(**overrides: str) -> WorkerProcess:
-        log_path = tmp_path / f"worker-{len(started) + 1}.log"
-        with log_path.open("wb") as log:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "jobs.worker"],
-                cwd=REPO_ROOT,
-                env=worker_environment(settings, **overrides),
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        worker = WorkerProcess(process=process, log_path=log_path)
+        worker = start_worker_process(
+            worker_environment(settings, **overrides), tmp_path / f"worker-{len(started) + 1}.log"
+        )
         started.append(worker)
         return worker
 
