@@ -16,19 +16,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import statistics
-import subprocess
 import time
-import uuid
 from pathlib import Path
-from typing import Any
 
-from pydantic import SecretStr
 from sqlalchemy import text
 
-from bench.servers import bench_servers
-from core.devrun import MIGRATE
+from bench.servers import bench_servers, migrated_settings
 from core.security import create_access_token
 from core.settings import Settings
 from db.models import Organization, OrganizationMembership
@@ -107,16 +101,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--revoked", type=int, default=10_000, help="logged-out tokens in the table (default 10000)")
     arguments = parser.parse_args(argv)
     with bench_servers(DATA_DIR) as servers:
-        env: dict[str, Any] = {**os.environ, "DATABASE_URL": servers.database_url, "REDIS_URL": servers.redis_url}
-        subprocess.run(MIGRATE, env=env, check=True, stdin=subprocess.DEVNULL, capture_output=True)  # noqa: S603
-        settings = Settings(
-            environment="test",
-            database_url=servers.database_url,
-            redis_url=servers.redis_url,
-            redis_prefix=f"bench-auth-{uuid.uuid4().hex[:8]}",
-            secret_key=SecretStr("bench-auth-secret-key-for-this-run-only"),
-            first_superuser_password=None,
-        )
+        settings = migrated_settings(servers, "bench-auth")
         figures = asyncio.run(_measure(settings, arguments.calls, arguments.rounds, arguments.revoked))
     walls, cpus = [wall for wall, _ in figures], [cpu for _, cpu in figures]
     print(

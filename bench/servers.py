@@ -11,16 +11,20 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import subprocess
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
+from pydantic import SecretStr
 from sqlalchemy.engine import make_url
 
+from core.devrun import MIGRATE
 from core.embedded import EmbeddedPostgres, EmbeddedRedis, run_coroutine
-from core.settings import get_settings
+from core.settings import Settings, get_settings
 
 log = logging.getLogger("bench")
 
@@ -131,3 +135,18 @@ def bench_servers(data_dir: Path) -> Iterator[BenchServers]:
         finally:
             for server in reversed(started):
                 server.stop()
+
+
+def migrated_settings(servers: BenchServers, run_name: str) -> Settings:
+    """Migrate the bench database to head with the command `make run` runs, and answer settings for an app built in
+    the bench's own process on it: a Redis prefix and a signing secret of this run's own."""
+    environment = {**os.environ, "DATABASE_URL": servers.database_url, "REDIS_URL": servers.redis_url}
+    subprocess.run(MIGRATE, env=environment, check=True, stdin=subprocess.DEVNULL, capture_output=True)  # noqa: S603
+    return Settings(
+        environment="test",
+        database_url=servers.database_url,
+        redis_url=servers.redis_url,
+        redis_prefix=f"{run_name}-{uuid.uuid4().hex[:8]}",
+        secret_key=SecretStr(f"{run_name}-secret-key-for-this-run-only"),
+        first_superuser_password=None,
+    )

@@ -26,18 +26,14 @@ import statistics
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import httpx
-from pydantic import SecretStr
 
 from bench.auth import _seed as seed_member
-from bench.servers import bench_servers
-from core.devrun import MIGRATE
+from bench.servers import bench_servers, migrated_settings
 from core.embedded import free_port
 from core.settings import Settings
 from graph.app import create_app
@@ -143,16 +139,7 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(stream=open(os.devnull, "w"), level=logging.INFO)  # noqa: SIM115 - for the whole run
     logging.getLogger("opentelemetry").addHandler(logging.StreamHandler(sys.stderr))
     with bench_servers(DATA_DIR) as servers:
-        env: dict[str, Any] = {**os.environ, "DATABASE_URL": servers.database_url, "REDIS_URL": servers.redis_url}
-        subprocess.run(MIGRATE, env=env, check=True, stdin=subprocess.DEVNULL, capture_output=True)  # noqa: S603
-        settings = Settings(
-            environment="test",
-            database_url=servers.database_url,
-            redis_url=servers.redis_url,
-            redis_prefix=f"bench-tracing-{uuid.uuid4().hex[:8]}",
-            secret_key=SecretStr("bench-tracing-secret-key-for-this-run-only"),
-            first_superuser_password=None,
-        )
+        settings = migrated_settings(servers, "bench-tracing")
         token = asyncio.run(_member_token(settings))
         results = {mode: _run(mode, settings, token, arguments.requests, arguments.rounds) for mode in modes}
     print(f"CPU of this process per request (us), {arguments.rounds} rounds of {arguments.requests} requests:")
