@@ -27,6 +27,7 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
+from core.collector import freeze_start_up
 from core.logs import configure_logging
 from core.outages import describe_outage, is_outage
 from core.settings import Settings, get_settings
@@ -232,6 +233,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # The app is built (schema, plans' schema facts, settings, pools' objects): none of it is ever garbage.
+        freeze_start_up("API")
         try:
             yield
         finally:
