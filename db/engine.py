@@ -6,26 +6,35 @@ import weakref
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from db.recycling import RECYCLE_SECONDS, stagger_recycling
+
 
 def create_engine(
-    database_url: str, *, pool_size: int = 10, max_overflow: int | None = None, statement_timeout_seconds: float = 0
+    database_url: str,
+    *,
+    pool_size: int = 10,
+    max_overflow: int | None = None,
+    statement_timeout_seconds: float = 0,
+    recycle_seconds: float = RECYCLE_SECONDS,
 ) -> AsyncEngine:
     server_settings = {"jit": "off", "application_name": "studio-graphql"}
     if statement_timeout_seconds > 0:
         # Set at connection start-up, so it costs no statement; PostgreSQL then cancels any longer statement itself.
         server_settings["statement_timeout"] = str(round(statement_timeout_seconds * 1000))
-    return create_async_engine(
+    engine = create_async_engine(
         database_url,
         pool_size=pool_size,
         max_overflow=pool_size if max_overflow is None else max_overflow,
         # No ping per checkout: it costs a round trip (BEGIN, ping, ROLLBACK) on every loader batch. A connection
         # the server dropped fails one statement, after which SQLAlchemy invalidates the whole pool; recycling
-        # keeps connections younger than typical server and proxy idle timeouts.
+        # keeps connections younger than typical server and proxy idle timeouts, each at an age of its own
+        # (db/recycling.py) rather than SQLAlchemy's `pool_recycle`, which replaced a whole pool at once.
         pool_pre_ping=False,
-        pool_recycle=1800,
         # Statement caching per connection keeps the hot read path cheap; JIT buys nothing for OLTP queries.
         connect_args={"server_settings": server_settings},
     )
+    stagger_recycling(engine.sync_engine, age_seconds=recycle_seconds)
+    return engine
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
