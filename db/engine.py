@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from core.settings import DatabasePooler
+from db.recycling import RECYCLE_SECONDS, stagger_recycling
 
 logger = logging.getLogger(__name__)
 
@@ -23,26 +24,32 @@ def create_engine(
     max_overflow: int | None = None,
     statement_timeout_seconds: float = 0,
     pooler: DatabasePooler = "none",
+    recycle_seconds: float = RECYCLE_SECONDS,
 ) -> AsyncEngine:
     server_settings = {"jit": "off", "application_name": APPLICATION_NAME}
     if statement_timeout_seconds > 0:
         # Set at connection start-up, so it costs no statement; PostgreSQL then cancels any longer statement itself.
         server_settings["statement_timeout"] = str(round(statement_timeout_seconds * 1000))
-    connect_args: dict[str, Any] = {"server_settings": server_settings}
+    # asyncpg expires a cached statement after 300 s by default, with a timer per statement that makes a reference
+    # cycle with its cache entry when it fires (garbage for the cyclic collector, every 300 s for every statement
+    # of every connection): statements stay cached for the connection's life instead, which recycling bounds.
+    connect_args: dict[str, Any] = {"server_settings": server_settings, "max_cached_statement_lifetime": 0}
     if pooler == "pgbouncer-transaction":
         connect_args = _pgbouncer_transaction_arguments(statement_timeout_seconds)
-    return create_async_engine(
+    engine = create_async_engine(
         database_url,
         pool_size=pool_size,
         max_overflow=pool_size if max_overflow is None else max_overflow,
         # No ping per checkout: it costs a round trip (BEGIN, ping, ROLLBACK) on every loader batch. A connection
         # the server dropped fails one statement, after which SQLAlchemy invalidates the whole pool; recycling
-        # keeps connections younger than typical server and proxy idle timeouts.
+        # keeps connections younger than typical server and proxy idle timeouts, each at an age of its own
+        # (db/recycling.py) rather than SQLAlchemy's `pool_recycle`, which replaced a whole pool at once.
         pool_pre_ping=False,
-        pool_recycle=1800,
         # Statement caching per connection keeps the hot read path cheap; JIT buys nothing for OLTP queries.
         connect_args=connect_args,
     )
+    stagger_recycling(engine.sync_engine, age_seconds=recycle_seconds)
+    return engine
 
 
 def _pgbouncer_transaction_arguments(statement_timeout_seconds: float) -> dict[str, Any]:

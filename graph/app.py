@@ -27,6 +27,7 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
+from core.collector import freeze_start_up
 from core.logs import configure_logging
 from core.outages import describe_outage, is_outage
 from core.settings import Settings, get_settings
@@ -241,11 +242,13 @@ def _refusal_status(errors: list[GraphQLError], sub_response: Response) -> None:
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or get_settings()
     # The cyclic collector runs when the count of container objects allocated and not yet freed passes the
-    # threshold. Requests free almost everything they allocate, by reference counting, but 16 requests in flight
-    # hold ~100,000 objects between them, so with the default (700), and still with 50,000, the collector ran
-    # every few requests, each run walking every live object of every request in flight (measured: 2.5 ms of a
-    # guidelines page's ~20 ms under 16 clients). At 200,000 it runs only when objects really accumulate (measured:
-    # 3 runs of ~100 ms in ~470 such requests), which still bounds the garbage that reference cycles can hold.
+    # threshold. Requests free everything they allocate, by reference counting, and leave nothing in reference
+    # cycles (graph/execution/acyclic.py), so the collector has nothing of theirs to free: all a run does is walk
+    # the objects of the requests in flight (16 nested guidelines pages hold ~100,000). With CPython's default
+    # (700) that was 733 young, 66 middle and 6 full collections in 10 s, the longest 367 ms; at 50,000, 8 runs of
+    # up to 160 ms on subjects pages; at 200,000, none in 40 s (`python -m bench.gc_pauses`, bench/README.md). The
+    # threshold still bounds what a cycle a library makes now and then can hold; start-up objects are frozen out of
+    # every walk (core/collector.py).
     gc.set_threshold(200_000, 20, 20)
     configure_logging(settings)
     # Before the schema is built: its operation extension and the request middleware exist only when tracing is on.
@@ -255,6 +258,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # The app is built (schema, plans' schema facts, settings, pools' objects): none of it is ever garbage.
+        freeze_start_up("API")
         try:
             # What a killed API process left in its temp folder: with a bucket, no worker sweeps this machine's disk.
             removed = await resources.storage.remove_stale_temp_files()

@@ -9,6 +9,12 @@ graphql-core's lexer is pure Python: a 1 MiB document (one long string, a long c
 limit counts none of them) held the event loop for half a second, and every other request with it. A document over
 LARGE_DOCUMENT_CHARS is therefore parsed in a thread before the operation starts (`parse_off_loop`); the thread
 holds the GIL only in short turns, so the loop keeps answering meanwhile.
+
+graphql-core's lexer links a document's tokens both ways (`prev`, `next`): a reference cycle per parse, which the
+cyclic collector alone could free once the document is dropped (graph/execution/acyclic.py says why that matters).
+A parsed document keeps only the forward links here. A syntax error's traceback holds the parser's frames and
+Strawberry's, which hold the error again: it is dropped (the error is the client's, never logged with a trace).
+What remains is the tokens lexed before a syntax error, still linked both ways: graphql-core gives no hold on them.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 
-from graphql import DocumentNode, GraphQLError, parse
+from graphql import DocumentNode, GraphQLError, GraphQLSyntaxError, parse
 from strawberry.extensions import SchemaExtension
 
 DOCUMENT_CACHE_SIZE = 256
@@ -49,8 +55,9 @@ class DocumentStore:
         try:
             document = await asyncio.to_thread(parse, text, max_tokens=self.max_tokens)
         except GraphQLError as error:
+            error.__traceback__ = None
             return error
-        self.keep(text, document)
+        self.keep(text, unlinked(document))
         return None
 
 
@@ -69,4 +76,16 @@ class ParsedDocuments(SchemaExtension):
             context.graphql_document = cached
         yield
         if cached is None and text and context.graphql_document is not None:
-            self.store.keep(text, context.graphql_document)
+            self.store.keep(text, unlinked(context.graphql_document))
+        for error in context.pre_execution_errors or ():
+            if isinstance(error, GraphQLSyntaxError):
+                error.__traceback__ = None
+
+
+def unlinked(document: DocumentNode) -> DocumentNode:
+    """`document` with its tokens linked forward only (nothing in graphql-core reads `Token.prev` after parsing)."""
+    token = document.loc.start_token if document.loc is not None else None
+    while token is not None:
+        token.prev = None
+        token = token.next
+    return document

@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 from arq import cron
 from arq.worker import get_kwargs
 
+from core.collector import freeze_start_up
 from core.logs import configure_logging
 from core.settings import get_settings
 from core.tracing import WORKER_SERVICE, Tracing, start_tracing
@@ -35,6 +36,7 @@ async def startup(ctx: dict[str, Any]) -> None:
     ctx["tracing"] = start_tracing(WORKER_SERVICE)
     ctx["resources"] = resources = Resources.open(_settings)
     ctx["metrics_server"] = serve_metrics(_settings, resources)
+    freeze_start_up("worker")
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:

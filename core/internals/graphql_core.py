@@ -2,7 +2,8 @@
 
 graphql-core is pinned exactly (pyproject.toml) because of these. The execution context subclasses graphql-core's
 executor and overrides or calls methods its documentation marks `:meta private:` (`EXECUTOR_METHODS`); it takes
-the collected-field types from a module graphql-core does not export (new in 3.3); and it makes `Path` and
+the collected-field types and the executor's error collection from modules graphql-core does not export (new in
+3.3); and it makes `Path` and
 `GraphQLResolveInfo` values as plain tuples, relying on both being NamedTuples laid out as below, because their
 generated `__new__` was a measurable part of a page's cost. tests/core/test_internals_graphql_core.py checks every
 one of these against the installed graphql-core.
@@ -15,6 +16,7 @@ from typing import Any, TypeVar
 
 from graphql import GraphQLResolveInfo
 from graphql.execution.collect_fields import FieldDetails, FieldDetailsList, GroupedFieldSet
+from graphql.execution.executor import CollectedErrors
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path
 
@@ -24,6 +26,7 @@ WRITTEN_FOR = "3.3.2"
 __all__ = [
     "EXECUTOR_ATTRIBUTES",
     "EXECUTOR_METHODS",
+    "CollectedErrors",
     "FieldDetails",
     "FieldDetailsList",
     "GroupedFieldSet",
@@ -42,10 +45,22 @@ EXECUTOR_METHODS: dict[str, tuple[str, ...]] = {
     "collect_subfields": ("return_type", "field_details_list"),
     "build_resolve_info": ("field_def", "field_nodes", "parent_type", "path"),
     "handle_field_error": ("raw_error", "return_type", "field_details_list", "path"),
+    # graph/execution/acyclic.py: the response built, the executor lets go of its errors.
+    "build_response": ("data",),
+    "gather_async_work": ("values",),
+    "track_async_work": ("values",),
 }
 
 # Executor attributes it reads, set by the executor's __init__.
-EXECUTOR_ATTRIBUTES = ("middleware_manager", "variable_values", "hide_suggestions", "field_resolver", "schema")
+EXECUTOR_ATTRIBUTES = (
+    "middleware_manager",
+    "variable_values",
+    "hide_suggestions",
+    "field_resolver",
+    "schema",
+    "async_helpers",  # graphql-core's own bound methods (a cycle through the executor): acyclic.py replaces them
+    "collected_errors",  # a `CollectedErrors`, whose `errors` the response holds
+)
 
 # The field order of the NamedTuples made directly below.
 PATH_FIELDS = ("prev", "key", "typename")

@@ -39,8 +39,8 @@ from core.internals.graphql_core import (
     to_nodes,
     with_other_paths,
 )
-from core.internals.strawberry import StrawberryGraphQLCoreExecutionContext
 from graph.execution import fallbacks
+from graph.execution.acyclic import AcyclicExecutionContext
 from graph.execution.answers import NotClean, answer_builder
 from graph.execution.concurrently import Failed, settle_all
 from graph.execution.infos import LevelInfoHasNoPath, ResolveInfo
@@ -52,7 +52,7 @@ from graph.execution.plans import FieldPlan, FieldType, SelectionPlan, Shape, fi
 LEVEL_FAILURES = (Exception, LevelInfoHasNoPath)
 
 
-class BreadthFirstExecutionContext(StrawberryGraphQLCoreExecutionContext):
+class BreadthFirstExecutionContext(AcyclicExecutionContext):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Schema extensions that hook `resolve` must see every resolver call: then everything is graphql-core's.
@@ -65,6 +65,11 @@ class BreadthFirstExecutionContext(StrawberryGraphQLCoreExecutionContext):
         # Keyed like graphql-core's subfield cache: a grouped field set is memoised per selection, so one plan
         # serves every object of it. The set is kept alive beside its plan so that its id is not reused.
         self._plans: dict[tuple[GraphQLObjectType, int], tuple[GroupedFieldSet, SelectionPlan]] = {}
+
+    def build_response(self, data: dict[str, Any] | None) -> Any:
+        # What failed levels had resolved holds their errors, whose frames hold this executor (acyclic.py).
+        self._outcomes = Outcomes()
+        return super().build_response(data)
 
     # --- plans -------------------------------------------------------------------------------------------------
 
@@ -172,10 +177,13 @@ class BreadthFirstExecutionContext(StrawberryGraphQLCoreExecutionContext):
         field_def = self.schema.get_field(parent_type, details[0].node.name.value)
         assert field_def is not None  # only fields of the schema were resolved
         return_type = field_def.type
+        if outcome.error is not None:
+            # Reported as raised where the resolver raised it. Raised again here, it would take this frame, which
+            # holds the outcome and so the error, into its traceback: a reference cycle (acyclic.py).
+            self.handle_field_error(outcome.error, return_type, details, path)
+            return None
         info = self.build_resolve_info(field_def, to_nodes(details), parent_type, path)
         try:
-            if outcome.error is not None:
-                raise outcome.error
             if self.is_awaitable(outcome.value):
                 return self.complete_awaitable_value(return_type, details, info, path, outcome.value, position_context)
             completed = self.complete_value(return_type, details, info, path, outcome.value, position_context)

@@ -42,6 +42,10 @@ def test_the_executor_has_the_attributes_the_fast_path_reads() -> None:
     for name in graphql_core.EXECUTOR_ATTRIBUTES:
         if not hasattr(executor, name):
             CHECK.fail(f"executor attribute {name}", "is gone")
+    if not isinstance(executor.collected_errors, graphql_core.CollectedErrors):
+        CHECK.fail("collected_errors", "is no longer a CollectedErrors")
+    if executor.collected_errors.errors != [] or graphql_core.CollectedErrors().errors != []:
+        CHECK.fail("CollectedErrors", "no longer lists its errors as .errors")
 
 
 def test_collected_fields_are_lists_of_field_details_grouped_by_response_name() -> None:

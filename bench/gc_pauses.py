@@ -1,0 +1,162 @@
+"""`python -m bench.gc_pauses`: the garbage collector under load, for each collector set-up given (issue 15).
+
+Seeds the read bench's data (bench/seed.py) on the same servers as `python -m bench`, then, for each set-up, starts
+the API under bench/gc_probe.py (graph.app:app served as `make run` serves it, every collection recorded), warms it
+up, and drives one query with N concurrent clients (bench/load.py). Printed per set-up: requests/s, p50, p99, the
+collections in the window by generation, the longest and the total pause, and the objects the collector found
+unreachable per request: what requests left in reference cycles, uvicorn's included.
+
+    .venv/bin/python -m bench.gc_pauses --only guidelines
+    .venv/bin/python -m bench.gc_pauses --only "subject by id" --setups app default 50000,20,20 app/no-freeze
+
+A set-up is THRESHOLD[/no-freeze]: THRESHOLD `app` (graph/app.py's), `default` (CPython's) or `A,B,C`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import secrets
+import signal
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+
+from bench.__main__ import HOST, TOKEN_MINUTES, _environment, _migrate, _run, running
+from bench.load import Endpoint, LoadResult, http_request, run_load
+from bench.process import start_bench_process
+from bench.queries import Query, guidelines_page, subject_by_id, subjects_page
+from bench.seed import SeededData, seed
+from bench.servers import bench_servers
+from core.embedded import free_port
+from core.security import create_access_token
+from core.settings import get_settings
+from core.storage import Storage
+
+REPORT_TIMEOUT_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class Measured:
+    setup: str
+    load: LoadResult
+    threshold: list[int]
+    frozen: int
+    collections: list[tuple[int, float, int]]  # generation, ms, unreachable objects found
+
+    def by_generation(self) -> str:
+        return "/".join(str(sum(1 for each in self.collections if each[0] == gen)) for gen in range(3))
+
+    @property
+    def longest_ms(self) -> float:
+        return max((each[1] for each in self.collections), default=0.0)
+
+    @property
+    def total_ms(self) -> float:
+        return sum(each[1] for each in self.collections)
+
+    @property
+    def cyclic_per_request(self) -> float:
+        return sum(each[2] for each in self.collections) / self.load.requests if self.load.requests else 0.0
+
+
+def chosen_queries(data: SeededData, only: str) -> list[Query]:
+    found = [
+        subjects_page(data.organization_id),
+        guidelines_page(data.organization_id),
+        subject_by_id(data.organization_id, data.subject_ids[:200]),
+    ]
+    return [query for query in found if only in query.name]
+
+
+async def measure(
+    setup: str, query: Query, token: str, env: dict[str, str], logs: Path, options: argparse.Namespace
+) -> Measured:
+    threshold, _, freeze = setup.partition("/")
+    port = free_port()
+    report_path = logs / f"gc-{port}.json"
+    command = [sys.executable, "-m", "bench.gc_probe", HOST, str(port), str(report_path), threshold]
+    command.append(freeze or "freeze")
+    endpoint = Endpoint(HOST, port)
+    headers = {"Authorization": f"Bearer {token}"}
+    requests = [http_request(endpoint, "POST", "/graphql", headers=headers, body=r.graphql) for r in query.requests]
+    with running(f"api-gc-{setup.replace('/', '-')}", command, env, logs, port) as api:
+        await run_load(endpoint, requests, clients=options.clients, warmup=0, duration=options.warmup)
+        os.kill(api.process.pid, signal.SIGUSR1)
+        load = await run_load(
+            endpoint, requests, clients=options.clients, warmup=0, duration=options.duration, server_pid=api.process.pid
+        )
+        os.kill(api.process.pid, signal.SIGUSR2)
+        deadline = time.monotonic() + REPORT_TIMEOUT_SECONDS
+        while not report_path.exists():
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{setup}: the probe wrote no report")
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(0.1)  # written in one call; let it finish
+    report = orjson.loads(report_path.read_bytes())
+    report_path.unlink()
+    return Measured(setup, load, report["threshold"], report["frozen"], [tuple(each) for each in report["records"]])
+
+
+def render(query: Query, rows: list[Measured], options: argparse.Namespace) -> str:
+    lines = [
+        f"{query.name}: {options.clients} clients, {options.warmup:g}s warm-up + {options.duration:g}s measured",
+        "| set-up | threshold | frozen | req/s | p50 ms | p99 ms | p99/p50 | collections gen0/1/2 | longest pause ms "
+        "| total pause ms | cyclic objects/request | errors |",
+        "|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        load = row.load
+        ratio = load.p99 / load.p50 if load.p50 else float("nan")
+        lines.append(
+            f"| {row.setup} | {','.join(map(str, row.threshold))} | {row.frozen} | {load.per_second:.1f} "
+            f"| {load.p50:.1f} | {load.p99:.1f} | {ratio:.2f} | {row.by_generation()} | {row.longest_ms:.1f} "
+            f"| {row.total_ms:.1f} | {row.cyclic_per_request:.2f} | {load.errors} |"
+        )
+    return "\n".join(lines)
+
+
+async def drive(data: SeededData, secret_key: str, env: dict[str, str], logs: Path, options: argparse.Namespace) -> int:
+    token = create_access_token(data.superuser_id, secret=secret_key, expires_minutes=TOKEN_MINUTES)
+    failed = False
+    for query in chosen_queries(data, options.only):
+        rows = [await measure(setup, query, token, env, logs, options) for setup in options.setups]
+        print(render(query, rows, options), flush=True)
+        failed = failed or any(row.load.errors for row in rows)
+    return 1 if failed else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    start_bench_process()
+    parser = argparse.ArgumentParser(prog="python -m bench.gc_pauses", description=__doc__)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--warmup", type=float, default=3.0, help="seconds of warm-up per set-up")
+    parser.add_argument("--duration", type=float, default=10.0, help="measured seconds per set-up")
+    parser.add_argument("--only", default="guidelines", help="the queries whose name contains this text")
+    parser.add_argument("--setups", nargs="+", default=["app", "default", "app/no-freeze"])
+    parser.add_argument("--data-dir", type=Path, default=None, help="default: DATA_DIR/bench (.data/bench)")
+    options = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    data_dir: Path = (options.data_dir or get_settings().data_dir / "bench").absolute()
+    logs = data_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    data_dir.chmod(0o755)  # as root, the embedded PostgreSQL runs as another user who must get through
+    storage_dir = data_dir / "storage"
+    secret_key = secrets.token_urlsafe(32)
+    with bench_servers(data_dir) as servers:
+        env = _environment(servers, storage_dir, secret_key)
+        _migrate(env)
+        data = asyncio.run(seed(servers.dsn, Storage(storage_dir)))
+        result: int = _run(drive(data, secret_key, env, logs, options))
+        return result
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        sys.exit(130)
