@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import logging
 import os
 import statistics
@@ -38,6 +39,7 @@ from core.embedded import free_port
 from core.settings import Settings
 from graph.app import create_app
 from services.resources import Resources
+from tests.server_process import listening, stopped_at_exit, wait_until_ready
 
 DATA_DIR = Path(".data/bench")
 QUERIES = {
@@ -57,8 +59,6 @@ class Sink(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/x-protobuf")
         self.send_header("Content-Length", "0")
         self.end_headers()
-    def log_message(self, *args):
-        pass
 HTTPServer(("127.0.0.1", int(sys.argv[1])), Sink).serve_forever()
 """
 
@@ -66,13 +66,13 @@ HTTPServer(("127.0.0.1", int(sys.argv[1])), Sink).serve_forever()
 @contextmanager
 def otlp_sink() -> Iterator[str]:
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-c", SINK, str(port)])  # noqa: S603 - our own interpreter
-    try:
-        time.sleep(0.5)
+    # Its access lines (stderr) are dropped: the bench prints its table, not the sink's log.
+    sink = subprocess.Popen(  # noqa: S603 - our own interpreter
+        [sys.executable, "-c", SINK, str(port)], stderr=subprocess.DEVNULL
+    )
+    with stopped_at_exit(sink):
+        wait_until_ready(sink, functools.partial(listening, "127.0.0.1", port), "the OTLP sink", 10)
         yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 async def _member_token(settings: Settings) -> str:

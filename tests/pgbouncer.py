@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import os
 import shutil
-import socket
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,7 +19,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from core.embedded import free_port
-from tests.server_process import stopped_at_exit, wait_until_ready
+from tests.server_process import listening, stopped_at_exit, wait_until_ready
 
 HOST = "127.0.0.1"
 # Where Debian puts it: /usr/sbin is not on every user's PATH.
@@ -86,15 +85,7 @@ def serve_pgbouncer(database_url: str, folder: Path, *, server_connections: int)
     bouncer = PgBouncer(port=port, log_path=log_path)
     with stopped_at_exit(process):
         try:
-            wait_until_ready(process, functools.partial(_listening, port), "pgbouncer", _START_TIMEOUT_SECONDS)
+            wait_until_ready(process, functools.partial(listening, HOST, port), "pgbouncer", _START_TIMEOUT_SECONDS)
         except RuntimeError as error:
             raise RuntimeError(f"{error}:\n{bouncer.log()}") from None
         yield bouncer
-
-
-def _listening(port: int) -> bool:
-    try:
-        socket.create_connection((HOST, port), timeout=1).close()
-    except OSError:
-        return False
-    return True

@@ -3,6 +3,7 @@ and stopped, whatever happens, at the end."""
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -35,3 +36,12 @@ def wait_until_ready(process: subprocess.Popen[bytes], ready: Callable[[], bool]
         if time.monotonic() > deadline:
             raise RuntimeError(f"{what} did not answer within {timeout:.0f} s")
         time.sleep(_POLL_SECONDS)
+
+
+def listening(host: str, port: int) -> bool:
+    """Whether something accepts TCP connections at host:port (a `ready` for servers without a health route)."""
+    try:
+        socket.create_connection((host, port), timeout=1).close()
+    except OSError:
+        return False
+    return True

@@ -291,7 +291,7 @@ async def test_unsafe_keys_are_refused(storage: Storage, key: str) -> None:
         await storage.delete(key)
     with pytest.raises(UnsafeKeyError):
         async with storage.local_copy(key):
-            pass
+            pytest.fail("an unsafe key was given a local copy")
     with pytest.raises(UnsafeKeyError):
         await storage.move(PNG_KEY, key)
     with pytest.raises(UnsafeKeyError):
@@ -345,7 +345,7 @@ async def test_a_local_copy_holds_the_bytes_and_is_gone_after_its_block(backend:
 async def test_a_local_copy_of_nothing_is_file_not_found(backend: Backend, storage: Storage) -> None:
     with pytest.raises(FileNotFoundError):
         async with storage.local_copy(PNG_KEY):
-            pass
+            pytest.fail("a missing key was given a local copy")
     assert backend.temp_files() == []
 
 
