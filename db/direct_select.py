@@ -10,9 +10,10 @@ of the caller's declared row type. A statement may bind several parameters (the 
 
 What SQLAlchemy adds to the values is kept: the result processors (here the non-native enums: strings to enum
 members) are SQLAlchemy's own, chosen for the column types the server reports for the statement, as SQLAlchemy
-chooses them. A keyed statement's first result column is the batch key its rows are grouped under rather than a
-field of the row: `keyed_rows` answers each row's key beside the rows, so a row linked to its parent through
-another table is the same row type as the one loaded by its own id. When anyone listens to the engine's cursor
+chooses them, and so are the bind processors of the parameters (an enum member to its stored string, a list's
+filter values as an array). A keyed statement's first result column is the batch key its rows are grouped under
+rather than a field of the row: `keyed_rows` answers each row's key beside the rows, so a row linked to its parent
+through another table is the same row type as the one loaded by its own id. When anyone listens to the engine's cursor
 events, the statement runs through SQLAlchemy's own execution instead (`AsyncConnection.execute`), so statement
 counting, OpenTelemetry's tracing and logging hooks see it like any other statement, with a real cursor and
 ExecutionContext, and the rows are the same (listeners on the Connection class itself are not looked for). Reads
@@ -57,6 +58,16 @@ class _Compiled(Generic[RowT]):
     sql: str
     make_row: Callable[[Iterable[Any]], RowT]  # a row from a record's values
     processors: tuple[tuple[int, Processor], ...]  # (column index, SQLAlchemy's result processor)
+    binders: tuple[tuple[int, Processor], ...]  # (parameter index, SQLAlchemy's bind processor)
+
+    def bound(self, values: tuple[Any, ...]) -> Sequence[Any]:
+        """The parameters' values as the driver takes them (bind-processed)."""
+        if not self.binders:
+            return values
+        bound = list(values)
+        for index, process in self.binders:
+            bound[index] = process(bound[index])
+        return bound
 
 
 class DirectSelect(Generic[RowT]):
@@ -127,7 +138,7 @@ class DirectSelect(Generic[RowT]):
 
         async def fetch(driver: asyncpg.Connection) -> tuple[_Compiled[RowT], list[asyncpg.Record]]:
             compiled = self._compiled or await self._compile(dialect, driver)
-            records: list[asyncpg.Record] = await driver.fetch(compiled.sql, *values)
+            records: list[asyncpg.Record] = await driver.fetch(compiled.sql, *compiled.bound(values))
             return compiled, records
 
         # The request's connection, or a pooled one without a SQLAlchemy Connection around it (~45 us less per
@@ -178,11 +189,16 @@ class DirectSelect(Generic[RowT]):
             if isinstance(column.type, Enum):
                 process = _EnumTable(sqlalchemys, column.type.enums).__getitem__
             processors.append((index, process))
+        binders: list[tuple[int, Processor]] = []
+        for index, parameter in enumerate(self.parameters):
+            binder = compiled_statement.binds[parameter].type.dialect_impl(dialect).bind_processor(dialect)
+            if binder is not None:
+                binders.append((index, binder))
         names = tuple(attribute.name for attribute in attributes)[1 if self.keyed else 0 :]
         fields: tuple[str, ...] = getattr(self.row_type, "_fields", ())
         if fields != names:
             raise TypeError(f"{name}: fields {fields} for the result columns {names}")
-        self._compiled = _Compiled(sql, partial(_new_tuple, self.row_type), tuple(processors))
+        self._compiled = _Compiled(sql, partial(_new_tuple, self.row_type), tuple(processors), tuple(binders))
         return self._compiled
 
 

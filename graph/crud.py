@@ -45,6 +45,7 @@ from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types.field import StrawberryField
 
+from db.engine import read_engine
 from graph.access import SIGNED_IN, SUPERUSER, Access, declare
 from graph.common.inputs import OwnedCreate, OwnedUpdate
 from graph.common.scope import merge_organization
@@ -243,28 +244,35 @@ class Crud(Generic[OutT]):
         *,
         access: Access = SIGNED_IN,
         output: type[Presented] | None = None,
+        rows: crud.PageRows | None = None,
     ) -> StrawberryField:
         """`xs(..., filter, orderBy, skip, limit, after)`: a page of the rows `listing` reads, as the list type
-        `page` (graph/pages.py): the rows, `pageInfo`, and their `count` when the operation asks for it."""
+        `page` (graph/pages.py): the rows, `pageInfo`, and their `count` when the operation asks for it. The rows
+        are `rows` (services/crud.PageRows: by default the model's table columns), read by one prepared statement
+        on the request's connection, which `output` presents."""
         present = output or self.output
         listing.check_columns(self.model)
+        page_rows = rows or crud.table_rows(self.model)
+        if page_rows.model is not self.model:
+            raise ValueError(f"{self.what}: page rows of {page_rows.model.__name__}")
         if not self.owned and self.readable is None and access is not SUPERUSER:
             raise ValueError(f"{self.what}: a list without the visibility rules is for superusers only")
         page_class = page_type(page, present)
 
         async def resolve(info: Info, **given: Any) -> Any:
             caller = access.caller(info.context)
-            async with info.context.read_session() as session:
-                read = await listing.read(
-                    session,
-                    caller,
-                    self.model,
-                    given,
-                    list_name=info.field_name,
-                    visible=self.owned,
-                    readable=None if self.readable is None else self.readable(caller),
-                    count=selects(info, COUNT_FIELD),
-                )
+            context = info.context
+            read = await listing.read(
+                crud.Reader(read_engine(context.resources.engine), context.loaders.connection),
+                caller,
+                page_rows,
+                given,
+                list_name=info.field_name,
+                visible=self.owned,
+                readable=None if self.readable is None else self.readable(caller),
+                count=selects(info, COUNT_FIELD),
+                session=context.read_session,
+            )
             return page_class(
                 data=[present.of(row) for row in read.rows],
                 count=NOT_COUNTED if read.total is None else read.total,

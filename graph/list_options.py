@@ -16,7 +16,8 @@ from datetime import datetime
 from typing import Any
 
 import strawberry
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import ColumnElement, any_, literal, or_
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from graph import enums as _registered_enums  # noqa: F401 - registers the model's enums with Strawberry
 from services.crud import like_pattern
@@ -126,7 +127,10 @@ class ListOptions:
         """The WHERE conditions of a filter, but `deleted` (which chooses the visible set: services/visibility)."""
         conditions = self.search_condition(filtered.search)
         for name, values in filtered.any_of.items():
-            conditions.append(getattr(self.model, name).in_(values))
+            # `= ANY(array)`, not `IN (list)`: one parameter whatever the list's length, so that the list's
+            # statement is compiled once (db/shaped_select.py).
+            column = getattr(self.model, name)
+            conditions.append(column == any_(literal(values, ARRAY(column.type))))
         for name, value in filtered.equal.items():
             conditions.append(getattr(self.model, name).is_(value))
         if filtered.created_after is not None:

@@ -149,20 +149,23 @@ class Listing(Generic[ArgsT]):
 
     async def read(
         self,
-        session: AsyncSession,
+        reader: crud.Reader,
         caller: Caller,
-        model: Any,
+        rows: crud.PageRows,
         given: dict[str, Any],
         *,
         list_name: str,
         visible: bool,
         readable: ColumnElement[bool] | None = None,
         count: bool = True,
+        session: Callable[[], AsyncSession],
     ) -> ReadPage:
-        """The page the GraphQL arguments `given` of the list `list_name` ask for: of the rows the caller may see
-        (`visible`; otherwise every row `readable` keeps: a superuser's list, or a model with visibility of its
-        own) that the filters keep; the total only with `count`. Refusals come in the order they always did: the
-        page (now with `after`), the filters, `check`, the organization."""
+        """The page of `rows` the GraphQL arguments `given` of the list `list_name` ask for: of the rows the caller
+        may see (`visible`; otherwise every row `readable` keeps: a superuser's list, or a model with visibility of
+        its own) that the filters keep; the total only with `count`. The page is read on `reader` (no session);
+        `check`, when the list has one, runs in a `session()` of its own. Refusals come in the order they always
+        did: the page (now with `after`), the filters, `check`, the organization."""
+        model = rows.model
         skip: int = given.pop("skip", 0)
         limit: int = given.pop("limit", DEFAULT_LIMIT)
         after: str | None = given.pop("after", None)
@@ -178,7 +181,8 @@ class Listing(Generic[ArgsT]):
         arguments = self.arguments(**given)
         filters = self.filters(caller, model, arguments, filtered)
         if self.check is not None:
-            await self.check(session, arguments)
+            async with session() as checking:
+                await self.check(checking, arguments)
         page_options: dict[str, Any] = {
             "order": order,
             "skip": skip,
@@ -188,12 +192,12 @@ class Listing(Generic[ArgsT]):
         }
         if not visible:
             where = [*filters, *([] if readable is None else [readable])]
-            page = await crud.list_page(session, model, where=where, **page_options)
+            page = await crud.list_page(reader, rows, where=where, **page_options)
         else:
             page = await crud.list_visible(
-                session,
+                reader,
                 caller,
-                model,
+                rows,
                 organization_id=getattr(arguments, "organization_id", None),
                 include_public=getattr(arguments, "include_public", False),
                 deleted=filtered.deleted,

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import uuid
+from collections import namedtuple
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from db.base import utcnow
 from db.models import OrganizationMembership, User
+from db.request_connection import RequestConnection
+from db.shaped_select import NO_CONDITIONS, Conditions, Shaped, ShapedSelects
 from services.caller import Caller
 from services.errors import BadUserInputError, ConflictError, ForbiddenError, NotFoundError
 from services.keyset import Ordering
@@ -119,9 +122,9 @@ async def ensure_visible(
 
 
 async def list_visible(
-    session: AsyncSession,
+    reader: Reader,
     caller: Caller,
-    model: type[Any],
+    rows: PageRows,
     *,
     organization_id: uuid.UUID | None,
     include_public: bool = False,
@@ -136,11 +139,47 @@ async def list_visible(
     """One page of the rows visible to the caller (`deleted`: of the soft-deleted ones instead) that `filters`
     keep, and their total count (`list_page`)."""
     visible = list_filter(
-        caller, model, organization_id=organization_id, include_public=include_public, deleted=deleted
+        caller, rows.model, organization_id=organization_id, include_public=include_public, deleted=deleted
     )
     return await list_page(
-        session, model, where=[visible, *filters], order=order, skip=skip, limit=limit, after=after, count=count
+        reader, rows, where=[visible, *filters], order=order, skip=skip, limit=limit, after=after, count=count
     )
+
+
+@dataclass(frozen=True, eq=False)
+class PageRows:
+    """What the rows of a list's pages hold: `select`, a SELECT of `model`'s columns without a WHERE (joined with
+    more where the list's type shows more: storage keys, a subject's measurements), whose rows are `row_type`s (a
+    named tuple class of its result columns). One per list, made when the schema is: it is part of the shape of
+    every page statement made around it (services/crud.list_page)."""
+
+    model: type[Any]
+    select: Select[Any]
+    row_type: type[Any]
+
+
+_table_rows: dict[type[Any], PageRows] = {}
+
+
+def table_rows(model: type[Any]) -> PageRows:
+    """Rows of the model's table columns (the same object each time it is asked for)."""
+    made = _table_rows.get(model)
+    if made is None:
+        entity: Any = model
+        columns: list[Any] = list(entity.__table__.columns)
+        # A named tuple class of the table's columns, made at runtime (one per model).
+        row_type = namedtuple(f"{model.__name__}PageRow", [column.name for column in columns])  # type: ignore[misc]
+        made = _table_rows[model] = PageRows(model, select(*columns), row_type)
+    return made
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Where a read runs: the engine in autocommit mode (db/engine.read_engine) and the request's connection
+    (db/request_connection.py; None outside an HTTP request: a pooled connection for the statement alone)."""
+
+    engine: AsyncEngine
+    connection: RequestConnection | None
 
 
 def page_statement(
@@ -153,20 +192,49 @@ def page_statement(
     after: Sequence[Any] | None = None,
     count: bool = True,
 ) -> Select[Any]:
-    """The statement `list_page` runs: the page and one row more, (`count`) with the total as `page_total`."""
-    entity: Any = model
-    columns: list[Any] = list(entity.__table__.columns)
+    """The statement `list_page` runs for rows of the model's table columns, with these values written in (what
+    bench/keyset.py has PostgreSQL explain): the page and one row more, (`count`) with the total first."""
+    return _page_select(
+        table_rows(model),
+        where,
+        None if after is None else order.after(model, after),
+        order,
+        limit=limit + 1,
+        offset=skip or None,
+        count=count,
+    )
+
+
+def _page_select(
+    rows: PageRows,
+    where: Sequence[ColumnElement[bool]],
+    after: ColumnElement[bool] | None,
+    order: Ordering,
+    *,
+    limit: Any,
+    offset: Any,
+    count: bool,
+) -> Select[Any]:
+    """`rows` that `where` keeps, (with `after`) past a position, in `order`; `limit` and `offset` are values or
+    parameters. With `count`, the total matching `where` is the first column (a keyed statement's key)."""
+    statement = rows.select
     if count:
-        total_query = select(func.count()).select_from(entity).where(*where)
-        columns.append(total_query.scalar_subquery().label(_PAGE_TOTAL))
-    statement = select(*columns).where(*where)
+        total = select(func.count()).select_from(rows.model).where(*where).scalar_subquery().label(_PAGE_TOTAL)
+        statement = statement.with_only_columns(total, *statement.selected_columns)
+    statement = statement.where(*where)
     if after is not None:
-        statement = statement.where(order.after(entity, after))
-    statement = statement.order_by(*order.order_by(entity)).limit(limit + 1)
-    return statement.offset(skip) if skip else statement
+        statement = statement.where(after)
+    statement = statement.order_by(*order.order_by(rows.model)).limit(limit)
+    return statement if offset is None else statement.offset(offset)
 
 
 _PAGE_TOTAL = "page_total"  # the total's label: no table here has a column of that name
+_PAGE_LIMIT = "page_limit"
+_PAGE_OFFSET = "page_offset"
+
+
+class _Total(NamedTuple):
+    total: int
 
 
 @dataclass(frozen=True)
@@ -178,9 +246,13 @@ class ListedPage:
     total: int | None
 
 
+_pages: ShapedSelects[Any] = ShapedSelects()
+_totals: ShapedSelects[_Total] = ShapedSelects()
+
+
 async def list_page(
-    session: AsyncSession,
-    model: type[Any],
+    reader: Reader,
+    rows: PageRows,
     *,
     where: Sequence[ColumnElement[bool]],
     order: Ordering,
@@ -189,33 +261,68 @@ async def list_page(
     after: Sequence[Any] | None = None,
     count: bool = True,
 ) -> ListedPage:
-    """One page of the rows `where` keeps, in `order`: past `skip` rows, or (keyset) after the row whose sort
+    """One page of `rows` that `where` keeps, in `order`: past `skip` rows, or (keyset) after the row whose sort
     values are `after`; whether rows follow it; and, with `count`, the total matching `where`.
 
-    The rows are plain rows of the model's table columns, not ORM entities: a page is only read, and loading
-    entities (identity map, instance state, their release when the session closes) cost more than the query.
+    One statement, on the driver (db/direct_select.py) and the request's connection: one row more than the page
+    says whether another page follows, and the total comes with the page as a scalar subquery (each statement is
+    a round trip, which on these machines costs more than the counting). The total is left out unless asked for:
+    counting reads every matching row, which a keyset page otherwise never does. Only a page past the end, which
+    has no row to carry the total, counts on its own. The statement is made and compiled once per shape of the
+    conditions, order and page (db/shaped_select.py); each request binds its values."""
+    conditions = Conditions.of(where)
+    position = NO_CONDITIONS if after is None else Conditions.of([order.after(rows.model, after)])
+    shape = (rows, order, conditions.shape, after is not None, position.shape, skip > 0, count)
 
-    One statement: one row more than the page says whether another page follows, and the total comes with the
-    page as a scalar subquery (each statement is a round trip, which on these machines costs more than the
-    counting). The total is left out unless asked for: counting reads every matching row, which a keyset page
-    otherwise never does. Only a page past the end, which has no row to carry the total, counts on its own."""
-    entity: Any = model
-    statement = page_statement(model, where=where, order=order, skip=skip, limit=limit, after=after, count=count)
-    # Through the session's connection: a Core statement run by the session itself still goes through the ORM's
-    # execution steps, which cost as much as the query here.
-    connection = await session.connection()
-    page = list((await connection.execute(statement)).all())
+    def make() -> Shaped[Any]:
+        where_parameters, where_names = conditions.parameterised("w")
+        after_parameters, after_names = position.parameterised("a")
+        offset = bindparam(_PAGE_OFFSET, type_=Integer) if skip else None
+        statement = _page_select(
+            rows,
+            where_parameters,
+            and_(*after_parameters) if after_parameters else None,
+            order,
+            limit=bindparam(_PAGE_LIMIT, type_=Integer),
+            offset=offset,
+            count=count,
+        )
+        names = (*where_names, *after_names, _PAGE_LIMIT, *((_PAGE_OFFSET,) if skip else ()))
+        return Shaped.of(statement, names, dialect=reader.engine.dialect, row_type=rows.row_type, keyed=count)
+
+    page_select = _pages.get(shape, make)
+    values = page_select.values((*conditions.values, *position.values, limit + 1, *((skip,) if skip else ())))
+    totals: list[Any] = []
+    if count:
+        totals, page = await page_select.select.keyed_rows(reader.engine, *values, connection=reader.connection)
+    else:
+        page = await page_select.select.rows(reader.engine, *values, connection=reader.connection)
     has_next = len(page) > limit
     del page[limit:]
     total: int | None = None
     if count:
-        if page:
-            total = int(getattr(page[0], _PAGE_TOTAL))
+        if totals:
+            total = int(totals[0])
         elif skip == 0 and after is None:
             total = 0
         else:
-            total = int(await session.scalar(select(func.count()).select_from(entity).where(*where)) or 0)
+            total = await _count(reader, rows.model, conditions)
     return ListedPage(page, has_next, total)
+
+
+async def _count(reader: Reader, model: type[Any], conditions: Conditions) -> int:
+    """How many rows of `model` the conditions keep (a page past the end has no row to carry its total)."""
+
+    def make() -> Shaped[_Total]:
+        where_parameters, names = conditions.parameterised("w")
+        statement = select(func.count().label("total")).select_from(model).where(*where_parameters)
+        return Shaped.of(statement, names, dialect=reader.engine.dialect, row_type=_Total)
+
+    total_select = _totals.get((model, conditions.shape), make)
+    [row] = await total_select.select.rows(
+        reader.engine, *total_select.values(conditions.values), connection=reader.connection
+    )
+    return row.total
 
 
 def new_owned(

@@ -10,7 +10,8 @@ import uuid
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, and_, false, or_, true
+from sqlalchemy import ColumnElement, and_, any_, false, literal, or_, true
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from services.caller import Caller
 from services.errors import ForbiddenError, NotFoundError
@@ -74,7 +75,11 @@ def object_filter(caller: Caller, model: Any, *, include_deleted: bool = False) 
     organization_ids = caller.organization_ids
     visible = or_(
         model.owner_id == caller.id,
-        model.organization_id.in_(organization_ids) if organization_ids else false(),
+        # `= ANY(array)`: one parameter whatever the number of organizations (a list's condition too, through
+        # services/upload_tasks.visible_tasks, compiled once per shape: db/shaped_select.py).
+        model.organization_id == any_(literal(list(organization_ids), ARRAY(model.organization_id.type)))
+        if organization_ids
+        else false(),
         model.public.is_(True) if hasattr(model, "public") else false(),
     )
     return and_(live, visible)

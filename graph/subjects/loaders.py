@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from sqlalchemy import select
+from sqlalchemy.orm import aliased
 
 from db.models import (
     ShotType,
@@ -67,6 +68,83 @@ class LoadedSubject(NamedTuple):
     portrait_key: str | None
 
 
+class JoinedMeasurements(NamedTuple):
+    """A subject's measurements as its detail row brings them (the columns the SubjectMeasurements type shows)."""
+
+    id: uuid.UUID
+    bust_cm: float | None
+    waist_cm: float | None
+    hips_cm: float | None
+    height_cm: float | None
+    shoe_eu: float | None
+    eye_color: EyeColor | None
+    hair_color: HairColor | None
+
+
+# The measurements' columns a detail row brings, each under the label `measurements_<column>`.
+_MEASUREMENTS_COLUMNS = JoinedMeasurements._fields
+
+
+class LoadedSubjectDetail(NamedTuple):
+    """LoadedSubject's columns, then the subject's measurements, joined (all None when it has none): a subject read
+    by id or in a list answers its measurements without a statement of their own, as the baseline's one row does."""
+
+    name: str
+    surname: str | None
+    slug: str
+    description: str | None
+    age_class: SubjectAgeClass
+    gender: Gender
+    subject_type: SubjectType
+    body_type: BodyType | None
+    positive_prompt: str | None
+    negative_prompt: str | None
+    ethnicity: str | None
+    public: bool
+    enabled: bool
+    ready: bool
+    lora_status: LoraStatus
+    lora_trigger: str | None
+    lora_error: str | None
+    cover_image_media_id: uuid.UUID | None
+    portrait_image_media_id: uuid.UUID | None
+    id: uuid.UUID
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None
+    owner_id: uuid.UUID
+    organization_id: uuid.UUID | None
+    cover_key: str | None
+    portrait_key: str | None
+    measurements_id: uuid.UUID | None
+    measurements_bust_cm: float | None
+    measurements_waist_cm: float | None
+    measurements_hips_cm: float | None
+    measurements_height_cm: float | None
+    measurements_shoe_eu: float | None
+    measurements_eye_color: EyeColor | None
+    measurements_hair_color: HairColor | None
+
+    @property
+    def joined_measurements(self) -> JoinedMeasurements | None:
+        """The measurements, None when the subject has none (what graph/subjects/types.Subject keeps of them)."""
+        if self.measurements_id is None:
+            return None
+        return JoinedMeasurements._make(self[_DETAIL_MEASUREMENTS_START:])
+
+
+_DETAIL_MEASUREMENTS_START = LoadedSubjectDetail._fields.index("measurements_id")
+
+
+def with_measurements(statement: AnySelect) -> AnySelect:
+    """`statement`, a SELECT of subjects, with each subject's measurements (outer join: one row at most per
+    subject, `subject_id` is unique) as `LoadedSubjectDetail`'s last columns."""
+    measurements = aliased(SubjectMeasurements)
+    return statement.outerjoin(measurements, measurements.subject_id == Subject.id).add_columns(
+        *(getattr(measurements, name).label(f"measurements_{name}") for name in _MEASUREMENTS_COLUMNS)
+    )
+
+
 class LoadedSubjectBaseImage(NamedTuple):
     subject_id: uuid.UUID
     shot_type_id: uuid.UUID
@@ -111,12 +189,21 @@ class LoadedSubjectPortfolioImage(NamedTuple):
     updated_at: datetime
 
 
-class SubjectByIdLoader(RowByIdLoader[LoadedSubject]):
-    """Subjects by id, with their cover and portrait storage keys."""
+class SubjectByIdLoader(RowByIdLoader[LoadedSubjectDetail]):
+    """Subjects by id, with their cover and portrait storage keys and their measurements."""
 
     model = Subject
     left_out = ADMIN_ONLY_COLUMNS
     media_keys = SUBJECT_MEDIA_KEYS
+
+    @classmethod
+    def detail_select(cls) -> AnySelect:
+        """The detail rows' SELECT, without a WHERE: the by-id batches' and the subject lists' (graph/subjects)."""
+        return with_measurements(cls.row_select())
+
+    @classmethod
+    def statement(cls) -> AnySelect:
+        return cls.detail_select().where(in_batch(Subject.id))
 
 
 class SubjectBaseImagesBySubjectIdLoader(GroupedRowsLoader[LoadedSubjectBaseImage]):

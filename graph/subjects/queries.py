@@ -15,9 +15,10 @@ from graph.context import Info
 from graph.crud import Crud
 from graph.list_options import BY_CREATED_AT, BY_NAME, BY_UPDATED_AT, Filtered, ListOptions, Sort
 from graph.lists import Listing
-from graph.subjects.loaders import SubjectByIdLoader
+from graph.subjects.loaders import LoadedSubjectDetail, SubjectByIdLoader
 from graph.subjects.types import BaseImage, BaseImages, Subject
 from services.caller import Caller
+from services.crud import PageRows
 from services.subjects import WHAT
 from services.subjects_base_images import list_base_images
 
@@ -61,6 +62,7 @@ class Query:
         "public ones; onlyWithBaseImages keeps those with at least one base image.",
         Listing(SubjectArguments, SUBJECT_OPTIONS, equal=("age_class", "body_type"), where=_where),
         "Subjects",
+        rows=PageRows(SubjectRow, SubjectByIdLoader.detail_select(), LoadedSubjectDetail),
     )
     subject = SUBJECTS.get(loader=SubjectByIdLoader)
 

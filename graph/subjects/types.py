@@ -29,12 +29,14 @@ from graph.media.keys import (
 )
 from graph.media.types import MediaResource, storage_url
 from graph.presenting import RowPresenter
-from graph.relations import Identified, relation, row_by_parent, rows_by_parent, visible_one
+from graph.relations import Identified, relation, rows_by_parent, visible_one
 from graph.shot_types.loaders import ShotTypeByIdLoader
 from graph.shot_types.types import ShotType
 from graph.subjects.loaders import (
+    JoinedMeasurements,
     LoadedSubject,
     LoadedSubjectBaseImage,
+    LoadedSubjectDetail,
     LoadedSubjectMeasurements,
     SubjectBaseImagesBySubjectIdLoader,
     SubjectDataImagesBySubjectIdLoader,
@@ -105,7 +107,7 @@ class BaseImages:
 
 
 @strawberry.type(description="Body measurements (centimetres, EU shoe size) and colouring.")
-class SubjectMeasurements(Presented[SubjectMeasurementsRow | LoadedSubjectMeasurements]):
+class SubjectMeasurements(Presented[SubjectMeasurementsRow | LoadedSubjectMeasurements | JoinedMeasurements]):
     id: uuid.UUID = strawberry.field(description="Id of the measurements record (one per subject).")
     bust_cm: float | None = strawberry.field(description="Bust circumference in centimetres; null: not given.")
     waist_cm: float | None = strawberry.field(description="Waist circumference in centimetres; null: not given.")
@@ -122,6 +124,26 @@ async def _data_image_urls(subjects: Sequence[Identified], info: Info) -> list[l
     return [
         [url for row in rows if (url := url_of(info, joined_key(row, "image_key"))) is not None] for rows in row_lists
     ]
+
+
+def _measurements(
+    subjects: Sequence[Subject], info: Info
+) -> list[SubjectMeasurements | Awaitable[SubjectMeasurements | None] | None]:
+    """The level form of `measurements`: at once when the subject's row brought them (a subject read by id or in a
+    list, graph/subjects/loaders.LoadedSubjectDetail), else through their loader."""
+    return [
+        _loaded_measurements(info, subject.id)
+        if (joined := subject.joined_measurements) is NOT_LOADED
+        else None
+        if joined is None
+        else SubjectMeasurements.of(joined)
+        for subject in subjects
+    ]
+
+
+async def _loaded_measurements(info: Info, subject_id: uuid.UUID) -> SubjectMeasurements | None:
+    row = await info.context.loaders.get(SubjectMeasurementsBySubjectIdLoader).load(subject_id)
+    return None if row is None else SubjectMeasurements.of(row)
 
 
 @strawberry.type(description="A subject (an AI model): who it is, its images, measurements and LoRA state.")
@@ -155,6 +177,8 @@ class Subject:
     portrait_image_media_id: strawberry.Private[uuid.UUID | None]
     cover_key: strawberry.Private[MediaKey] = NOT_LOADED
     portrait_key: strawberry.Private[MediaKey] = NOT_LOADED
+    # The measurements when the row brought them (None: the subject has none); NOT_LOADED: ask their loader.
+    joined_measurements: strawberry.Private[JoinedMeasurements | NotLoaded | None] = NOT_LOADED
     cover_image_url: str | None = relation(
         media_urls("cover_key", "cover_image_media_id"), description="URL of the stored cover image."
     )
@@ -181,7 +205,7 @@ class Subject:
         description="One base image per shot type, oldest first.",
     )
     measurements: SubjectMeasurements | None = relation(
-        row_by_parent(SubjectMeasurementsBySubjectIdLoader, SubjectMeasurements.of),
+        _measurements,
         description="Body measurements and colouring; null when none were given.",
     )
 
@@ -217,7 +241,7 @@ _present_subject = RowPresenter(Subject, convert={"lora_status": status_name})
 _present_subject_admin = RowPresenter(SubjectAdmin, convert={"lora_status": status_name, "lora_info": LoraInfo.maybe})
 
 
-def present_loaded_subject(row: LoadedSubject) -> Subject:
+def present_loaded_subject(row: LoadedSubject | LoadedSubjectDetail) -> Subject:
     """A subject from a loader's row (SubjectByIdLoader's, or SubjectsByGuidelineIdLoader's), the presenter of the
     relations that answer subjects. Not `Subject.of`: SubjectAdmin.of overrides it for the entity only (the loaders
     leave out the admin columns), so `of` cannot declare these rows too."""
