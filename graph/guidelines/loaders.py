@@ -10,7 +10,8 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, ClassVar, NamedTuple, TypeVar
 
-from sqlalchemy import join, select
+from sqlalchemy import func, join, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from db.models import (
     GuidelinePosePreset,
@@ -39,6 +40,7 @@ class LoadedShotTypeRule(NamedTuple):
     id: uuid.UUID
     rule_kind: GuidelinesShotTypeRuleKind
     rule_value: str
+    shot_type_ids: list[uuid.UUID] | None  # the group's shot types, in order (None: it has none)
 
 
 class LinkedRowsLoader(StatementLoader[uuid.UUID, list[LinkedT], LinkedT]):
@@ -118,9 +120,18 @@ class ShotTypeRulesByGuidelineIdLoader(GroupedRowsLoader[LoadedShotTypeRule]):
     @classmethod
     def statement(cls) -> AnySelect:
         rule = GuidelineShotTypeRule
+        link = GuidelineShotTypeRuleShotType
+        # The group's shot type ids come along (an array, in the links' order): a page then reads no link table of
+        # its own for them, and asks for their shot types a level earlier, with the guidelines' own.
+        shot_type_ids = (
+            select(func.array_agg(aggregate_order_by(link.shot_type_id, link.position)))
+            .where(link.rule_id == rule.id)
+            .scalar_subquery()
+            .label("shot_type_ids")
+        )
         # What a rule group shows, and no more: its timestamps are never shown, and cost a datetime each to decode.
         return (
-            select(rule.guideline_id, rule.id, rule.rule_kind, rule.rule_value)
+            select(rule.guideline_id, rule.id, rule.rule_kind, rule.rule_value, shot_type_ids)
             .where(in_batch(rule.guideline_id))
             .order_by(rule.position, rule.id)
         )

@@ -28,6 +28,7 @@ from graph.guidelines.loaders import (
     ShotTypeRulesByGuidelineIdLoader,
     SubjectsByGuidelineIdLoader,
 )
+from graph.media.keys import NOT_LOADED, NotLoaded
 from graph.pose_presets.types import PosePreset
 from graph.relations import Identified, relation, rows_by_parent, visible_one, visible_rows_by_parent
 from graph.resolution_presets.loaders import ResolutionPresetByIdLoader
@@ -50,6 +51,18 @@ def _linked_shot_types(
     return level
 
 
+async def _rule_shot_types(groups: Sequence[GuidelinesShotTypeRuleGroup], info: Info) -> list[list[ShotType]]:
+    """The level form of a rule group's `shotTypes`: by the ids its row brought (graph/guidelines/loaders.
+    ShotTypeRulesByGuidelineIdLoader), else (a group presented from its entity) by the link table's loader."""
+    missing = [group.id for group in groups if group.shot_type_ids is NOT_LOADED]
+    loaded = iter(await info.context.loaders.get(ShotTypeIdsByShotTypeRuleIdLoader).load_many(missing))
+    id_lists: list[list[uuid.UUID]] = []
+    for group in groups:
+        ids = group.shot_type_ids
+        id_lists.append(next(loaded) if isinstance(ids, NotLoaded) else ids or [])
+    return await shot_type_lists(info, id_lists)
+
+
 @strawberry.type(description="One (ruleKind, ruleValue) group and the shot types it selects, in order.")
 class GuidelinesShotTypeRuleGroup(Presented[RuleRow | LoadedShotTypeRule]):
     rule_kind: GuidelinesShotTypeRuleKind = strawberry.field(description="What the group matches on.")
@@ -57,9 +70,10 @@ class GuidelinesShotTypeRuleGroup(Presented[RuleRow | LoadedShotTypeRule]):
         description="The value it matches (free text, unique per ruleKind within the guidelines)."
     )
     id: strawberry.Private[uuid.UUID]
+    # The group's shot type ids when its row brought them (None: it has none); NOT_LOADED: ask the link's loader.
+    shot_type_ids: strawberry.Private[list[uuid.UUID] | NotLoaded | None] = NOT_LOADED
     shot_types: list[ShotType] = relation(
-        _linked_shot_types(ShotTypeIdsByShotTypeRuleIdLoader),
-        description="The group's shot types you can see, in the order given.",
+        _rule_shot_types, description="The group's shot types you can see, in the order given."
     )
 
 

@@ -82,9 +82,10 @@ GUIDELINES = """query($owner: UUID!) { guidelines(ownerId: $owner, limit: 100) {
 # One statement per loader and nesting level, whatever the number of guidelines:
 # level 1: shot types, subjects, pose presets, set design, rules, background preset, resolution preset (7);
 # level 2: media of shot types, subjects and pose presets (one batch), subjects' base images, measurements, pose
-#   presets' shot types, set base images, reference images, portraits, rules' shot types, framings (9);
+#   presets' and rules' shot types (one batch: a rule's row brings its shot type ids), set base images, reference
+#   images, portraits, framings (8);
 # level 3: base images' shot types, media of set base images and framings (2).
-GUIDELINES_BOUND = CALLER + ROOT_LIST + 7 + 9 + 2
+GUIDELINES_BOUND = CALLER + ROOT_LIST + 7 + 8 + 2
 
 
 async def test_nested_guidelines_query_costs_the_same_for_10_and_100_guidelines(
