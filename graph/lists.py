@@ -81,7 +81,7 @@ class Listing(Generic[ArgsT]):
     The filters, in this order: `owner` (the `ownerId` argument), `equal` (each argument named here keeps, when
     given, the rows whose column of the same name holds its value), the `search` argument (when the list has
     one: as `filter.search`), the `filter` input, then `where`: whatever else the domain answers for the caller,
-    arguments and filter (it may refuse, e.g. a filter for superusers only). `check` runs on the list's session
+    arguments and filter (it may refuse, e.g. a filter for superusers only). `check` runs in a session of its own
     before the page is read. Without `orderBy`, rows come sorted by `order_by` (ascending), then newest first,
     then by id; with it, by its field, then by id in the same direction.
     """
