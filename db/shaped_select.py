@@ -24,6 +24,7 @@ from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.visitors import replacement_traverse
 
+from core.internals.sqlalchemy import cache_key
 from db.direct_select import DirectSelect
 
 RowT = TypeVar("RowT")
@@ -43,10 +44,10 @@ class Conditions:
     def of(cls, elements: Sequence[ColumnElement[bool]]) -> Conditions:
         if not elements:
             return NO_CONDITIONS
-        cache_key = and_(*elements)._generate_cache_key()
-        if cache_key is None:
+        key = cache_key(and_(*elements))
+        if key is None:
             raise TypeError(f"conditions without a cache key cannot be compiled once: {elements}")
-        listed = cache_key.bindparams
+        listed = key.bindparams
         # The first of each parameter, in order: by identity (a clause's `==` makes an expression).
         index_of: dict[int, int] = {}
         binds: list[BindParameter[Any]] = []
@@ -55,9 +56,7 @@ class Conditions:
                 binds.append(bind)
         # A parameter bound at two places is one value: where that happens is part of the shape too.
         reused = None if len(binds) == len(listed) else tuple(index_of[id(bind)] for bind in listed)
-        return cls(
-            (cache_key.key, reused), tuple(bind.effective_value for bind in binds), tuple(elements), tuple(binds)
-        )
+        return cls((key.key, reused), tuple(bind.effective_value for bind in binds), tuple(elements), tuple(binds))
 
     def parameterised(self, prefix: str) -> tuple[list[ColumnElement[bool]], tuple[str, ...]]:
         """The conditions with each value bound replaced by a named parameter, `prefix` and its index in `values`,

@@ -12,7 +12,7 @@ from typing import Any
 import asyncpg
 import pytest
 import sqlalchemy.util
-from sqlalchemy import event
+from sqlalchemy import ClauseElement, Integer, event, literal_column
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import Pool, PoolProxiedConnection, QueuePool
@@ -149,6 +149,26 @@ def test_the_engine_dispatch_says_whether_anyone_listens_to_cursor_events(engine
             finally:
                 event.remove(target, name, listener)
             require(not internals.has_cursor_listeners(sync_engine), f"Engine.dispatch.{name}", "stays true")
+
+
+def test_the_cache_key_is_the_same_for_the_same_structure_and_lists_the_values() -> None:
+    function(ClauseElement, "_generate_cache_key", "ClauseElement._generate_cache_key")
+    column = literal_column("x", Integer)
+    first, second, other = (
+        internals.cache_key(column == 1),
+        internals.cache_key(column == 2),
+        internals.cache_key(column > 1),
+    )
+    require(
+        first is not None and second is not None and other is not None,
+        "ClauseElement._generate_cache_key",
+        "answered None",
+    )
+    assert first is not None and second is not None and other is not None
+    require(first.key == second.key, "CacheKey.key", "differs for the same structure with another value")
+    require(first.key != other.key, "CacheKey.key", "is the same for another operator")
+    values = [bind.effective_value for bind in second.bindparams]
+    require(values == [2], "CacheKey.bindparams", f"lists {values}, not [2]")
 
 
 def test_a_missing_name_fails_naming_the_library_the_name_and_what_to_do(monkeypatch: pytest.MonkeyPatch) -> None:
