@@ -160,14 +160,15 @@ class ListCase:
 
 
 LIST_CASES = [
-    # Level 1: cover and portrait media (one batch), data images, portfolio images, base images, measurements;
-    # level 2: the media of data, portfolio and base images (one batch), the base images' shot types.
+    # Level 1: cover and portrait media (one batch), data images, portfolio images, base images (the measurements
+    # come in the page's rows); level 2: the media of data, portfolio and base images (one batch), the base images'
+    # shot types.
     ListCase(
         "subjects",
         lambda seed: seed.full_subject,
         """id coverImageMedia { id } portraitImageUrl dataImagesMedia { id } dataImageUrls portfolioImagesMedia { id }
         baseImages { imageUrl shotTypeLabel shotType { name } } measurements { heightCm }""",
-        loaders=5 + 2,
+        loaders=4 + 2,
         check=lambda row: (
             len(row["dataImagesMedia"]) == 2
             and len(row["portfolioImagesMedia"]) == 1
