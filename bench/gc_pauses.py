@@ -7,9 +7,12 @@ collections in the window by generation, the longest and the total pause, and th
 unreachable per request: what requests left in reference cycles, uvicorn's included.
 
     .venv/bin/python -m bench.gc_pauses --only guidelines
-    .venv/bin/python -m bench.gc_pauses --only "subject by id" --setups app default 50000,20,20 app/no-freeze
+    .venv/bin/python -m bench.gc_pauses --only "subject by id" --setups app default 200000,20,20/no-idle app/no-freeze
 
-A set-up is THRESHOLD[/no-freeze]: THRESHOLD `app` (graph/app.py's), `default` (CPython's) or `A,B,C`.
+A set-up is THRESHOLD[/no-freeze][/no-idle]: THRESHOLD `app` (graph/app.py's), `default` (CPython's) or `A,B,C`
+(`0,...`: automatic collection off); `no-freeze` without core/collector.py's `gc.freeze()`, `no-idle` without its
+collections when no request is in flight.
+`--census` also lists every collection with the objects it walked and their most common types (bench/gc_probe.py).
 """
 
 from __future__ import annotations
@@ -30,13 +33,13 @@ import orjson
 from bench.__main__ import HOST, TOKEN_MINUTES, _environment, _migrate, _run, running
 from bench.load import Endpoint, LoadResult, http_request, run_load
 from bench.process import start_bench_process
-from bench.queries import Query, guidelines_page, subject_by_id, subjects_page
+from bench.queries import GUIDELINES_PAGE_SIZES, Query, guidelines_page, subject_by_id, subjects_page
 from bench.seed import SeededData, seed
 from bench.servers import bench_servers
 from core.embedded import free_port
 from core.security import create_access_token
 from core.settings import get_settings
-from core.storage import Storage
+from core.storage_local import LocalStorage
 
 REPORT_TIMEOUT_SECONDS = 10.0
 
@@ -48,6 +51,8 @@ class Measured:
     threshold: list[int]
     frozen: int
     collections: list[tuple[int, float, int]]  # generation, ms, unreachable objects found
+    censuses: list[tuple[int, list[tuple[str, int]]]]  # per collection with --census: objects walked, top types
+    peak_count: int  # the highest count of allocations minus deallocations (what starts a collection)
 
     def by_generation(self) -> str:
         return "/".join(str(sum(1 for each in self.collections if each[0] == gen)) for gen in range(3))
@@ -68,7 +73,7 @@ class Measured:
 def chosen_queries(data: SeededData, only: str) -> list[Query]:
     found = [
         subjects_page(data.organization_id),
-        guidelines_page(data.organization_id),
+        *(guidelines_page(data.organization_id, size) for size in GUIDELINES_PAGE_SIZES),
         subject_by_id(data.organization_id, data.subject_ids[:200]),
     ]
     return [query for query in found if only in query.name]
@@ -77,11 +82,13 @@ def chosen_queries(data: SeededData, only: str) -> list[Query]:
 async def measure(
     setup: str, query: Query, token: str, env: dict[str, str], logs: Path, options: argparse.Namespace
 ) -> Measured:
-    threshold, _, freeze = setup.partition("/")
+    threshold, *flags = setup.split("/")
     port = free_port()
     report_path = logs / f"gc-{port}.json"
     command = [sys.executable, "-m", "bench.gc_probe", HOST, str(port), str(report_path), threshold]
-    command.append(freeze or "freeze")
+    command += flags
+    if options.census:
+        command.append("census")
     endpoint = Endpoint(HOST, port)
     headers = {"Authorization": f"Bearer {token}"}
     requests = [http_request(endpoint, "POST", "/graphql", headers=headers, body=r.graphql) for r in query.requests]
@@ -100,15 +107,17 @@ async def measure(
         await asyncio.sleep(0.1)  # written in one call; let it finish
     report = orjson.loads(report_path.read_bytes())
     report_path.unlink()
-    return Measured(setup, load, report["threshold"], report["frozen"], [tuple(each) for each in report["records"]])
+    records = [tuple(each) for each in report["records"]]
+    censuses = [(walked, [tuple(kind) for kind in kinds]) for walked, kinds in report["censuses"]]
+    return Measured(setup, load, report["threshold"], report["frozen"], records, censuses, report["peak_count"])
 
 
 def render(query: Query, rows: list[Measured], options: argparse.Namespace) -> str:
     lines = [
         f"{query.name}: {options.clients} clients, {options.warmup:g}s warm-up + {options.duration:g}s measured",
         "| set-up | threshold | frozen | req/s | p50 ms | p99 ms | p99/p50 | collections gen0/1/2 | longest pause ms "
-        "| total pause ms | cyclic objects/request | errors |",
-        "|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|",
+        "| total pause ms | cyclic objects/request | peak count | errors |",
+        "|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
         load = row.load
@@ -116,9 +125,20 @@ def render(query: Query, rows: list[Measured], options: argparse.Namespace) -> s
         lines.append(
             f"| {row.setup} | {','.join(map(str, row.threshold))} | {row.frozen} | {load.per_second:.1f} "
             f"| {load.p50:.1f} | {load.p99:.1f} | {ratio:.2f} | {row.by_generation()} | {row.longest_ms:.1f} "
-            f"| {row.total_ms:.1f} | {row.cyclic_per_request:.2f} | {load.errors} |"
+            f"| {row.total_ms:.1f} | {row.cyclic_per_request:.2f} | {row.peak_count} | {load.errors} |"
         )
+    for row in rows:
+        lines += render_censuses(row)
     return "\n".join(lines)
+
+
+def render_censuses(row: Measured) -> list[str]:
+    """Each collection of a `--census` run: generation, pause, objects walked and the most common types."""
+    lines = []
+    for (generation, milliseconds, found), (walked, kinds) in zip(row.collections, row.censuses, strict=False):
+        common = ", ".join(f"{name} {count}" for name, count in kinds)
+        lines.append(f"{row.setup}: gen{generation} {milliseconds:.1f} ms, {found} freed, {walked} walked: {common}")
+    return lines
 
 
 async def drive(data: SeededData, secret_key: str, env: dict[str, str], logs: Path, options: argparse.Namespace) -> int:
@@ -138,7 +158,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds of warm-up per set-up")
     parser.add_argument("--duration", type=float, default=10.0, help="measured seconds per set-up")
     parser.add_argument("--only", default="guidelines", help="the queries whose name contains this text")
-    parser.add_argument("--setups", nargs="+", default=["app", "default", "app/no-freeze"])
+    parser.add_argument("--setups", nargs="+", default=["app", "200000,20,20/no-idle", "default/no-idle"])
+    parser.add_argument("--census", action="store_true", help="count and type the objects each collection walks")
     parser.add_argument("--data-dir", type=Path, default=None, help="default: DATA_DIR/bench (.data/bench)")
     options = parser.parse_args(sys.argv[1:] if argv is None else argv)
     data_dir: Path = (options.data_dir or get_settings().data_dir / "bench").absolute()
@@ -148,9 +169,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     storage_dir = data_dir / "storage"
     secret_key = secrets.token_urlsafe(32)
     with bench_servers(data_dir) as servers:
-        env = _environment(servers, storage_dir, secret_key)
+        env = _environment(servers, storage_dir, secret_key, secrets.token_urlsafe(16))
         _migrate(env)
-        data = asyncio.run(seed(servers.dsn, Storage(storage_dir)))
+        data = asyncio.run(seed(servers.dsn, LocalStorage(storage_dir)))
         result: int = _run(drive(data, secret_key, env, logs, options))
         return result
 
