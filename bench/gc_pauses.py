@@ -3,8 +3,10 @@
 Seeds the read bench's data (bench/seed.py) on the same servers as `python -m bench`, then, for each set-up, starts
 the API under bench/gc_probe.py (graph.app:app served as `make run` serves it, every collection recorded), warms it
 up, and drives one query with N concurrent clients (bench/load.py). Printed per set-up: requests/s, p50, p99, the
-collections in the window by generation, the longest and the total pause, and the objects the collector found
-unreachable per request: what requests left in reference cycles, uvicorn's included.
+collections in the window by generation, the longest and the total pause, the objects the collector found
+unreachable per request (what requests left in reference cycles, uvicorn's included), the peak of the collector's
+count, and the collections that ran after one more request once the API had been idle longer than
+core/collector.py's interval (what an idle collection costs: the set-ups with it run one there).
 
     .venv/bin/python -m bench.gc_pauses --only guidelines
     .venv/bin/python -m bench.gc_pauses --only "subject by id" --setups app default 200000,20,20/no-idle app/no-freeze
@@ -27,21 +29,24 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import orjson
 
 from bench.__main__ import HOST, TOKEN_MINUTES, _environment, _migrate, _run, running
-from bench.load import Endpoint, LoadResult, http_request, run_load
+from bench.load import Endpoint, LoadResult, http_request, run_load, run_sequential
 from bench.process import start_bench_process
 from bench.queries import GUIDELINES_PAGE_SIZES, Query, guidelines_page, subject_by_id, subjects_page
 from bench.seed import SeededData, seed
 from bench.servers import bench_servers
+from core.collector import IDLE_COLLECTION_INTERVAL_SECONDS
 from core.embedded import free_port
 from core.security import create_access_token
 from core.settings import get_settings
 from core.storage_local import LocalStorage
 
 REPORT_TIMEOUT_SECONDS = 10.0
+IDLE_SETTLE_SECONDS = 1.0  # after the request that ends an idle pause: its collection has run
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,10 @@ class Measured:
     collections: list[tuple[int, float, int]]  # generation, ms, unreachable objects found
     censuses: list[tuple[int, list[tuple[str, int]]]]  # per collection with --census: objects walked, top types
     peak_count: int  # the highest count of allocations minus deallocations (what starts a collection)
+    idle: list[tuple[int, float, int]]  # the collections after one request that followed an idle pause
+
+    def describe_idle(self) -> str:
+        return ", ".join(f"gen{generation} {milliseconds:.1f}" for generation, milliseconds, _ in self.idle) or "-"
 
     def by_generation(self) -> str:
         return "/".join(str(sum(1 for each in self.collections if each[0] == gen)) for gen in range(3))
@@ -98,26 +107,46 @@ async def measure(
         load = await run_load(
             endpoint, requests, clients=options.clients, warmup=0, duration=options.duration, server_pid=api.process.pid
         )
-        os.kill(api.process.pid, signal.SIGUSR2)
-        deadline = time.monotonic() + REPORT_TIMEOUT_SECONDS
-        while not report_path.exists():
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{setup}: the probe wrote no report")
-            await asyncio.sleep(0.1)
-        await asyncio.sleep(0.1)  # written in one call; let it finish
-    report = orjson.loads(report_path.read_bytes())
-    report_path.unlink()
+        report = await probe_report(api.process.pid, report_path, setup)
+        # What an idle collection costs (core/collector.py): one request after a pause longer than the interval
+        # between two of them, then what ran once it ended.
+        await asyncio.sleep(IDLE_COLLECTION_INTERVAL_SECONDS + 1)
+        await run_sequential(endpoint, requests, 1)
+        await asyncio.sleep(IDLE_SETTLE_SECONDS)
+        after_idle = await probe_report(api.process.pid, report_path, setup)
+    window = len(report["records"])
     records = [tuple(each) for each in report["records"]]
     censuses = [(walked, [tuple(kind) for kind in kinds]) for walked, kinds in report["censuses"]]
-    return Measured(setup, load, report["threshold"], report["frozen"], records, censuses, report["peak_count"])
+    idle = [tuple(each) for each in after_idle["records"][window:]]
+    return Measured(setup, load, report["threshold"], report["frozen"], records, censuses, report["peak_count"], idle)
+
+
+async def probe_report(pid: int, report_path: Path, setup: str) -> dict[str, Any]:
+    """The probe's collections since the warm-up ended (SIGUSR2, bench/gc_probe.py)."""
+    os.kill(pid, signal.SIGUSR2)
+    deadline = time.monotonic() + REPORT_TIMEOUT_SECONDS
+    while (report := _take_report(report_path)) is None:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{setup}: the probe wrote no report")
+        await asyncio.sleep(0.1)
+    return report
+
+
+def _take_report(report_path: Path) -> dict[str, Any] | None:
+    if not report_path.exists():
+        return None
+    time.sleep(0.1)  # written in one call; let it finish
+    report: dict[str, Any] = orjson.loads(report_path.read_bytes())
+    report_path.unlink()
+    return report
 
 
 def render(query: Query, rows: list[Measured], options: argparse.Namespace) -> str:
     lines = [
         f"{query.name}: {options.clients} clients, {options.warmup:g}s warm-up + {options.duration:g}s measured",
         "| set-up | threshold | frozen | req/s | p50 ms | p99 ms | p99/p50 | collections gen0/1/2 | longest pause ms "
-        "| total pause ms | cyclic objects/request | peak count | errors |",
-        "|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|",
+        "| total pause ms | cyclic objects/request | peak count | after an idle pause, ms | errors |",
+        "|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---|---:|",
     ]
     for row in rows:
         load = row.load
@@ -125,7 +154,8 @@ def render(query: Query, rows: list[Measured], options: argparse.Namespace) -> s
         lines.append(
             f"| {row.setup} | {','.join(map(str, row.threshold))} | {row.frozen} | {load.per_second:.1f} "
             f"| {load.p50:.1f} | {load.p99:.1f} | {ratio:.2f} | {row.by_generation()} | {row.longest_ms:.1f} "
-            f"| {row.total_ms:.1f} | {row.cyclic_per_request:.2f} | {row.peak_count} | {load.errors} |"
+            f"| {row.total_ms:.1f} | {row.cyclic_per_request:.2f} | {row.peak_count} | {row.describe_idle()} "
+            f"| {load.errors} |"
         )
     for row in rows:
         lines += render_censuses(row)
@@ -158,7 +188,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds of warm-up per set-up")
     parser.add_argument("--duration", type=float, default=10.0, help="measured seconds per set-up")
     parser.add_argument("--only", default="guidelines", help="the queries whose name contains this text")
-    parser.add_argument("--setups", nargs="+", default=["app", "200000,20,20/no-idle", "default/no-idle"])
+    parser.add_argument("--setups", nargs="+", default=["app", "default", "app/no-freeze"])
     parser.add_argument("--census", action="store_true", help="count and type the objects each collection walks")
     parser.add_argument("--data-dir", type=Path, default=None, help="default: DATA_DIR/bench (.data/bench)")
     options = parser.parse_args(sys.argv[1:] if argv is None else argv)
