@@ -118,6 +118,7 @@ async def measure(
     records = [tuple(each) for each in report["records"]]
     censuses = [(walked, [tuple(kind) for kind in kinds]) for walked, kinds in report["censuses"]]
     idle = [tuple(each) for each in after_idle["records"][window:]]
+    censuses += [(walked, [tuple(kind) for kind in kinds]) for walked, kinds in after_idle["censuses"][window:]]
     return Measured(setup, load, report["threshold"], report["frozen"], records, censuses, report["peak_count"], idle)
 
 
@@ -165,9 +166,15 @@ def render(query: Query, rows: list[Measured], options: argparse.Namespace) -> s
 def render_censuses(row: Measured) -> list[str]:
     """Each collection of a `--census` run: generation, pause, objects walked and the most common types."""
     lines = []
-    for (generation, milliseconds, found), (walked, kinds) in zip(row.collections, row.censuses, strict=False):
+    collections = [*row.collections, *row.idle]
+    for index, ((generation, milliseconds, found), (walked, kinds)) in enumerate(
+        zip(collections, row.censuses, strict=False)
+    ):
         common = ", ".join(f"{name} {count}" for name, count in kinds)
-        lines.append(f"{row.setup}: gen{generation} {milliseconds:.1f} ms, {found} freed, {walked} walked: {common}")
+        when = "after an idle pause" if index >= len(row.collections) else "in the window"
+        lines.append(
+            f"{row.setup}, {when}: gen{generation} {milliseconds:.1f} ms, {found} freed, {walked} walked: {common}"
+        )
     return lines
 
 

@@ -7,14 +7,14 @@ the schema, its types and resolvers, the models, every imported module, most of 
 end. `gc.freeze()` once start-up is done moves them all into a permanent generation that no collection walks
 again; a collection then walks only what came after (caches, the requests in flight).
 
-In the API, what came after is mostly the requests in flight, and under load there are always some: 16 nested
-500-row guidelines pages hold ~300,000 tracked objects between them (rows, their UUIDs, loaders' futures, the
-answer), so a young collection there walked 150,000-490,000 objects, 55-480 ms during which every request waited,
-and freed nothing (`python -m bench.gc_pauses --census`, bench/README.md). So the API collects when no HTTP request
-is in flight (`CollectWhenIdle`): nothing waits then, and a request's objects are gone by then, so such a run walks
-only what outlives requests. CPython's automatic collection stays on as the bound for a process that is never idle,
-at a threshold above what requests in flight hold (`NEVER_IDLE_THRESHOLD`): reference cycles a library makes cannot
-grow memory without limit, and under load without them it does not start.
+In the API, what came after is mostly the requests in flight, and under load there are always some: with 16 nested
+500-row guidelines pages in flight, each young collection (at the former threshold of 200,000) walked
+140,000-490,000 of their objects (UUIDs, most of them, then loaders' futures, rows, lists), 55-850 ms during which
+every request waited, and freed nothing (`python -m bench.gc_pauses --census`, bench/README.md). So the API collects
+when no HTTP request is in flight (`CollectWhenIdle`): nothing waits then, and a request's objects are gone by then,
+so such a run walks only what outlives requests. CPython's automatic collection stays on as the bound for a process
+that is never idle, at a threshold above what requests in flight hold (`NEVER_IDLE_THRESHOLD`): reference cycles a
+library makes cannot grow memory without limit, and under load without them it does not start.
 """
 
 from __future__ import annotations
@@ -39,6 +39,9 @@ NEVER_IDLE_THRESHOLD: Final = (2_000_000, 20, 20)
 # At most one idle collection in this many seconds: a run walks what outlives requests (caches, pools), a few
 # milliseconds of CPU that a process idle after every request (light sequential traffic) need not spend each time.
 IDLE_COLLECTION_INTERVAL_SECONDS: Final = 10.0
+# And only once no request has run for this long: a moment between two requests of a busy client is not idle (its
+# next request would wait for the run), and connections closing after a burst have let go of their objects.
+QUIET_SECONDS: Final = 0.25
 
 
 def freeze_start_up(process: str) -> int:
@@ -57,35 +60,46 @@ def bound_automatic_collections() -> None:
 
 
 class IdleCollector:
-    """Counts the HTTP requests in flight in this process and, when the last one ends, runs a full collection on
-    the event loop's next turn if none has started meanwhile and none ran in the last `interval_seconds`.
+    """Counts the HTTP requests in flight in this process and, once none has run for `quiet_seconds`, runs a full
+    collection, at most one per `interval_seconds`.
 
     Skipped while the automatic collector is disabled (`gc.disable()`): whoever disabled it (a test counting what
     requests leave in cycles) decides when to collect."""
 
-    def __init__(self, interval_seconds: float = IDLE_COLLECTION_INTERVAL_SECONDS) -> None:
+    def __init__(
+        self, interval_seconds: float = IDLE_COLLECTION_INTERVAL_SECONDS, quiet_seconds: float = QUIET_SECONDS
+    ) -> None:
         self.interval_seconds = interval_seconds
+        self.quiet_seconds = quiet_seconds
         self.in_flight = 0
         self.last_collection = time.monotonic()
-        self._scheduled = False
+        self.last_ended = 0.0
+        self._waiting_on: asyncio.AbstractEventLoop | None = None  # the loop whose timer will check for quiet
 
     def started(self) -> None:
         self.in_flight += 1
 
     def ended(self) -> None:
         self.in_flight -= 1
-        if self.in_flight or self._scheduled or not gc.isenabled():
-            return
-        if time.monotonic() - self.last_collection < self.interval_seconds:
-            return
-        # After the request's own task has returned: its objects are freed and its response is sent.
-        self._scheduled = True
-        asyncio.get_running_loop().call_soon(self._collect_if_idle)
-
-    def _collect_if_idle(self) -> None:
-        self._scheduled = False
+        self.last_ended = time.monotonic()
         if self.in_flight or not gc.isenabled():
-            return  # a request arrived meanwhile: its objects would be walked
+            return
+        if self.last_ended - self.last_collection < self.interval_seconds:
+            return
+        loop = asyncio.get_running_loop()
+        if self._waiting_on is not loop:  # else its timer is set (a timer of a loop since closed never fires)
+            self._waiting_on = loop
+            loop.call_later(self.quiet_seconds, self._collect_if_quiet)
+
+    def _collect_if_quiet(self) -> None:
+        self._waiting_on = None
+        if self.in_flight or not gc.isenabled():
+            return  # the end of the requests in flight sets the timer again: their objects would be walked now
+        quiet_for = time.monotonic() - self.last_ended
+        if quiet_for < self.quiet_seconds:  # a request came and went meanwhile
+            self._waiting_on = loop = asyncio.get_running_loop()
+            loop.call_later(self.quiet_seconds - quiet_for, self._collect_if_quiet)
+            return
         gc.collect()
         self.last_collection = time.monotonic()
 

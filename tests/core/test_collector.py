@@ -112,7 +112,7 @@ def collections() -> Iterator[Collections]:
 
 async def test_a_cycle_a_request_leaves_is_freed_once_no_request_is_in_flight(collections: Collections) -> None:
     inner = CycleLeavingApp()
-    app = CollectWhenIdle(inner, IdleCollector(interval_seconds=0))
+    app = CollectWhenIdle(inner, IdleCollector(interval_seconds=0, quiet_seconds=0))
 
     await request(app)
     await next_turns()
@@ -123,7 +123,7 @@ async def test_a_cycle_a_request_leaves_is_freed_once_no_request_is_in_flight(co
 
 async def test_no_collection_runs_while_a_request_is_in_flight(collections: Collections) -> None:
     inner = CycleLeavingApp()
-    collector = IdleCollector(interval_seconds=0)
+    collector = IdleCollector(interval_seconds=0, quiet_seconds=0)
     app = CollectWhenIdle(inner, collector)
 
     waiting = asyncio.create_task(request(app, WAIT_PATH))
@@ -147,7 +147,7 @@ async def test_no_collection_runs_while_a_request_is_in_flight(collections: Coll
 
 async def test_idle_collections_are_at_least_the_interval_apart(collections: Collections) -> None:
     inner = CycleLeavingApp()
-    app = CollectWhenIdle(inner, IdleCollector(interval_seconds=3600))
+    app = CollectWhenIdle(inner, IdleCollector(interval_seconds=3600, quiet_seconds=0))
 
     await request(app)
     await next_turns()
@@ -156,9 +156,28 @@ async def test_idle_collections_are_at_least_the_interval_apart(collections: Col
     assert inner.freed() == [False]
 
 
+QUIET_SECONDS = 1.0
+
+
+async def test_a_request_within_the_quiet_time_puts_the_collection_off(collections: Collections) -> None:
+    inner = CycleLeavingApp()
+    app = CollectWhenIdle(inner, IdleCollector(interval_seconds=0, quiet_seconds=QUIET_SECONDS))
+
+    await request(app)
+    await asyncio.sleep(QUIET_SECONDS / 2)
+    await request(app)  # the quiet starts again from here
+    await asyncio.sleep(QUIET_SECONDS * 0.6)  # past the first request's quiet time, not the second's
+    assert collections.generations == []
+    assert inner.freed() == [False, False]
+
+    await asyncio.sleep(QUIET_SECONDS)
+    assert collections.generations == [2]
+    assert inner.freed() == [True, True]
+
+
 async def test_a_disabled_collector_stays_off_when_idle(collections: Collections) -> None:
     inner = CycleLeavingApp()
-    app = CollectWhenIdle(inner, IdleCollector(interval_seconds=0))
+    app = CollectWhenIdle(inner, IdleCollector(interval_seconds=0, quiet_seconds=0))
     gc.disable()  # the fixture turns it back on
 
     await request(app)
@@ -169,7 +188,7 @@ async def test_a_disabled_collector_stays_off_when_idle(collections: Collections
 
 
 async def test_a_websocket_is_not_a_request_in_flight() -> None:
-    collector = IdleCollector(interval_seconds=0)
+    collector = IdleCollector(interval_seconds=0, quiet_seconds=0)
     seen: list[int] = []
 
     async def websocket_app(scope: Scope, receive: Receive, send: Send) -> None:
@@ -194,7 +213,7 @@ CYCLES_PAST_THE_BOUND = NEVER_IDLE_THRESHOLD[0] // CYCLE_SIZE + 2
 
 async def test_a_process_never_idle_still_frees_cycles_past_the_bound(collections: Collections) -> None:
     inner = CycleLeavingApp(cycle_size=CYCLE_SIZE)
-    app = CollectWhenIdle(inner, IdleCollector(interval_seconds=0))
+    app = CollectWhenIdle(inner, IdleCollector(interval_seconds=0, quiet_seconds=0))
     waiting = asyncio.create_task(request(app, WAIT_PATH))  # never idle while it waits
     await next_turns()
     bound_automatic_collections()  # the fixture restores the threshold

@@ -271,6 +271,7 @@ async def test_a_cycle_left_in_the_api_process_is_freed_once_no_request_is_in_fl
     # Should a library leave a cycle, the API frees it when no request is in flight (core/collector.py), not by
     # CPython's automatic collection, whose threshold this cycle is far below.
     monkeypatch.setattr(idle_collector, "interval_seconds", 0)  # else at most one such run in 10 s
+    monkeypatch.setattr(idle_collector, "quiet_seconds", 0)
     assert gc.isenabled() and gc.get_threshold() == NEVER_IDLE_THRESHOLD
     sentinel = Sentinel()
     cycle: list[Any] = [sentinel]
