@@ -2,7 +2,8 @@
 
 Seeds the read bench's data (bench/seed.py) on the same servers as `python -m bench`, then, for each set-up, starts
 the API under bench/gc_probe.py (graph.app:app served as `make run` serves it, every collection recorded), warms it
-up, and drives one query with N concurrent clients (bench/load.py). Printed per set-up: requests/s, p50, p99, the
+up, and drives one query with N concurrent clients (bench/load.py). Printed per set-up: requests/s, the API's CPU
+ms per request, p50, p99, the
 collections in the window by generation, the longest and the total pause, the objects the collector found
 unreachable per request (what requests left in reference cycles, uvicorn's included), the peak of the collector's
 count, and the collections that ran after one more request once the API had been idle longer than
@@ -55,13 +56,16 @@ class Measured:
     load: LoadResult
     threshold: list[int]
     frozen: int
-    collections: list[tuple[int, float, int]]  # generation, ms, unreachable objects found
-    censuses: list[tuple[int, list[tuple[str, int]]]]  # per collection with --census: objects walked, top types
+    collections: list[tuple[int, float, int, float]]  # generation, ms, unreachable objects found, CPU ms
+    # Per collection with --census: objects walked, most common types, references held, the objects holding most.
+    censuses: list[tuple[int, list[tuple[str, int]], int, list[tuple[str, int]]]]
     peak_count: int  # the highest count of allocations minus deallocations (what starts a collection)
-    idle: list[tuple[int, float, int]]  # the collections after one request that followed an idle pause
+    idle: list[tuple[int, float, int, float]]  # the collections after one request that followed an idle pause
 
     def describe_idle(self) -> str:
-        return ", ".join(f"gen{generation} {milliseconds:.1f}" for generation, milliseconds, _ in self.idle) or "-"
+        return (
+            ", ".join(f"gen{generation} {ms:.1f} (CPU {cpu_ms:.1f})" for generation, ms, _, cpu_ms in self.idle) or "-"
+        )
 
     def by_generation(self) -> str:
         return "/".join(str(sum(1 for each in self.collections if each[0] == gen)) for gen in range(3))
@@ -116,10 +120,15 @@ async def measure(
         after_idle = await probe_report(api.process.pid, report_path, setup)
     window = len(report["records"])
     records = [tuple(each) for each in report["records"]]
-    censuses = [(walked, [tuple(kind) for kind in kinds]) for walked, kinds in report["censuses"]]
+    censuses = [parse_census(census) for census in report["censuses"]]
     idle = [tuple(each) for each in after_idle["records"][window:]]
-    censuses += [(walked, [tuple(kind) for kind in kinds]) for walked, kinds in after_idle["censuses"][window:]]
+    censuses += [parse_census(census) for census in after_idle["censuses"][window:]]
     return Measured(setup, load, report["threshold"], report["frozen"], records, censuses, report["peak_count"], idle)
+
+
+def parse_census(census: list[Any]) -> tuple[int, list[tuple[str, int]], int, list[tuple[str, int]]]:
+    walked, kinds, references, largest = census
+    return walked, [(name, count) for name, count in kinds], references, [(name, held) for name, held in largest]
 
 
 async def probe_report(pid: int, report_path: Path, setup: str) -> dict[str, Any]:
@@ -145,15 +154,17 @@ def _take_report(report_path: Path) -> dict[str, Any] | None:
 def render(query: Query, rows: list[Measured], options: argparse.Namespace) -> str:
     lines = [
         f"{query.name}: {options.clients} clients, {options.warmup:g}s warm-up + {options.duration:g}s measured",
-        "| set-up | threshold | frozen | req/s | p50 ms | p99 ms | p99/p50 | collections gen0/1/2 | longest pause ms "
+        "| set-up | threshold | frozen | req/s | CPU ms/req | p50 ms | p99 ms | p99/p50 | collections gen0/1/2 "
+        "| longest pause ms "
         "| total pause ms | cyclic objects/request | peak count | after an idle pause, ms | errors |",
-        "|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---|---:|",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---|---:|",
     ]
     for row in rows:
         load = row.load
         ratio = load.p99 / load.p50 if load.p50 else float("nan")
         lines.append(
             f"| {row.setup} | {','.join(map(str, row.threshold))} | {row.frozen} | {load.per_second:.1f} "
+            f"| {load.cpu_ms_per_request:.1f} "
             f"| {load.p50:.1f} | {load.p99:.1f} | {ratio:.2f} | {row.by_generation()} | {row.longest_ms:.1f} "
             f"| {row.total_ms:.1f} | {row.cyclic_per_request:.2f} | {row.peak_count} | {row.describe_idle()} "
             f"| {load.errors} |"
@@ -167,13 +178,16 @@ def render_censuses(row: Measured) -> list[str]:
     """Each collection of a `--census` run: generation, pause, objects walked and the most common types."""
     lines = []
     collections = [*row.collections, *row.idle]
-    for index, ((generation, milliseconds, found), (walked, kinds)) in enumerate(
+    for index, ((generation, milliseconds, found, cpu_ms), (walked, kinds, references, largest)) in enumerate(
         zip(collections, row.censuses, strict=False)
     ):
         common = ", ".join(f"{name} {count}" for name, count in kinds)
+        holders = ", ".join(f"{name} {held}" for name, held in largest)
         when = "after an idle pause" if index >= len(row.collections) else "in the window"
         lines.append(
-            f"{row.setup}, {when}: gen{generation} {milliseconds:.1f} ms, {found} freed, {walked} walked: {common}"
+            f"{row.setup}, {when}: gen{generation} {milliseconds:.1f} ms (CPU {cpu_ms:.1f}), {found} freed, "
+            f"{walked} walked: {common}; "
+            f"{references} references, the most held by: {holders}"
         )
     return lines
 
