@@ -2,11 +2,10 @@
 
 Seeds the read bench's data (bench/seed.py) on the same servers as `python -m bench`, then, for each set-up, starts
 the API under bench/gc_probe.py (graph.app:app served as `make run` serves it, every collection recorded), warms it
-up, and drives one query with N concurrent clients (bench/load.py). Printed per set-up: requests/s, the API's CPU
-ms per request, p50, p99, the
-collections in the window by generation, the longest and the total pause, the objects the collector found
-unreachable per request (what requests left in reference cycles, uvicorn's included), the peak of the collector's
-count, and the collections that ran after one more request once the API had been idle longer than
+up, and drives one query with N concurrent clients (bench/load.py). Printed per set-up: requests/s, the API's CPU ms
+per request, p50, p99, the collections in the window by generation, the longest and the total pause, the objects the
+collector found unreachable per request (what requests left in reference cycles, uvicorn's included), the peak of
+the collector's count, and the collections that ran after one more request once the API had been idle longer than
 core/collector.py's interval (what an idle collection costs: the set-ups with it run one there).
 
     .venv/bin/python -m bench.gc_pauses --only guidelines
