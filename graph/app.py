@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -27,7 +26,7 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
-from core.collector import freeze_start_up
+from core.collector import CollectWhenIdle, bound_automatic_collections, freeze_start_up
 from core.logs import configure_logging
 from core.outages import describe_outage, is_outage
 from core.settings import Settings, get_settings
@@ -241,15 +240,11 @@ def _refusal_status(errors: list[GraphQLError], sub_response: Response) -> None:
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or get_settings()
-    # The cyclic collector runs when the count of container objects allocated and not yet freed passes the
-    # threshold. Requests free everything they allocate, by reference counting, and leave nothing in reference
-    # cycles (graph/execution/acyclic.py), so the collector has nothing of theirs to free: all a run does is walk
-    # the objects of the requests in flight (16 nested guidelines pages hold ~100,000). With CPython's default
-    # (700) that was 733 young, 66 middle and 6 full collections in 10 s, the longest 367 ms; at 50,000, 8 runs of
-    # up to 160 ms on subjects pages; at 200,000, none in 40 s (`python -m bench.gc_pauses`, bench/README.md). The
-    # threshold still bounds what a cycle a library makes now and then can hold; start-up objects are frozen out of
-    # every walk (core/collector.py).
-    gc.set_threshold(200_000, 20, 20)
+    # The cyclic collector runs when no request is in flight (CollectWhenIdle, below): requests leave nothing in
+    # reference cycles (graph/execution/acyclic.py), so a run during one walks its objects for nothing, stalling all
+    # of them (at the former threshold of 200,000, 16 nested 500-row pages saw runs of 55-480 ms freeing nothing).
+    # CPython's automatic collection stays as the bound of a process never idle (core/collector.py).
+    bound_automatic_collections()
     configure_logging(settings)
     # Before the schema is built: its operation extension and the request middleware exist only when tracing is on.
     tracing = start_tracing(API_SERVICE)
@@ -301,6 +296,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             graphiql_static_mount(),
         ],
         middleware=[
+            Middleware(CollectWhenIdle),  # outermost: a request is in flight until its response is sent
             *([Middleware(TracedRequests, tracer=tracing.tracer)] if tracing is not None else []),
             Middleware(ObservedRequests, graphql_path=GRAPHQL_PATH),
             Middleware(

@@ -17,10 +17,12 @@ which holds them) every request leaves its executor and everything it holds.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import traceback
 import uuid
+import weakref
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -34,6 +36,7 @@ from starlette.applications import Starlette
 from strawberry.extensions import ValidationCache
 
 from bench.queries import GUIDELINES_PAGE, SUBJECT_BY_ID, SUBJECTS_PAGE
+from core.collector import NEVER_IDLE_THRESHOLD, idle_collector
 from core.internals.strawberry import StrawberryGraphQLCoreExecutionContext
 from core.settings import Settings
 from graph.app import create_app
@@ -256,6 +259,31 @@ async def test_graphql_cores_own_helpers_would_leave_every_request_to_the_collec
     assert found >= 10 * MEASURED, kinds
     executors = sum(count for kind, count in kinds.items() if kind.endswith("ExecutionContext"))
     assert executors == MEASURED, kinds
+
+
+class Sentinel:
+    """What a planted cycle holds: weakly referable, unlike a list."""
+
+
+async def test_a_cycle_left_in_the_api_process_is_freed_once_no_request_is_in_flight(
+    app_of_mode: Starlette, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Should a library leave a cycle, the API frees it when no request is in flight (core/collector.py), not by
+    # CPython's automatic collection, whose threshold this cycle is far below.
+    monkeypatch.setattr(idle_collector, "interval_seconds", 0)  # else at most one such run in 10 s
+    monkeypatch.setattr(idle_collector, "quiet_seconds", 0)
+    assert gc.isenabled() and gc.get_threshold() == NEVER_IDLE_THRESHOLD
+    sentinel = Sentinel()
+    cycle: list[Any] = [sentinel]
+    cycle.append(cycle)
+    planted = weakref.ref(sentinel)
+    del sentinel, cycle
+
+    await post(app_of_mode, {"query": "{ __typename }"}, {})
+    for _ in range(3):
+        await asyncio.sleep(0)  # the turns after the request's end
+
+    assert planted() is None
 
 
 @strawberry.type
