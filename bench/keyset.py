@@ -198,7 +198,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     data_dir.chmod(0o755)  # as root, the embedded PostgreSQL runs as another user who must get through
     secret_key = secrets.token_urlsafe(32)
     with bench_servers(data_dir) as servers:
-        env = _environment(servers, data_dir / "storage", secret_key)
+        # /metrics as a deployment protects it (this bench does not read it).
+        env = _environment(servers, data_dir / "storage", secret_key, metrics_token=secrets.token_urlsafe(16))
         _migrate(env)
         started = time.monotonic()
         superuser = asyncio.run(seed(servers.dsn))
