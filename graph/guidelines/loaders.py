@@ -10,7 +10,8 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, ClassVar, NamedTuple, TypeVar
 
-from sqlalchemy import join, select
+from sqlalchemy import func, join, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from db.models import (
     GuidelinePosePreset,
@@ -39,6 +40,7 @@ class LoadedShotTypeRule(NamedTuple):
     id: uuid.UUID
     rule_kind: GuidelinesShotTypeRuleKind
     rule_value: str
+    shot_type_ids: list[uuid.UUID] | None  # in the group's order; None for a group without shot types
 
 
 class LinkedRowsLoader(StatementLoader[uuid.UUID, list[LinkedT], LinkedT]):
@@ -106,21 +108,24 @@ class PosePresetsByGuidelineIdLoader(LinkedRowsLoader[LoadedPosePreset]):
     media_keys = POSE_PRESET_MEDIA_KEYS
 
 
-class ShotTypeIdsByShotTypeRuleIdLoader(LinkedIdsLoader):
-    link = GuidelineShotTypeRuleShotType
-    key_column = "rule_id"
-    target_column = "shot_type_id"
-
-
 class ShotTypeRulesByGuidelineIdLoader(GroupedRowsLoader[LoadedShotTypeRule]):
     group_key = "guideline_id"
 
     @classmethod
     def statement(cls) -> AnySelect:
         rule = GuidelineShotTypeRule
+        link = GuidelineShotTypeRuleShotType
+        # Each group's shot type ids come with it, in order: its shot types are then loaded by id beside the
+        # guidelines' own (one batch at the next level), rather than after a statement of their own for the
+        # links, which took a level and a shot types batch more (two statements of a nested page's 13).
+        shot_type_ids = (
+            select(func.array_agg(aggregate_order_by(link.shot_type_id, link.position)))
+            .where(link.rule_id == rule.id)
+            .scalar_subquery()
+        )
         # What a rule group shows, and no more: its timestamps are never shown, and cost a datetime each to decode.
         return (
-            select(rule.guideline_id, rule.id, rule.rule_kind, rule.rule_value)
+            select(rule.guideline_id, rule.id, rule.rule_kind, rule.rule_value, shot_type_ids.label("shot_type_ids"))
             .where(in_batch(rule.guideline_id))
             .order_by(rule.position, rule.id)
         )

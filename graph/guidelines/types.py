@@ -11,7 +11,6 @@ from datetime import datetime
 
 import strawberry
 
-from db.models import GuidelineShotTypeRule as RuleRow
 from db.models import ShootingGuidelines as ShootingGuidelinesRow
 from db.models.enums import GuidelinesShotTypeRuleKind
 from graph.background_presets.loaders import BackgroundPresetByIdLoader
@@ -24,7 +23,6 @@ from graph.guidelines.loaders import (
     LoadedShotTypeRule,
     PosePresetsByGuidelineIdLoader,
     ShotTypeIdsByGuidelineIdLoader,
-    ShotTypeIdsByShotTypeRuleIdLoader,
     ShotTypeRulesByGuidelineIdLoader,
     SubjectsByGuidelineIdLoader,
 )
@@ -50,16 +48,21 @@ def _linked_shot_types(
     return level
 
 
+async def _rule_shot_types(groups: Sequence[GuidelinesShotTypeRuleGroup], info: Info) -> list[list[ShotType]]:
+    """The level form of a rule group's shot types: the ids came with the group (its loader reads them)."""
+    return await shot_type_lists(info, [group.shot_type_ids or () for group in groups])
+
+
 @strawberry.type(description="One (ruleKind, ruleValue) group and the shot types it selects, in order.")
-class GuidelinesShotTypeRuleGroup(Presented[RuleRow | LoadedShotTypeRule]):
+class GuidelinesShotTypeRuleGroup(Presented[LoadedShotTypeRule]):
     rule_kind: GuidelinesShotTypeRuleKind = strawberry.field(description="What the group matches on.")
     rule_value: str = strawberry.field(
         description="The value it matches (free text, unique per ruleKind within the guidelines)."
     )
     id: strawberry.Private[uuid.UUID]
+    shot_type_ids: strawberry.Private[list[uuid.UUID] | None]
     shot_types: list[ShotType] = relation(
-        _linked_shot_types(ShotTypeIdsByShotTypeRuleIdLoader),
-        description="The group's shot types you can see, in the order given.",
+        _rule_shot_types, description="The group's shot types you can see, in the order given."
     )
 
 
