@@ -36,7 +36,7 @@ from bench.statements import StatementCounter
 from core.devrun import api_command
 from core.embedded import free_port
 from core.security import create_access_token
-from core.storage import Storage
+from core.storage_local import LocalStorage
 
 log = logging.getLogger("bench")
 
@@ -144,7 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with bench_servers(data_dir) as servers:
         env = _environment(servers, storage_dir, secret_key, secrets.token_urlsafe(16))
         _migrate(env)
-        data = asyncio.run(seed(servers.dsn, Storage(storage_dir)))
+        data = asyncio.run(seed(servers.dsn, LocalStorage(storage_dir)))
         with contextlib.ExitStack() as stack:
             running_servers = {build.name: stack.enter_context(started(build, env, logs)) for build in builds}
             started_at = time.monotonic()
