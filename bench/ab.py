@@ -29,7 +29,7 @@ from pathlib import Path
 from bench.__main__ import HOST, Server, _environment, _migrate, running
 from bench.load import LoadResult, http_request, run_load, run_sequential
 from bench.process import start_bench_process
-from bench.queries import Query, Request, guidelines_page, subject_by_id, subjects_page
+from bench.queries import GUIDELINES_PAGE_SIZES, Query, Request, guidelines_page, subject_by_id, subjects_page
 from bench.seed import SeededData, seed
 from bench.servers import bench_servers
 from bench.statements import StatementCounter
@@ -112,7 +112,7 @@ async def drive(
         *small_queries(),
         subject_by_id(data.organization_id, data.subject_ids[:200]),
         subjects_page(data.organization_id),
-        guidelines_page(data.organization_id),
+        *(guidelines_page(data.organization_id, size) for size in GUIDELINES_PAGE_SIZES),
     ]
     counter = await StatementCounter.open(dsn, database)
     try:
