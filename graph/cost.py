@@ -9,7 +9,9 @@ introspection the real number of types, fields, arguments... of this schema, so 
 proportion to the schema. Fragments are expanded where they are spread and every alias counts, so 30 aliases of
 one field cost 30 times that field.
 
-Pure functions of the document, the variables and the schema: the edge (graph/cost_limits.py) caches them.
+Pure functions of the document, the variables and the schema: the edge (graph/cost_limits.py) caches prices,
+and the shape an answer is counted by is kept here per document (`answered_objects` reads only the keys that can
+hold objects: walking every key of every object cost a 50-row guidelines page ~5 ms, now ~0.8).
 """
 
 from __future__ import annotations
@@ -120,7 +122,52 @@ def answered_objects(
     root = schema.get_root_type(operation.operation)
     if not data or root is None:
         return 0
-    return _AnswerWalk(schema, _fragments(document)).object_cost(data, (operation.selection_set,), root)
+    return _objects_in(data, _answer_shape(document, operation, schema, root))
+
+
+# An answer object's shape: each response key whose value is an object (or a list of them), with that object's
+# shape. Scalars and enums are not in it: counting reads only the keys that can hold objects.
+AnswerShape = tuple[tuple[str, "AnswerShape"], ...]
+
+# Shapes by document, operation and schema, each kept beside them so that their ids stay theirs. A client sends
+# the same few documents (graph/documents.py keeps their parsed nodes), so a page's answer is counted without
+# walking its document again; the oldest shape is dropped first.
+ANSWER_SHAPES_SIZE = 256
+_KeptShape = tuple[DocumentNode, OperationDefinitionNode, GraphQLSchema, AnswerShape]
+_answer_shapes: dict[tuple[int, int, int], _KeptShape] = {}
+
+
+def _answer_shape(
+    document: DocumentNode, operation: OperationDefinitionNode, schema: GraphQLSchema, root: GraphQLNamedType
+) -> AnswerShape:
+    key = (id(document), id(operation), id(schema))
+    kept = _answer_shapes.get(key)
+    if kept is not None:
+        return kept[3]
+    shape = _AnswerWalk(schema, _fragments(document)).shape((operation.selection_set,), root)
+    if len(_answer_shapes) >= ANSWER_SHAPES_SIZE:
+        del _answer_shapes[next(iter(_answer_shapes))]
+    _answer_shapes[key] = (document, operation, schema, shape)
+    return shape
+
+
+def _objects_in(value: Mapping[str, Any], shape: AnswerShape) -> int:
+    """The objects under the answer object `value` (itself not counted): a list counts its non-null items, at any
+    depth of nesting, and an object counts 1 and what it holds."""
+    total = 0
+    for key, child in shape:
+        item = value.get(key)
+        if item is not None:
+            total += _objects_of(item, child)
+    return total
+
+
+def _objects_of(value: Any, shape: AnswerShape) -> int:
+    if isinstance(value, dict):
+        return 1 + _objects_in(value, shape)
+    if isinstance(value, list):
+        return sum(_objects_of(item, shape) for item in value if item is not None)
+    return 0
 
 
 def _fragments(document: DocumentNode) -> dict[str, FragmentDefinitionNode]:
@@ -207,36 +254,26 @@ class _CostWalk:
 class _AnswerWalk:
     schema: GraphQLSchema
     fragments: dict[str, FragmentDefinitionNode]
-    memo: dict[tuple[tuple[int, ...], str], dict[str, tuple[GraphQLNamedType, tuple[SelectionSetNode, ...]]]] = field(
-        default_factory=dict
-    )
+    # A fragment spread in several places, or an object type reached twice, is shaped once.
+    memo: dict[tuple[tuple[int, ...], str], AnswerShape] = field(default_factory=dict)
 
-    def object_cost(
-        self, value: Mapping[str, Any], selection_sets: tuple[SelectionSetNode, ...], parent: GraphQLNamedType
-    ) -> int:
-        total = 0
-        children = self._children(selection_sets, parent)
-        for key, item in value.items():
-            child = children.get(key)
-            if child is not None and item is not None:
-                total += self._value_cost(item, *child)
-        return total
-
-    def _value_cost(self, value: Any, named: GraphQLNamedType, selection_sets: tuple[SelectionSetNode, ...]) -> int:
-        if isinstance(value, list):
-            return sum(self._value_cost(item, named, selection_sets) for item in value if item is not None)
-        if isinstance(value, dict):
-            return 1 + self.object_cost(value, selection_sets, named)
-        return 0
+    def shape(self, selection_sets: tuple[SelectionSetNode, ...], parent: GraphQLNamedType) -> AnswerShape:
+        """The shape of an object of `parent` answering `selection_sets` (merged, as the executor merges them)."""
+        key = (tuple(id(selection_set) for selection_set in selection_sets), parent.name)
+        cached = self.memo.get(key)
+        if cached is not None:
+            return cached
+        shape = tuple(
+            (response_key, self.shape(merged, named))
+            for response_key, (named, merged) in self._children(selection_sets, parent).items()
+        )
+        self.memo[key] = shape
+        return shape
 
     def _children(
         self, selection_sets: tuple[SelectionSetNode, ...], parent: GraphQLNamedType
     ) -> dict[str, tuple[GraphQLNamedType, tuple[SelectionSetNode, ...]]]:
         """Each response key with an object type: its type and the selection sets merged under it."""
-        key = (tuple(id(selection_set) for selection_set in selection_sets), parent.name)
-        cached = self.memo.get(key)
-        if cached is not None:
-            return cached
         children: dict[str, tuple[GraphQLNamedType, tuple[SelectionSetNode, ...]]] = {}
         for selection_set in selection_sets:
             for node, node_parent in _fields(selection_set, parent, self.schema, self.fragments):
@@ -247,7 +284,6 @@ class _AnswerWalk:
                 response_key = node.alias.value if node.alias else node.name.value
                 merged = children.get(response_key, (named, ()))[1] + (node.selection_set,)
                 children[response_key] = (named, merged)
-        self.memo[key] = children
         return children
 
 

@@ -40,7 +40,7 @@ class LoadedShotTypeRule(NamedTuple):
     id: uuid.UUID
     rule_kind: GuidelinesShotTypeRuleKind
     rule_value: str
-    shot_type_ids: list[uuid.UUID] | None  # the group's shot types, in order (None: it has none)
+    shot_type_ids: list[uuid.UUID] | None  # in the group's order; None for a group without shot types
 
 
 class LinkedRowsLoader(StatementLoader[uuid.UUID, list[LinkedT], LinkedT]):
@@ -108,12 +108,6 @@ class PosePresetsByGuidelineIdLoader(LinkedRowsLoader[LoadedPosePreset]):
     media_keys = POSE_PRESET_MEDIA_KEYS
 
 
-class ShotTypeIdsByShotTypeRuleIdLoader(LinkedIdsLoader):
-    link = GuidelineShotTypeRuleShotType
-    key_column = "rule_id"
-    target_column = "shot_type_id"
-
-
 class ShotTypeRulesByGuidelineIdLoader(GroupedRowsLoader[LoadedShotTypeRule]):
     group_key = "guideline_id"
 
@@ -121,17 +115,17 @@ class ShotTypeRulesByGuidelineIdLoader(GroupedRowsLoader[LoadedShotTypeRule]):
     def statement(cls) -> AnySelect:
         rule = GuidelineShotTypeRule
         link = GuidelineShotTypeRuleShotType
-        # The group's shot type ids come along (an array, in the links' order): a page then reads no link table of
-        # its own for them, and asks for their shot types a level earlier, with the guidelines' own.
+        # Each group's shot type ids come with it, in order: its shot types are then loaded by id beside the
+        # guidelines' own (one batch at the next level), rather than after a statement of their own for the
+        # links, which took a level and a shot types batch more (two statements of a nested page's 13).
         shot_type_ids = (
             select(func.array_agg(aggregate_order_by(link.shot_type_id, link.position)))
             .where(link.rule_id == rule.id)
             .scalar_subquery()
-            .label("shot_type_ids")
         )
         # What a rule group shows, and no more: its timestamps are never shown, and cost a datetime each to decode.
         return (
-            select(rule.guideline_id, rule.id, rule.rule_kind, rule.rule_value, shot_type_ids)
+            select(rule.guideline_id, rule.id, rule.rule_kind, rule.rule_value, shot_type_ids.label("shot_type_ids"))
             .where(in_batch(rule.guideline_id))
             .order_by(rule.position, rule.id)
         )

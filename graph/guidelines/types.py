@@ -11,7 +11,6 @@ from datetime import datetime
 
 import strawberry
 
-from db.models import GuidelineShotTypeRule as RuleRow
 from db.models import ShootingGuidelines as ShootingGuidelinesRow
 from db.models.enums import GuidelinesShotTypeRuleKind
 from graph.background_presets.loaders import BackgroundPresetByIdLoader
@@ -24,11 +23,9 @@ from graph.guidelines.loaders import (
     LoadedShotTypeRule,
     PosePresetsByGuidelineIdLoader,
     ShotTypeIdsByGuidelineIdLoader,
-    ShotTypeIdsByShotTypeRuleIdLoader,
     ShotTypeRulesByGuidelineIdLoader,
     SubjectsByGuidelineIdLoader,
 )
-from graph.media.keys import NOT_LOADED, NotLoaded
 from graph.pose_presets.types import PosePreset
 from graph.relations import Identified, relation, rows_by_parent, visible_one, visible_rows_by_parent
 from graph.resolution_presets.loaders import ResolutionPresetByIdLoader
@@ -52,26 +49,18 @@ def _linked_shot_types(
 
 
 async def _rule_shot_types(groups: Sequence[GuidelinesShotTypeRuleGroup], info: Info) -> list[list[ShotType]]:
-    """The level form of a rule group's `shotTypes`: by the ids its row brought (graph/guidelines/loaders.
-    ShotTypeRulesByGuidelineIdLoader), else (a group presented from its entity) by the link table's loader."""
-    missing = [group.id for group in groups if group.shot_type_ids is NOT_LOADED]
-    loaded = iter(await info.context.loaders.get(ShotTypeIdsByShotTypeRuleIdLoader).load_many(missing))
-    id_lists: list[list[uuid.UUID]] = []
-    for group in groups:
-        ids = group.shot_type_ids
-        id_lists.append(next(loaded) if isinstance(ids, NotLoaded) else ids or [])
-    return await shot_type_lists(info, id_lists)
+    """The level form of a rule group's shot types: the ids came with the group (its loader reads them)."""
+    return await shot_type_lists(info, [group.shot_type_ids or () for group in groups])
 
 
 @strawberry.type(description="One (ruleKind, ruleValue) group and the shot types it selects, in order.")
-class GuidelinesShotTypeRuleGroup(Presented[RuleRow | LoadedShotTypeRule]):
+class GuidelinesShotTypeRuleGroup(Presented[LoadedShotTypeRule]):
     rule_kind: GuidelinesShotTypeRuleKind = strawberry.field(description="What the group matches on.")
     rule_value: str = strawberry.field(
         description="The value it matches (free text, unique per ruleKind within the guidelines)."
     )
     id: strawberry.Private[uuid.UUID]
-    # The group's shot type ids when its row brought them (None: it has none); NOT_LOADED: ask the link's loader.
-    shot_type_ids: strawberry.Private[list[uuid.UUID] | NotLoaded | None] = NOT_LOADED
+    shot_type_ids: strawberry.Private[list[uuid.UUID] | None]
     shot_types: list[ShotType] = relation(
         _rule_shot_types, description="The group's shot types you can see, in the order given."
     )
