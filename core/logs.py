@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -29,6 +30,7 @@ from pythonjsonlogger.orjson import OrjsonFormatter
 from core.settings import Settings
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+TEXT_TIME_FORMAT = logging.Formatter.default_time_format
 # The JSON keys of what every line has; anything else on the line is a field of its own.
 JSON_FIELDS = ("levelname", "name", "message")
 JSON_RENAMED = {"levelname": "level", "name": "logger"}
@@ -81,6 +83,22 @@ class _AccessLineWithoutQuery(logging.Filter):
 
 class _TextFormatter(logging.Formatter):
     """The text line, followed by the bound fields (`[request_id=...]`) and the trace ids when there are any."""
+
+    def __init__(self, fmt: str) -> None:
+        super().__init__(fmt)
+        self._second = -1  # the whole second `_second_text` shows
+        self._second_text = ""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        # logging's own (`2026-12-03 17:41:27,123`), with the date and time of a second made once for every line
+        # logged within it.
+        if datefmt:
+            return super().formatTime(record, datefmt)
+        second = int(record.created)
+        if second != self._second:
+            self._second_text = time.strftime(TEXT_TIME_FORMAT, self.converter(record.created))
+            self._second = second
+        return f"{self._second_text},{int(record.msecs):03d}"
 
     def format(self, record: logging.LogRecord) -> str:
         line = super().format(record)
