@@ -57,16 +57,19 @@ class _Bridge(greenlet):  # type: ignore[misc]  # greenlet's class is untyped fo
     back with its result (or throws its error in)."""
 
     def __init__(self) -> None:
-        super().__init__(self._serve)
+        super().__init__(_serve)
 
-    def _serve(self, function: Callable[[], Any]) -> None:
-        while True:
-            try:
-                finished = _Finished(function(), None)
-            except BaseException as error:  # handed to the coroutine, which raises it
-                finished = _Finished(None, error)
-            # Outside the try: the GreenletExit a dropped bridge is sent (when freed) ends the loop.
-            function = self.parent.switch(finished)
+
+def _serve(function: Callable[[], Any]) -> None:
+    """A bridge's life. It names no bridge: a bridge referring to itself would be a reference cycle, left for the
+    cyclic collector when an extra bridge is dropped."""
+    while True:
+        try:
+            finished = _Finished(function(), None)
+        except BaseException as error:  # handed to the coroutine, which raises it
+            finished = _Finished(None, error)
+        # Outside the try: the GreenletExit a dropped bridge is sent (when freed) ends the loop.
+        function = getcurrent().parent.switch(finished)
 
 
 setattr(_Bridge, GREENLET_PROVIDER, True)
