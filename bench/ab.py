@@ -142,6 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     secret_key = secrets.token_urlsafe(32)
     builds = [Build("this", Path.cwd()), Build("other", args.other.absolute())]
     with bench_servers(data_dir) as servers:
+        # /metrics is protected as a deployment protects it; this bench does not scrape it.
         env = _environment(servers, storage_dir, secret_key, secrets.token_urlsafe(16))
         _migrate(env)
         data = asyncio.run(seed(servers.dsn, LocalStorage(storage_dir)))

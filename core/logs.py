@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from contextvars import ContextVar
+import time
+from collections.abc import Mapping
+from contextvars import ContextVar, Token
 from types import MappingProxyType
 
 from pythonjsonlogger.core import RESERVED_ATTRS
@@ -29,6 +29,7 @@ from pythonjsonlogger.orjson import OrjsonFormatter
 from core.settings import Settings
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+TEXT_TIME_FORMAT = logging.Formatter.default_time_format
 # The JSON keys of what every line has; anything else on the line is a field of its own.
 JSON_FIELDS = ("levelname", "name", "message")
 JSON_RENAMED = {"levelname": "level", "name": "logger"}
@@ -42,14 +43,22 @@ _NO_FIELDS: Mapping[str, object] = MappingProxyType({})
 _fields: ContextVar[Mapping[str, object]] = ContextVar("log_fields", default=_NO_FIELDS)
 
 
-@contextmanager
-def log_fields(**fields: object) -> Iterator[None]:
-    """Every line logged inside the block (in this task and in the tasks it starts) carries these fields."""
-    token = _fields.set({**_fields.get(), **fields})
-    try:
-        yield
-    finally:
-        _fields.reset(token)
+class log_fields:  # lower case: it replaced a function, and reads as one at `with log_fields(request_id=...)`
+    """Every line logged inside the block (in this task and in the tasks it starts) carries these fields. A class
+    rather than a generator's context manager: it is entered for every request, and costs a third as much."""
+
+    __slots__ = ("_fields", "_token")
+
+    def __init__(self, **fields: object) -> None:
+        self._fields = fields
+        self._token: Token[Mapping[str, object]] | None = None
+
+    def __enter__(self) -> None:
+        self._token = _fields.set({**_fields.get(), **self._fields})
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._token is not None:
+            _fields.reset(self._token)
 
 
 def current_log_fields() -> Mapping[str, object]:
@@ -81,6 +90,22 @@ class _AccessLineWithoutQuery(logging.Filter):
 
 class _TextFormatter(logging.Formatter):
     """The text line, followed by the bound fields (`[request_id=...]`) and the trace ids when there are any."""
+
+    def __init__(self, fmt: str) -> None:
+        super().__init__(fmt)
+        self._second = -1  # the whole second `_second_text` shows
+        self._second_text = ""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        # logging's own (`2026-12-03 17:41:27,123`), with the date and time of a second made once for every line
+        # logged within it.
+        if datefmt:
+            return super().formatTime(record, datefmt)
+        second = int(record.created)
+        if second != self._second:
+            self._second_text = time.strftime(TEXT_TIME_FORMAT, self.converter(record.created))
+            self._second = second
+        return f"{self._second_text},{int(record.msecs):03d}"
 
     def format(self, record: logging.LogRecord) -> str:
         line = super().format(record)

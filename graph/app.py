@@ -298,17 +298,20 @@ def create_app(settings: Settings | None = None) -> Starlette:
         middleware=[
             Middleware(CollectWhenIdle),  # outermost: a request is in flight until its response is sent
             *([Middleware(TracedRequests, tracer=tracing.tracer)] if tracing is not None else []),
-            Middleware(ObservedRequests, graphql_path=GRAPHQL_PATH),
             Middleware(
-                SlowBodyGuard,
-                idle_timeout_seconds=settings.body_read_timeout_seconds,
-                min_bytes_per_second=settings.body_min_bytes_per_second,
-            ),
-            Middleware(
-                RequestGuard,
-                path=GRAPHQL_PATH,
-                request_max_bytes=settings.request_max_bytes,
-                upload_max_bytes=settings.upload_max_request_bytes,
+                ObservedRequests,
+                graphql_path=GRAPHQL_PATH,
+                body_guards=(
+                    SlowBodyGuard(
+                        idle_timeout_seconds=settings.body_read_timeout_seconds,
+                        min_bytes_per_second=settings.body_min_bytes_per_second,
+                    ),
+                    RequestGuard(
+                        path=GRAPHQL_PATH,
+                        request_max_bytes=settings.request_max_bytes,
+                        upload_max_bytes=settings.upload_max_request_bytes,
+                    ),
+                ),
             ),
         ],
         lifespan=lifespan,

@@ -351,13 +351,17 @@ class Loaders:
     ) -> None:
         self._session_factory = session_factory
         self._loaders: dict[type[Any], Any] = {}
-        self._scheduler = BatchScheduler()
+        # Made with the first loader: a request that loads nothing (`me`, `__typename`, a mutation) needs none.
+        self._scheduler: BatchScheduler | None = None
         self.connection = connection  # the request's, shared by its loaders' batches (none for a websocket)
 
     def get(self, loader_class: type[LoaderT]) -> LoaderT:
         loader = self._loaders.get(loader_class)
         if loader is None:
-            loader = self._loaders[loader_class] = loader_class(self._session_factory, self._scheduler, self.connection)
+            scheduler = self._scheduler
+            if scheduler is None:
+                scheduler = self._scheduler = BatchScheduler()
+            loader = self._loaders[loader_class] = loader_class(self._session_factory, scheduler, self.connection)
         return cast(LoaderT, loader)
 
     def release(self) -> None:

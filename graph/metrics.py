@@ -86,14 +86,26 @@ def code_label(code: object) -> str:
     return code if isinstance(code, str) and _ERROR_CODE.fullmatch(code) else OTHER_CODE
 
 
+# The series of REQUESTS and DURATION for each (name, type) a request reported, as `labels()` answers them: it checks
+# the values and takes a lock on every call, a third of a request's metrics cost. Only names kept as labels are
+# remembered (a folded one may be kept once the limit is raised), so this is bounded as the labels are.
+_request_series: dict[tuple[str | None, str | None], tuple[Counter, Histogram]] = {}
+
+
 def count_request(name: str | None, operation_type: str | None, seconds: float, codes: Iterable[object]) -> None:
     """One GraphQL request answered: its count, duration and error codes."""
-    labels = (
-        operation_names.label(name),
-        operation_type if operation_type in _OPERATION_TYPES else NO_OPERATION,
-    )
-    REQUESTS.labels(*labels).inc()
-    DURATION.labels(*labels).observe(seconds)
+    series = _request_series.get((name, operation_type))
+    if series is None:
+        labels = (
+            operation_names.label(name),
+            operation_type if operation_type in _OPERATION_TYPES else NO_OPERATION,
+        )
+        series = (REQUESTS.labels(*labels), DURATION.labels(*labels))
+        if labels[0] == name or name is None:
+            _request_series[(name, operation_type)] = series
+    requests, duration = series
+    requests.inc()
+    duration.observe(seconds)
     for code in codes:
         ERRORS.labels(code_label(code)).inc()
 

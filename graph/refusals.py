@@ -8,12 +8,11 @@ never reached execution. Nothing on `/graphql` answers `text/plain`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import TypeVar
+import abc
+from collections.abc import Mapping
 
 import orjson
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 BAD_REQUEST = "BAD_REQUEST"
 PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
@@ -22,8 +21,6 @@ SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
 UNAVAILABLE_MESSAGE = "The service cannot reach its database or queue at the moment; retry shortly"
 # What a client should wait before retrying after SERVICE_UNAVAILABLE (a PostgreSQL restart takes a few seconds).
 RETRY_AFTER_SECONDS = 5
-
-RefusedError = TypeVar("RefusedError", bound=Exception)
 
 # The code each HTTP status of a refusal carries.
 _CODE_BY_STATUS = {
@@ -52,27 +49,11 @@ def unavailable() -> Response:
     return refusal(503, UNAVAILABLE_MESSAGE, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
-async def refusing_on(
-    app: ASGIApp,
-    scope: Scope,
-    receive: Receive,
-    send: Send,
-    refused: type[RefusedError],
-    answer: Callable[[RefusedError], Response],
-) -> None:
-    """Run `app`; when `refused` escapes it before the response started, send `answer(error)` instead (middleware
-    that raises from `receive` to stop reading a body: graph/uploads.py, graph/slow_clients.py). Once the response
-    has started, nothing more can be said: the connection just ends."""
-    response_started = False
+class RefusedBody(Exception, metaclass=abc.ABCMeta):
+    """Raised from a request's `receive` to stop reading its body (graph/uploads.py, graph/slow_clients.py); the
+    request middleware (graph/observed.py) sends `answer()` instead, when the response has not begun. Once it has,
+    nothing more can be said: the connection just ends."""
 
-    async def tracking_send(message: Message) -> None:
-        nonlocal response_started
-        if message["type"] == "http.response.start":
-            response_started = True
-        await send(message)
-
-    try:
-        await app(scope, receive, tracking_send)
-    except refused as error:
-        if not response_started:
-            await answer(error)(scope, receive, send)
+    @abc.abstractmethod
+    def answer(self) -> Response:
+        """The refusal sent in place of the app's answer."""

@@ -8,11 +8,11 @@ now and then, were each held for as long as the client liked. Two limits, both a
 - `SlowHeadersProtocol`, uvicorn's httptools protocol with a deadline (`HEADER_READ_TIMEOUT_SECONDS`) from the
   connection's start, or from a request's first byte, to the end of its headers. Served by
   `uvicorn --http graph.slow_clients:SlowHeadersProtocol` (core/devrun.py, Dockerfile).
-- `SlowBodyGuard`, ASGI middleware: while a request's body is incomplete, each wait for its next chunk may last at
-  most `BODY_READ_TIMEOUT_SECONDS` (an idle limit, as nginx's `client_body_timeout`), and once that much time has
-  passed the body must have come at `BODY_MIN_BYTES_PER_SECOND` on average (as Apache's `mod_reqtimeout` MinRate):
-  a byte a second never pauses long enough for the idle limit, and a 1 GB upload on a slow but real link still
-  goes through.
+- `SlowBodyGuard`, a body guard of the request middleware (graph/observed.py): while a request's body is
+  incomplete, each wait for its next chunk may last at most `BODY_READ_TIMEOUT_SECONDS` (an idle limit, as nginx's
+  `client_body_timeout`), and once that much time has passed the body must have come at `BODY_MIN_BYTES_PER_SECOND`
+  on average (as Apache's `mod_reqtimeout` MinRate): a byte a second never pauses long enough for the idle limit,
+  and a 1 GB upload on a slow but real link still goes through.
 """
 
 from __future__ import annotations
@@ -21,12 +21,13 @@ import asyncio
 import logging
 from typing import Any
 
+from starlette.datastructures import Headers
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from core.settings import get_settings
-from graph.refusals import refusal, refusal_body, refusing_on
+from graph.refusals import RefusedBody, refusal, refusal_body
 
 logger = logging.getLogger("graph.slow_clients")
 
@@ -82,21 +83,26 @@ class SlowHeadersProtocol(HttpToolsProtocol):
         self.transport.close()
 
 
-class BodyReadTimeout(Exception):
-    """Raised from `receive` when a body pauses too long or comes too slowly; the guard answers 408 with the
-    message."""
+class BodyReadTimeout(RefusedBody):
+    """Raised from `receive` when a body pauses too long or comes too slowly; answered 408 with the message."""
+
+    def answer(self) -> Response:
+        logger.info("Refused a slow request body: %s", self)
+        return refusal(REQUEST_TIMEOUT, str(self), headers={"Connection": "close"})
 
 
 class SlowBodyGuard:
-    def __init__(self, app: ASGIApp, *, idle_timeout_seconds: float, min_bytes_per_second: int) -> None:
-        self.app = app
+    """The two limits on the wait for a request's body, a body guard of the request middleware (graph/observed.py),
+    which answers a BodyReadTimeout its `receive` raises."""
+
+    def __init__(self, *, idle_timeout_seconds: float, min_bytes_per_second: int) -> None:
         self.idle_timeout = idle_timeout_seconds or None
         self.min_rate = min_bytes_per_second
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or self.idle_timeout is None:
-            await self.app(scope, receive, send)
-            return
+    def guard(self, scope: Scope, headers: Headers, receive: Receive) -> Receive:
+        """The `receive` that times each wait for the body's next chunk (`receive` itself without a limit)."""
+        if self.idle_timeout is None:
+            return receive
         idle_timeout = self.idle_timeout
         loop = asyncio.get_running_loop()
         started = loop.time()
@@ -122,9 +128,4 @@ class SlowBodyGuard:
                 raise BodyReadTimeout(f"The request body came slower than {self.min_rate} bytes a second")
             return message
 
-        await refusing_on(self.app, scope, timed_receive, send, BodyReadTimeout, _too_slow)
-
-
-def _too_slow(error: BodyReadTimeout) -> Response:
-    logger.info("Refused a slow request body: %s", error)
-    return refusal(REQUEST_TIMEOUT, str(error), headers={"Connection": "close"})
+        return timed_receive

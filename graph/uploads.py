@@ -10,40 +10,47 @@ from __future__ import annotations
 
 from starlette.datastructures import Headers
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope
 
-from graph.refusals import refusal, refusing_on
+from graph.refusals import RefusedBody, refusal
 
 CSRF_HEADERS = ("apollo-require-preflight", "x-apollo-operation-name")
 
 
-class BodyTooLarge(Exception):
-    """Raised from the body's `receive` once it passes the cap; the guard answers 413 when it comes back out."""
+class BodyTooLarge(RefusedBody):
+    """Raised from the body's `receive` once it passes the cap; answered 413."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"The request body passed {limit} bytes")
+        self.limit = limit
+
+    def answer(self) -> Response:
+        return _too_large(self.limit)
 
 
 class RequestGuard:
-    def __init__(self, app: ASGIApp, *, path: str, request_max_bytes: int, upload_max_bytes: int) -> None:
-        self.app = app
+    """The checks of `POST path`, a body guard of the request middleware (graph/observed.py), which sends what
+    `guard` refuses and answers a BodyTooLarge its `receive` raises."""
+
+    def __init__(self, *, path: str, request_max_bytes: int, upload_max_bytes: int) -> None:
         self.path = path
         self.request_max_bytes = request_max_bytes
         self.upload_max_bytes = upload_max_bytes
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] != self.path or scope["method"] != "POST":
-            await self.app(scope, receive, send)
-            return
-        headers = Headers(scope=scope)
+    def guard(self, scope: Scope, headers: Headers, receive: Receive) -> Receive | Response:
+        """The `receive` that counts the body of a `POST path` against its cap (`receive` itself for any other
+        request), or the refusal to send at once (an upload without a CSRF header, a declared length over the cap)."""
+        if scope["method"] != "POST" or scope["path"] != self.path:
+            return receive
         limit = self.request_max_bytes
         if headers.get("content-type", "").lower().startswith("multipart/form-data"):
             if not any(headers.get(name, "").strip() for name in CSRF_HEADERS):
                 message = "Uploads must send a non-empty Apollo-Require-Preflight or X-Apollo-Operation-Name header"
-                await refusal(400, message)(scope, receive, send)
-                return
+                return refusal(400, message)
             limit = self.upload_max_bytes
         declared = headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await _too_large(limit)(scope, receive, send)
-            return
+            return _too_large(limit)
 
         received = 0
 
@@ -53,10 +60,10 @@ class RequestGuard:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise BodyTooLarge
+                    raise BodyTooLarge(limit)
             return message
 
-        await refusing_on(self.app, scope, counting_receive, send, BodyTooLarge, lambda _: _too_large(limit))
+        return counting_receive
 
 
 def _too_large(limit: int) -> Response:

@@ -4,14 +4,17 @@ one fails here, not in a loader batch."""
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from collections.abc import AsyncIterator
+from contextvars import ContextVar
 from importlib.metadata import version
 from typing import Any
 
 import asyncpg
 import pytest
 import sqlalchemy.util
+import sqlalchemy.util.concurrency
 from sqlalchemy import ClauseElement, Integer, event, literal_column
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -50,15 +53,17 @@ def checked_out(engine: AsyncEngine) -> int:
     return pool.checkedout()
 
 
-def check_greenlet_spawn() -> None:
-    spawn = function(sqlalchemy.util, "greenlet_spawn", "sqlalchemy.util.greenlet_spawn")
-    kinds = [parameter.kind for parameter in inspect.signature(spawn).parameters.values()]
+def check_greenlet_provider() -> None:
+    """SQLAlchemy's `await_` accepts the greenlets of `run_sync`: they carry the attribute it looks for."""
+    await_ = function(sqlalchemy.util, "await_", "sqlalchemy.util.await_")
+    in_greenlet = function(sqlalchemy.util.concurrency, "in_greenlet", "sqlalchemy.util.concurrency.in_greenlet")
     require(
-        kinds[:2] == [inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.VAR_POSITIONAL]
-        and inspect.Parameter.VAR_KEYWORD in kinds,
-        "sqlalchemy.util.greenlet_spawn",
-        f"no longer takes (fn, *args, **kwargs): {inspect.signature(spawn)}",
+        internals.GREENLET_PROVIDER in inspect.getsource(await_),
+        "sqlalchemy.util.await_",
+        f"no longer looks for {internals.GREENLET_PROVIDER} on the current greenlet",
     )
+    bridge = internals._Bridge()
+    require(bridge.switch(in_greenlet).value is True, "sqlalchemy.util.concurrency.in_greenlet", "refuses run_sync's")
 
 
 def check_pool_connect() -> None:
@@ -72,16 +77,16 @@ def check_pool_connect() -> None:
         require(found == wanted, f"PoolProxiedConnection.{method}", f"takes {found}, not {wanted}")
 
 
-def test_greenlet_spawn_takes_a_function_and_its_arguments() -> None:
-    check_greenlet_spawn()
+def test_the_bridge_greenlets_are_ones_sqlalchemy_awaits_in() -> None:
+    check_greenlet_provider()
 
 
-async def test_greenlet_spawn_runs_sync_code_that_awaits_on_the_running_loop(engine: AsyncEngine) -> None:
+async def test_run_sync_runs_sync_code_that_awaits_on_the_running_loop(engine: AsyncEngine) -> None:
     """What the bridge is for: sync SQLAlchemy code whose driver adapter awaits (here, a pool connecting)."""
-    check_greenlet_spawn()
+    check_greenlet_provider()
 
     def connect_and_ask(pool: Pool, question: str) -> Any:
-        pooled = pool.connect()  # the asyncpg adapter awaits the connection inside: only under greenlet_spawn
+        pooled = pool.connect()  # the asyncpg adapter awaits the connection inside: only inside the bridge
         try:
             cursor = pooled.cursor()
             cursor.execute(question)
@@ -90,7 +95,37 @@ async def test_greenlet_spawn_runs_sync_code_that_awaits_on_the_running_loop(eng
             pooled.close()
 
     answer = await internals.run_sync(connect_and_ask, engine.sync_engine.pool, "SELECT 41 + 1")
-    require(tuple(answer) == (42,), "sqlalchemy.util.greenlet_spawn", f"ran a sync query to {answer!r}, not (42,)")
+    require(tuple(answer) == (42,), "sqlalchemy.util.await_", f"ran a sync query to {answer!r}, not (42,)")
+
+
+async def test_run_sync_reuses_its_greenlets_in_the_callers_context_and_passes_errors_through() -> None:
+    seen: ContextVar[str] = ContextVar("seen", default="outside")
+
+    async def later(value: int) -> int:
+        await asyncio.sleep(0)
+        return value
+
+    def ask(value: int) -> tuple[str, int]:
+        return seen.get(), sqlalchemy.util.await_(later(value))
+
+    seen.set("the caller's")
+    assert await internals.run_sync(ask, 1) == ("the caller's", 1)
+    idle = list(internals._idle.bridges)
+    assert await internals.run_sync(ask, 2) == ("the caller's", 2)
+    assert internals._idle.bridges == idle  # the same bridge again, back where it was
+
+    async def refused() -> None:
+        await asyncio.sleep(0)
+        raise LookupError("refused while awaiting")
+
+    with pytest.raises(LookupError, match="refused while awaiting"):
+        await internals.run_sync(lambda: sqlalchemy.util.await_(refused()))
+    waiting = asyncio.ensure_future(internals.run_sync(lambda: sqlalchemy.util.await_(asyncio.sleep(60))))
+    await asyncio.sleep(0.01)
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    assert len(internals._idle.bridges) == len(idle)  # each bridge back once its function ended
 
 
 async def test_a_pool_connection_comes_out_with_its_asyncpg_connection_and_goes_back(engine: AsyncEngine) -> None:
@@ -172,9 +207,9 @@ def test_the_cache_key_is_the_same_for_the_same_structure_and_lists_the_values()
 
 
 def test_a_missing_name_fails_naming_the_library_the_name_and_what_to_do(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delattr(sqlalchemy.util, "greenlet_spawn")
+    monkeypatch.delattr(sqlalchemy.util, "await_")
     with pytest.raises(pytest.fail.Exception) as failure:
-        check_greenlet_spawn()
+        check_greenlet_provider()
     message = str(failure.value)
-    assert f"SQLAlchemy {INSTALLED}'s sqlalchemy.util.greenlet_spawn is gone" in message
+    assert f"SQLAlchemy {INSTALLED}'s sqlalchemy.util.await_ is gone" in message
     assert "update core/internals/sqlalchemy.py" in message
