@@ -33,7 +33,7 @@ from core.tracing import (
     trace_carrier,
     tracing_configured,
 )
-from graph.traced_operations import TracedOperations
+from graph.pipeline import OperationPipeline
 from graph.traced_requests import TracedRequests
 from tests.conftest import GraphQLClient
 from tests.core.test_logs import stderr_lines
@@ -94,7 +94,8 @@ async def test_off_nothing_is_installed_and_nothing_traced(
     assert not any(middleware.cls is TracedRequests for middleware in app.user_middleware)
     view = next(route.endpoint for route in app.routes if isinstance(route, Route) and route.path == "/graphql")
     extensions = view.schema.get_extensions()
-    assert extensions and not any(isinstance(extension, TracedOperations) for extension in extensions)
+    pipelines = [extension for extension in extensions if isinstance(extension, OperationPipeline)]
+    assert pipelines and all(pipeline.parts.tracer is None for pipeline in pipelines)
     assert trace_carrier() == {}
     with caplog.at_level(logging.INFO, logger="graph.requests"):
         await gql.data("query Ping { __typename }")

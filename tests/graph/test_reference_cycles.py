@@ -31,16 +31,16 @@ import pytest
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
-from strawberry.extensions import ValidationCache
 
 from bench.queries import GUIDELINES_PAGE, SUBJECT_BY_ID, SUBJECTS_PAGE
 from core.internals.strawberry import StrawberryGraphQLCoreExecutionContext
 from core.settings import Settings
 from graph.app import create_app
-from graph.documents import DocumentStore, ParsedDocuments
-from graph.errors import ErrorCodes
+from graph.cost_limits import Prices
+from graph.documents import DocumentStore
 from graph.execution import execution_context_class
 from graph.execution.acyclic import AcyclicExecutionContext
+from graph.pipeline import OperationPipeline, PipelineParts
 from tests.conftest import Account, Accounts, close_app
 from tests.seed_rows import Seed, make_organization
 
@@ -282,11 +282,13 @@ async def test_an_unexpected_error_leaves_nothing_and_is_logged_with_its_traceba
 ) -> None:
     # As the app's schema: the document is parsed and validated once (graphql-core's validation rules hold
     # themselves through their visitors: a new document's validation leaves those cycles, a known one none).
-    documents = DocumentStore(max_tokens=100)
+    parts = PipelineParts(
+        settings=Settings(), documents=DocumentStore(max_tokens=100), prices=Prices(8), limit_rules=(), tracer=None
+    )
     schema = strawberry.Schema(
         query=Query,
         execution_context_class=execution_context_class(execution),
-        extensions=[lambda: ParsedDocuments(documents), lambda: ValidationCache(maxsize=8), ErrorCodes],
+        extensions=[lambda: OperationPipeline(parts)],
     )
 
     async def answer() -> None:
