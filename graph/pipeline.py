@@ -1,10 +1,11 @@
-"""The operation pipeline: the edge's every step around an operation, in one schema extension, in one order.
+"""The operation pipeline: the edge's every step around an operation, in one place, in one order.
 
-Strawberry wraps each hook of each schema extension in a context manager of its own, looked up again for every
-operation (`get_hook`, an exit stack, a generator): with the ten extensions this schema had, that machinery alone
-was a quarter of a `{ __typename }` request's CPU. Here one extension runs the steps as plain calls to the modules
-that own them, so their order is read in one place rather than derived from a list's order and the reverse order
-of exits:
+Strawberry runs schema extensions through a runner that wraps each hook of each extension in a context manager of
+its own, looked up again for every operation (`get_hook`, an exit stack, a generator per hook): with the ten
+extensions this schema had, that machinery alone was a quarter of a `{ __typename }` request's CPU. Here the schema
+has no extension: its runner (`PipelineRunner`, made by graph/schema.Schema for every operation, HTTP or websocket)
+calls one `OperationPipeline`, whose steps are plain calls to the modules that own them, so their order is read
+here rather than derived from a list's order and the reverse order of exits:
 
 - operation start: the operation's span (graph/traced_operations.py, tracing on only); the validation rules
   (depth and alias limits) and the token limit;
@@ -13,20 +14,21 @@ of exits:
   nothing refused before it, the operation name, NUL characters, subscriptions over HTTP (graph/request_checks.py)
   and, last, the price and the caller's budget (graph/cost_limits.py): only a document that passed every other
   check is priced and charged. Everything runs before Strawberry reads `pre_execution_errors`;
-- execution: an open subscription counted; after it, the cost settled;
+- execution: an open subscription counted; after it (however it ended), the cost settled;
 - a streamed result (websocket): its errors given their codes, then noted;
 - operation end, innermost first: the request's loaders released (graph/loaders.py), the answer's errors given
-  their codes (graph/errors.py), the operation noted (graph/operations_seen.py), the span ended.
+  their codes unless it ended by an exception (graph/errors.py), the operation noted (graph/operations_seen.py),
+  the span ended.
 
-It hooks no `resolve`, which would send every request to graphql-core's own execution
+There is no `resolve` hook, which would send every request to graphql-core's own execution
 (graph/execution/fallbacks.py).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from graphql import (
     ASTValidationRule,
@@ -38,9 +40,9 @@ from graphql import (
 )
 from graphql import ExecutionResult as GraphQLExecutionResult
 from opentelemetry.trace import Tracer
-from strawberry.extensions import SchemaExtension
+from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.schema.schema import validate_document
-from strawberry.types import ExecutionResult
+from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.execution import StreamExecutionResult
 
 from core.settings import Settings
@@ -71,100 +73,105 @@ class PipelineParts:
     tracer: Tracer | None
 
 
-class OperationPipeline(SchemaExtension):
-    """One operation's pass through the edge (this module's docstring). Strawberry makes one per operation."""
+class OperationPipeline:
+    """One operation's pass through the edge (this module's docstring)."""
 
-    def __init__(self, parts: PipelineParts) -> None:
-        super().__init__()
+    def __init__(self, parts: PipelineParts, context: ExecutionContext) -> None:
         self.parts = parts
+        self.context = context
         self.cost = OperationCost(parts.settings, parts.prices)
         self.subscribed = False
         # The codes of streamed results' errors (websocket operations), each read once it was given its code.
         self.streamed: list[str] | None = None
+        self.span: OperationSpan | None = None
+        self.started = 0.0
+        self.handed_over = False
         self._operation_of: DocumentNode | None = None
         self._operation: OperationDefinitionNode | None = None
 
     def operation(self) -> OperationDefinitionNode | None:
         """The operation the request runs, found once its document is known (None before, or when the document
         has no such operation)."""
-        document = self.execution_context.graphql_document
+        document = self.context.graphql_document
         if document is None:
             return None
         if document is not self._operation_of:
             self._operation_of = document
-            self._operation = get_operation_ast(document, provided_operation_name(self.execution_context))
+            self._operation = get_operation_ast(document, provided_operation_name(self.context))
         return self._operation
 
-    def on_operation(self) -> Iterator[None]:
-        context = self.execution_context
+    def begin(self) -> None:
+        context = self.context
         request_context = context.context
-        is_context = isinstance(request_context, Context)
         tracer = self.parts.tracer
-        span = OperationSpan(tracer, request_context.request if is_context else None) if tracer else None
+        if tracer is not None:
+            self.span = OperationSpan(tracer, request_context.request if isinstance(request_context, Context) else None)
+        context.validation_rules = context.validation_rules + self.parts.limit_rules
+        context.parse_options["max_tokens"] = self.parts.documents.max_tokens
+        self.started = time.perf_counter()
+
+    def end(self, failed: bool) -> None:
+        """`failed`: the operation ended by an exception, which goes on once every step below has run."""
+        context = self.context
+        request_context = context.context
+        answered = False
         try:
-            context.validation_rules = context.validation_rules + self.parts.limit_rules
-            context.parse_options["max_tokens"] = self.parts.documents.max_tokens
-            started = time.perf_counter()
-            answered = False
             try:
-                try:
-                    yield
-                finally:
-                    if is_context:
-                        request_context.loaders.release()
-                if self.streamed is None:  # a streamed result's errors were given their codes as it was sent
-                    result = context.result
-                    if isinstance(result, GraphQLExecutionResult | ExecutionResult):
-                        with_codes(result)
-                    elif initial_result := getattr(result, "initial_result", None):
-                        with_codes(initial_result)
-                answered = True
+                if isinstance(request_context, Context):
+                    request_context.loaders.release()
+                if not failed:
+                    self._give_codes()
+                    answered = True
             finally:
                 if self.subscribed:
                     SUBSCRIPTIONS_OPEN.dec()
-                caller = request_context.caller if is_context else None
-                note_operation(
-                    self.operation(),
-                    caller,
-                    self._codes(answered),
-                    seconds=time.perf_counter() - started,
-                    answered=answered,
-                )
+                caller = request_context.caller if isinstance(request_context, Context) else None
+                seconds = time.perf_counter() - self.started
+                note_operation(self.operation(), caller, self._codes(answered), seconds=seconds, answered=answered)
         finally:
-            if span is not None:
-                span.end(self.operation(), context.query, self._codes(answered=True))
+            if self.span is not None:
+                self.span.end(self.operation(), context.query, self._codes(answered=True))
+
+    def _give_codes(self) -> None:
+        if self.streamed is not None:
+            return  # a streamed result's errors were given their codes as it was sent
+        result = self.context.result
+        if isinstance(result, GraphQLExecutionResult | ExecutionResult):
+            with_codes(result)
+        elif initial_result := getattr(result, "initial_result", None):
+            with_codes(initial_result)
 
     def _codes(self, answered: bool) -> list[str]:
         if self.streamed is not None:
             return self.streamed
         # graphql-core's result, or Strawberry's for a refusal before execution: both have `errors`.
-        return error_codes(getattr(self.execution_context.result, "errors", None)) if answered else []
+        return error_codes(getattr(self.context.result, "errors", None)) if answered else []
 
-    def on_parse(self) -> Iterator[None]:
-        documents = self.parts.documents
-        handed_over = documents.hand_over(self.execution_context)
-        yield
-        documents.take_parsed(self.execution_context, handed_over)
+    def before_parse(self) -> None:
+        self.handed_over = self.parts.documents.hand_over(self.context)
 
-    async def on_validate(self) -> AsyncIterator[None]:
-        # Before the yield: Strawberry decides on pre_execution_errors inside this hook, before its exit runs.
-        context = self.execution_context
+    def after_parse(self) -> None:
+        self.parts.documents.take_parsed(self.context, self.handed_over)
+
+    async def validate(self) -> None:
+        """Sets `pre_execution_errors`: the document's validation errors, or the first check's refusal."""
+        context = self.context
         document = context.graphql_document
-        if document is not None:
-            context.pre_execution_errors = self.parts.documents.validation_errors(
-                context.query,
-                document,
-                lambda: validate_document(context.schema._schema, document, context.validation_rules),
-            )
-            if not context.pre_execution_errors:
-                error = await self._check(document)
-                if error is not None:
-                    context.pre_execution_errors = [error]
-        yield
+        if document is None:
+            return
+        context.pre_execution_errors = self.parts.documents.validation_errors(
+            context.query,
+            document,
+            lambda: validate_document(context.schema._schema, document, context.validation_rules),
+        )
+        if not context.pre_execution_errors:
+            error = await self._check(document)
+            if error is not None:
+                context.pre_execution_errors = [error]
 
     async def _check(self, document: DocumentNode) -> GraphQLError | None:
         """The first refusal of the edge's checks, in their order (graph/request_checks.py, then the cost)."""
-        context = self.execution_context
+        context = self.context
         error = operation_name_error(document, provided_operation_name(context))
         if error is None:
             error = nul_error(context.variables, document, context.query)
@@ -178,28 +185,134 @@ class OperationPipeline(SchemaExtension):
             error = await self.cost.admit(context.query, document, operation, variables, schema, request_context)
         return error
 
-    async def on_execute(self) -> AsyncIterator[None]:
+    def before_execute(self) -> None:
         operation = self.operation()
         # A subscription runs from here until its stream closes, which ends the operation.
         if operation is not None and operation.operation is OperationType.SUBSCRIPTION:
             self.subscribed = True
             SUBSCRIPTIONS_OPEN.inc()
-        try:
-            yield
-        finally:
-            context = self.execution_context
-            data = getattr(context.result, "data", None)  # no result when execution itself failed
-            schema = graphql_schema(context.schema)
-            await self.cost.settle(context.graphql_document, operation, data, schema, context.context)
 
-    def on_stream_result(self, result: StreamExecutionResult) -> Iterator[None]:
+    async def after_execute(self) -> None:
+        context = self.context
+        data = getattr(context.result, "data", None)  # no result when execution itself failed
+        schema = graphql_schema(context.schema)
+        await self.cost.settle(context.graphql_document, self.operation(), data, schema, context.context)
+
+    def before_stream_result(self, result: StreamExecutionResult) -> None:
         with_codes(result)
         for part in (*(getattr(result, "incremental", None) or ()), *(getattr(result, "completed", None) or ())):
             with_codes(part)
-        try:
-            yield
-        finally:
-            self.streamed = [*(self.streamed or ()), *error_codes(getattr(result, "errors", None))]
 
-    def get_results(self) -> dict[str, object]:
-        return self.cost.results()
+    def after_stream_result(self, result: StreamExecutionResult) -> None:
+        self.streamed = [*(self.streamed or ()), *error_codes(getattr(result, "errors", None))]
+
+
+class PipelineRunner(SchemaExtensionsRunner):
+    """Strawberry's extensions runner, running the pipeline's steps where Strawberry runs its extensions' hooks:
+    one object per step, no hook lookup, no exit stack. The steps that wait (validation's budget, the settlement)
+    exist only as `async with`, which is all the asynchronous execution uses; `execute_sync` cannot run them."""
+
+    def __init__(self, context: ExecutionContext, pipeline: OperationPipeline) -> None:
+        super().__init__(context, [])
+        self.pipeline = pipeline
+
+    def operation(self) -> _OperationStep:  # type: ignore[override]
+        return _OperationStep(self.pipeline)
+
+    def parsing(self) -> _ParsingStep:  # type: ignore[override]
+        return _ParsingStep(self.pipeline)
+
+    def validation(self) -> _ValidationStep:  # type: ignore[override]
+        return _ValidationStep(self.pipeline)
+
+    def executing(self) -> _ExecutingStep:  # type: ignore[override]
+        return _ExecutingStep(self.pipeline)
+
+    def on_stream_result(self, result: StreamExecutionResult) -> _StreamResultStep:  # type: ignore[override]
+        return _StreamResultStep(self.pipeline, result)
+
+    def get_extensions_results_sync(self) -> dict[str, Any]:
+        return {**self.pipeline.cost.results()}
+
+    async def get_extensions_results(self, ctx: ExecutionContext) -> dict[str, Any]:
+        return {**self.pipeline.cost.results(), **ctx.extensions_results}
+
+
+class _OperationStep:
+    __slots__ = ("pipeline",)
+
+    def __init__(self, pipeline: OperationPipeline) -> None:
+        self.pipeline = pipeline
+
+    def __enter__(self) -> None:
+        self.pipeline.begin()
+
+    def __exit__(self, error_type: type[BaseException] | None, *_: object) -> None:
+        self.pipeline.end(failed=error_type is not None)
+
+    async def __aenter__(self) -> None:
+        self.pipeline.begin()
+
+    async def __aexit__(self, error_type: type[BaseException] | None, *_: object) -> None:
+        self.pipeline.end(failed=error_type is not None)
+
+
+class _ParsingStep:
+    __slots__ = ("pipeline",)
+
+    def __init__(self, pipeline: OperationPipeline) -> None:
+        self.pipeline = pipeline
+
+    def __enter__(self) -> None:
+        self.pipeline.before_parse()
+
+    def __exit__(self, error_type: type[BaseException] | None, *_: object) -> None:
+        if error_type is None:
+            self.pipeline.after_parse()
+
+    async def __aenter__(self) -> None:
+        self.pipeline.before_parse()
+
+    async def __aexit__(self, error_type: type[BaseException] | None, *_: object) -> None:
+        if error_type is None:
+            self.pipeline.after_parse()
+
+
+class _ValidationStep:
+    __slots__ = ("pipeline",)
+
+    def __init__(self, pipeline: OperationPipeline) -> None:
+        self.pipeline = pipeline
+
+    async def __aenter__(self) -> None:
+        await self.pipeline.validate()
+
+    async def __aexit__(self, *_: object) -> None:
+        return None
+
+
+class _ExecutingStep:
+    __slots__ = ("pipeline",)
+
+    def __init__(self, pipeline: OperationPipeline) -> None:
+        self.pipeline = pipeline
+
+    async def __aenter__(self) -> None:
+        self.pipeline.before_execute()
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.pipeline.after_execute()
+
+
+class _StreamResultStep:
+    __slots__ = ("pipeline", "result")
+
+    def __init__(self, pipeline: OperationPipeline, result: StreamExecutionResult) -> None:
+        self.pipeline = pipeline
+        self.result = result
+
+    async def __aenter__(self) -> None:
+        self.pipeline.before_stream_result(self.result)
+
+    async def __aexit__(self, *_: object) -> None:
+        self.pipeline.after_stream_result(self.result)

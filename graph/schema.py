@@ -8,7 +8,8 @@ from collections import Counter
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
+from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter, SchemaExtension
+from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.file_uploads import Upload
 from strawberry.schema.types.base_scalars import UUIDDefinition
 from strawberry.types import ExecutionContext
@@ -25,7 +26,7 @@ from graph.guidelines.mutations import Mutation as GuidelinesMutation
 from graph.guidelines.queries import Query as GuidelinesQuery
 from graph.lora.mutations import Mutation as LoraMutation
 from graph.media.mutations import Mutation as MediaMutation
-from graph.pipeline import OperationPipeline, PipelineParts
+from graph.pipeline import OperationPipeline, PipelineParts, PipelineRunner
 from graph.pose_presets.mutations import Mutation as PosePresetMutation
 from graph.pose_presets.queries import Query as PosePresetQuery
 from graph.resolution_presets.mutations import Mutation as ResolutionPresetMutation
@@ -111,8 +112,16 @@ _UUID = dataclasses.replace(
 
 
 class Schema(strawberry.Schema):
-    # Set by build_schema; the HTTP view parses large documents off the loop into it (graph/documents.py).
-    documents: DocumentStore
+    """Strawberry's schema with the edge's operation pipeline (graph/pipeline.py) in place of schema extensions."""
+
+    # Set by build_schema (or a test's own schema): what every operation's pipeline shares.
+    pipeline_parts: PipelineParts
+
+    def create_extensions_runner(
+        self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
+    ) -> SchemaExtensionsRunner:
+        # Every operation, executed or streamed (websockets), gets its runner here.
+        return PipelineRunner(execution_context, OperationPipeline(self.pipeline_parts, execution_context))
 
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         # Strawberry logs every error with its traceback, expected ones included; the pipeline's error codes log
@@ -128,7 +137,14 @@ def build_schema(settings: Settings) -> Schema:
         *QueryDepthLimiter(max_depth=settings.query_max_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=settings.query_max_aliases).validation_rules,
     )
-    parts = PipelineParts(
+    schema = Schema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        execution_context_class=execution_context_class(settings.graphql_execution),
+        scalar_overrides={Upload: FileOnlyUpload, uuid.UUID: _UUID},
+    )
+    schema.pipeline_parts = PipelineParts(
         settings=settings,
         documents=DocumentStore(max_tokens=settings.query_max_tokens),
         prices=Prices(DOCUMENT_CACHE_SIZE),
@@ -136,15 +152,6 @@ def build_schema(settings: Settings) -> Schema:
         # Its span exists only when tracing is on (core/tracing.py).
         tracer=operation_tracer(),
     )
-    schema = Schema(
-        query=Query,
-        mutation=Mutation,
-        subscription=Subscription,
-        execution_context_class=execution_context_class(settings.graphql_execution),
-        scalar_overrides={Upload: FileOnlyUpload, uuid.UUID: _UUID},
-        extensions=[lambda: OperationPipeline(parts)],
-    )
-    schema.documents = parts.documents
     return schema
 
 

@@ -40,7 +40,8 @@ from graph.cost_limits import Prices
 from graph.documents import DocumentStore
 from graph.execution import execution_context_class
 from graph.execution.acyclic import AcyclicExecutionContext
-from graph.pipeline import OperationPipeline, PipelineParts
+from graph.pipeline import PipelineParts
+from graph.schema import Schema
 from tests.conftest import Account, Accounts, close_app
 from tests.seed_rows import Seed, make_organization
 
@@ -282,13 +283,9 @@ async def test_an_unexpected_error_leaves_nothing_and_is_logged_with_its_traceba
 ) -> None:
     # As the app's schema: the document is parsed and validated once (graphql-core's validation rules hold
     # themselves through their visitors: a new document's validation leaves those cycles, a known one none).
-    parts = PipelineParts(
+    schema = Schema(query=Query, execution_context_class=execution_context_class(execution))
+    schema.pipeline_parts = PipelineParts(
         settings=Settings(), documents=DocumentStore(max_tokens=100), prices=Prices(8), limit_rules=(), tracer=None
-    )
-    schema = strawberry.Schema(
-        query=Query,
-        execution_context_class=execution_context_class(execution),
-        extensions=[lambda: OperationPipeline(parts)],
     )
 
     async def answer() -> None:
