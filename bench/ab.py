@@ -29,14 +29,14 @@ from pathlib import Path
 from bench.__main__ import HOST, Server, _environment, _migrate, running
 from bench.load import LoadResult, http_request, run_load, run_sequential
 from bench.process import start_bench_process
-from bench.queries import Query, Request, guidelines_page, subject_by_id, subjects_page
+from bench.queries import GUIDELINES_PAGE_SIZE, Query, Request, guidelines_page, subject_by_id, subjects_page
 from bench.seed import SeededData, seed
 from bench.servers import bench_servers
 from bench.statements import StatementCounter
 from core.devrun import api_command
 from core.embedded import free_port
 from core.security import create_access_token
-from core.storage import Storage
+from core.storage_local import LocalStorage
 
 log = logging.getLogger("bench")
 
@@ -112,7 +112,7 @@ async def drive(
         *small_queries(),
         subject_by_id(data.organization_id, data.subject_ids[:200]),
         subjects_page(data.organization_id),
-        guidelines_page(data.organization_id),
+        guidelines_page(data.organization_id, GUIDELINES_PAGE_SIZE),
     ]
     counter = await StatementCounter.open(dsn, database)
     try:
@@ -142,9 +142,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     secret_key = secrets.token_urlsafe(32)
     builds = [Build("this", Path.cwd()), Build("other", args.other.absolute())]
     with bench_servers(data_dir) as servers:
-        env = _environment(servers, storage_dir, secret_key)
+        # /metrics is protected as a deployment protects it; this script does not scrape it.
+        env = _environment(servers, storage_dir, secret_key, metrics_token=secrets.token_urlsafe(16))
         _migrate(env)
-        data = asyncio.run(seed(servers.dsn, Storage(storage_dir)))
+        data = asyncio.run(seed(servers.dsn, LocalStorage(storage_dir)))
         with contextlib.ExitStack() as stack:
             running_servers = {build.name: stack.enter_context(started(build, env, logs)) for build in builds}
             started_at = time.monotonic()

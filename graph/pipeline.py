@@ -162,7 +162,7 @@ class OperationPipeline:
         context.pre_execution_errors = self.parts.documents.validation_errors(
             context.query,
             document,
-            lambda: validate_document(context.schema._schema, document, context.validation_rules),
+            lambda: validate_document(graphql_schema(context.schema), document, context.validation_rules),
         )
         if not context.pre_execution_errors:
             error = await self._check(document)
