@@ -22,8 +22,9 @@ logger = logging.getLogger("graph.errors")
 
 INTERNAL_MESSAGE = "Internal server error"
 
-# Messages of Strawberry's limiter extensions (QueryDepthLimiter, MaxAliasesLimiter, MaxTokensLimiter): they
-# carry no code of their own, so they are recognised here, in one place.
+# Messages of the depth and alias limits (the rules of Strawberry's QueryDepthLimiter and MaxAliasesLimiter) and of
+# graphql-core's token limit (graph/pipeline.py sets both): they carry no code of their own, so they are recognised
+# here, in one place.
 _TOO_COMPLEX = re.compile(
     r"exceeds maximum operation depth|aliases found\. Allowed|Document contains more than \d+ tokens"
 )
