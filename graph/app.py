@@ -73,7 +73,7 @@ class GraphQLView(GraphQL[Context, None]):
         **kwargs: Any,
     ) -> None:
         super().__init__(schema, *args, **kwargs)
-        self.documents = schema.documents
+        self.documents = schema.pipeline_parts.documents
         self.persisted_queries = persisted_queries
         self.graphiql_login = graphiql_login
         self.execution_timeout = execution_timeout_seconds or None

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import AsyncIterator, Hashable, Mapping
+from collections.abc import Hashable, Mapping
 from typing import Any
 
 from graphql import (
@@ -27,14 +27,12 @@ from graphql import (
     GraphQLError,
     GraphQLSchema,
     OperationDefinitionNode,
+    OperationType,
     VariableNode,
     Visitor,
-    get_operation_ast,
     visit,
 )
 from starlette.requests import HTTPConnection
-from strawberry.extensions import SchemaExtension
-from strawberry.types.graphql import OperationType
 
 from core.client_address import UNKNOWN, client_address
 from core.outages import describe_outage, is_outage
@@ -42,7 +40,6 @@ from core.settings import Settings
 from graph.context import Context
 from graph.cost import LIMIT_ARGUMENT, answered_objects, operation_cost
 from graph.metrics import count_cost
-from graph.request_checks import provided_operation_name
 from services.errors import QueryTooComplexError, RateLimitedError
 
 logger = logging.getLogger("graph.cost_limits")
@@ -113,36 +110,28 @@ def _limit_variable_names(document: DocumentNode) -> tuple[str, ...]:
     return tuple(sorted(names))
 
 
-class CostLimits(SchemaExtension):
-    """Prices, refuses, reserves and settles each operation (this module's docstring)."""
+class OperationCost:
+    """One operation's price, reservation and settlement (this module's docstring), run by the operation pipeline
+    (graph/pipeline.py): `admit` once the document passed every other check, `settle` once it was answered."""
 
-    def __init__(self, *, settings: Settings, prices: Prices) -> None:
-        super().__init__()
+    def __init__(self, settings: Settings, prices: Prices) -> None:
         self.settings = settings
         self.prices = prices
         self.requested: int | None = None
         self.reserved: tuple[str, int] | None = None  # (caller key, amount) while a reservation is open
         self.cost: dict[str, int] | None = None
 
-    async def on_validate(self) -> AsyncIterator[None]:
-        # Before the yield: Strawberry decides on pre_execution_errors inside this hook (graph/request_checks.py).
-        context = self.execution_context
-        document = context.graphql_document
-        request_context = context.context
-        if not context.pre_execution_errors and document is not None and isinstance(request_context, Context):
-            operation = get_operation_ast(document, provided_operation_name(context))
-            if operation is not None:
-                error = await self._admit(document, operation, request_context)
-                if error is not None:
-                    context.pre_execution_errors = [error]
-        yield
-
-    async def _admit(
-        self, document: DocumentNode, operation: OperationDefinitionNode, request_context: Context
+    async def admit(
+        self,
+        text: str | None,
+        document: DocumentNode,
+        operation: OperationDefinitionNode,
+        variables: Mapping[str, Any],
+        schema: GraphQLSchema,
+        request_context: Context,
     ) -> GraphQLError | None:
-        context = self.execution_context
-        schema = graphql_schema(context.schema)
-        requested = self.prices.price(context.query, document, operation, context.variables or {}, schema)
+        """The operation's refusal (QUERY_TOO_COMPLEX, RATE_LIMITED), or None once its price is reserved."""
+        requested = self.prices.price(text, document, operation, variables, schema)
         max_cost = self.settings.query_max_cost
         if requested > max_cost:
             message = f"The operation may cost {requested}, more than the {max_cost} allowed"
@@ -169,28 +158,27 @@ class CostLimits(SchemaExtension):
         self.reserved = (caller, requested)
         return None
 
-    async def on_execute(self) -> AsyncIterator[None]:
-        try:
-            yield
-        finally:
-            await self._settle()
-
-    async def _settle(self) -> None:
-        context = self.execution_context
-        if self.requested is None or context.operation_type is OperationType.SUBSCRIPTION:
-            return  # refused, or a subscription: charged its price, no answer to count yet
-        document = context.graphql_document
-        operation = get_operation_ast(document, provided_operation_name(context)) if document else None
-        data = getattr(context.result, "data", None)  # no result when execution itself failed
+    async def settle(
+        self,
+        document: DocumentNode | None,
+        operation: OperationDefinitionNode | None,
+        data: Any,
+        schema: GraphQLSchema,
+        request_context: Any,
+    ) -> None:
+        """Counts what the answer holds and gives the unused part of the reservation back. Nothing for an
+        operation refused before it was priced, or for a subscription (charged its price, no answer to count)."""
+        subscription = operation is not None and operation.operation is OperationType.SUBSCRIPTION
+        if self.requested is None or subscription:
+            return
         actual = 0
         if document is not None and operation is not None:
-            actual = answered_objects(data, document, operation, graphql_schema(context.schema))
+            actual = answered_objects(data, document, operation, schema)
         self.cost = {"requested": self.requested, "actual": actual}
         count_cost(self.requested, actual)
         if self.reserved is None:
             return
         (caller, amount), self.reserved = self.reserved, None
-        request_context = context.context
         try:
             per_minute = self.settings.cost_budget_per_minute
             await request_context.resources.cost_budget.settle(caller, amount, actual, per_minute)
@@ -199,7 +187,8 @@ class CostLimits(SchemaExtension):
                 raise
             logger.warning("Cost budget unreachable, unused cost not refunded: %s", describe_outage(error))
 
-    def get_results(self) -> dict[str, Any]:
+    def results(self) -> dict[str, Any]:
+        """The answer's `extensions.cost`, once settled."""
         return {"cost": self.cost} if self.cost is not None else {}
 
 

@@ -12,7 +12,6 @@ import logging
 import re
 
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors
 
 from core.outages import describe_outage, is_outage
 from graph.refusals import SERVICE_UNAVAILABLE, UNAVAILABLE_MESSAGE
@@ -23,8 +22,9 @@ logger = logging.getLogger("graph.errors")
 
 INTERNAL_MESSAGE = "Internal server error"
 
-# Messages of Strawberry's limiter extensions (QueryDepthLimiter, MaxAliasesLimiter, MaxTokensLimiter): they
-# carry no code of their own, so they are recognised here, in one place.
+# Messages of the depth and alias limits (the rules of Strawberry's QueryDepthLimiter and MaxAliasesLimiter) and of
+# graphql-core's token limit (graph/pipeline.py sets both): they carry no code of their own, so they are recognised
+# here, in one place.
 _TOO_COMPLEX = re.compile(
     r"exceeds maximum operation depth|aliases found\. Allowed|Document contains more than \d+ tokens"
 )
@@ -69,19 +69,13 @@ def classify(error: GraphQLError) -> tuple[str, str, dict[str, object]]:
     return "INTERNAL_SERVER_ERROR", INTERNAL_MESSAGE, {}
 
 
-class ErrorCodes(MaskErrors):
-    """MaskErrors that gives every error its code, masking only the unexpected ones (`with_code`): every error
-    goes through `anonymise_error`, MaskErrors' public hook, which writes the error the client receives."""
-
-    def __init__(self) -> None:
-        super().__init__(should_mask_error=_every_error)
-
-    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
-        return with_code(error)
-
-
-def _every_error(_error: GraphQLError) -> bool:
-    return True
+def with_codes(result: object) -> None:
+    """Gives every error of one answer (graphql-core's, Strawberry's, a streamed part) its code, masking the
+    unexpected ones, as the client receives them. The list is replaced, never changed: a known document's validation
+    errors are shared by every request that sends it (graph/documents.py)."""
+    errors: list[GraphQLError] | None = getattr(result, "errors", None)
+    if errors:
+        result.errors = [with_code(error) for error in errors]  # type: ignore[attr-defined]
 
 
 def with_code(error: GraphQLError) -> GraphQLError:

@@ -7,7 +7,7 @@ line and a header), else made (a uuid4's hex), bound to every log line logged wh
 websocket handshake.
 
 A request to /graphql whose answer is GraphQL (JSON) gets one log line and its metrics (graph/request_records.py)
-once its last byte is sent, with the operation the schema extension saw; a request answered without running one
+once its last byte is sent, with the operation the operation pipeline saw; a request answered without running one
 (a refusal: not JSON, too large, a timeout, a syntax error) has its error codes read from the small JSON answer.
 Websocket connections are counted while they are open.
 
@@ -148,7 +148,7 @@ class _Exchange:
             headers = [(name, value) for name, value in message.get("headers", ()) if name != b"x-request-id"]
             content_type = next((value for name, value in headers if name == b"content-type"), b"")
             self.json = content_type.startswith(JSON)
-            # Read only when no operation ran: an operation's answer may be large, and the extension has its codes.
+            # Read only when no operation ran: an operation's answer may be large, and the pipeline has its codes.
             unexplained = self.record is not None and self.record.operation is None
             self.body = bytearray() if self.json and unexplained else None
             message = {**message, "headers": [*headers, _header(self.identifier)]}

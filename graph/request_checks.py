@@ -1,9 +1,6 @@
 """Checks of a request's document and variables that graphql-core's validation does not make, run after it and
-before anything executes (Strawberry schema extensions, listed after ValidationCache in graph/schema.py).
-
-Strawberry decides on `pre_execution_errors` inside the validation hook, before the hooks' exits run, so each
-check sets its error before its `yield`; ValidationCache, listed first, has already put the document's own
-validation errors there, and those come first.
+before anything executes, by the operation pipeline (graph/pipeline.py), in this module's order. Each is a plain
+function returning its refusal, or None; the pipeline runs one only while no earlier one (nor validation) refused.
 """
 
 from __future__ import annotations
@@ -18,15 +15,14 @@ from graphql import (
     ListValueNode,
     ObjectValueNode,
     OperationDefinitionNode,
+    OperationType,
     StringValueNode,
     ValueNode,
     Visitor,
     visit,
 )
 from starlette.requests import Request
-from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext
-from strawberry.types.graphql import OperationType
 
 from graph.refusals import BAD_REQUEST
 from services.errors import BadUserInputError
@@ -35,40 +31,38 @@ NUL = "\x00"
 NUL_MESSAGE = "must not contain a NUL character"
 
 
-class OperationNameRequired(SchemaExtension):
+def operation_name_error(document: DocumentNode, provided_name: str | None) -> GraphQLError | None:
     """A document with several operations needs `operationName` (the GraphQL spec's GetOperation); Strawberry
     would silently run the first one instead."""
-
-    def on_validate(self) -> Iterator[None]:
-        context = self.execution_context
-        document = context.graphql_document
-        unnamed = not context.pre_execution_errors and provided_operation_name(context) is None
-        if unnamed and document is not None and _operation_count(document) > 1:
-            message = "Must provide operationName when the document contains several operations"
-            context.pre_execution_errors = [GraphQLError(message, extensions={"code": BAD_REQUEST})]
-        yield
+    if provided_name is None and _operation_count(document) > 1:
+        message = "Must provide operationName when the document contains several operations"
+        return GraphQLError(message, extensions={"code": BAD_REQUEST})
+    return None
 
 
-class SubscriptionsOverWebsockets(SchemaExtension):
+def nul_error(variables: dict[str, Any] | None, document: DocumentNode, text: str | None) -> GraphQLError | None:
+    """No text with a NUL character gets past the edge: PostgreSQL cannot store one in a text column, and no name,
+    search or tag has a use for it. Every string in the variables and in the document's argument literals is
+    checked, and each one that holds a NUL is named in a BAD_USER_INPUT's `fields` (by its variable's path, or
+    its argument's: `input.name`, `search`)."""
+    fields = {path: NUL_MESSAGE for path in nul_paths(variables or {})}
+    # A literal can hold a NUL only as an escape (\u0000 or \u{0}): documents without one skip the walk.
+    if text and "\\u" in text:
+        fields.update(dict.fromkeys(_nul_paths_in_literals(document), NUL_MESSAGE))
+    if not fields:
+        return None
+    error = BadUserInputError(fields)
+    return GraphQLError(error.message, original_error=error)
+
+
+def subscription_over_http_error(request: object, operation: OperationDefinitionNode) -> GraphQLError | None:
     """A subscription sent over plain HTTP would run its resolver as if it were a query (Strawberry allows it for
     its streaming HTTP transports, which this API does not serve) and answer a masked internal error; it is refused
     instead, saying where subscriptions are served."""
-
-    def on_validate(self) -> Iterator[None]:
-        context = self.execution_context
-        if not context.pre_execution_errors and context.graphql_document is not None:
-            request = getattr(context.context, "request", None)
-            if isinstance(request, Request) and _operation_type(context) is OperationType.SUBSCRIPTION:
-                message = "Subscriptions are served over a websocket at /graphql (graphql-transport-ws or graphql-ws)"
-                context.pre_execution_errors = [GraphQLError(message, extensions={"code": BAD_REQUEST})]
-        yield
-
-
-def _operation_type(context: ExecutionContext) -> OperationType | None:
-    try:
-        return context.operation_type
-    except RuntimeError:  # no such operation: reported by Strawberry itself
-        return None
+    if isinstance(request, Request) and operation.operation is OperationType.SUBSCRIPTION:
+        message = "Subscriptions are served over a websocket at /graphql (graphql-transport-ws or graphql-ws)"
+        return GraphQLError(message, extensions={"code": BAD_REQUEST})
+    return None
 
 
 def _operation_count(document: DocumentNode) -> int:
@@ -80,25 +74,6 @@ def provided_operation_name(context: ExecutionContext) -> str | None:
     falls back to the first operation's name); tests/graph/test_transport.py fails if an upgrade renames it."""
     name: str | None = context._provided_operation_name
     return name
-
-
-class RefuseNulCharacters(SchemaExtension):
-    """No text with a NUL character gets past the edge: PostgreSQL cannot store one in a text column, and no name,
-    search or tag has a use for it. Every string in the variables and in the document's argument literals is
-    checked, and each one that holds a NUL is named in a BAD_USER_INPUT's `fields` (by its variable's path, or
-    its argument's: `input.name`, `search`)."""
-
-    def on_validate(self) -> Iterator[None]:
-        context = self.execution_context
-        if not context.pre_execution_errors:
-            # A literal can hold a NUL only as an escape (\u0000 or \u{0}): documents without one skip the walk.
-            fields = {path: NUL_MESSAGE for path in nul_paths(context.variables or {})}
-            if context.graphql_document is not None and context.query and "\\u" in context.query:
-                fields.update(dict.fromkeys(_nul_paths_in_literals(context.graphql_document), NUL_MESSAGE))
-            if fields:
-                error = BadUserInputError(fields)
-                context.pre_execution_errors = [GraphQLError(error.message, original_error=error)]
-        yield
 
 
 def nul_paths(value: Any, path: str = "") -> Iterator[str]:

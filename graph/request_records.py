@@ -1,8 +1,8 @@
 """What is known of one GraphQL request once it is answered, and its report: one log line and its metrics.
 
-The HTTP middleware (graph/observed.py) opens a record for each request to /graphql; the schema extension
-(graph/operations_seen.py) fills in the operation it ran. An operation over a websocket has no HTTP request
-around it: the extension reports it itself, with no status.
+The HTTP middleware (graph/observed.py) opens a record for each request to /graphql; the operation pipeline
+(graph/pipeline.py, through graph/operations_seen.py) fills in the operation it ran. An operation over a websocket
+has no HTTP request around it: the pipeline reports it itself, with no status.
 """
 
 from __future__ import annotations

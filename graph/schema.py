@@ -5,18 +5,11 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    QueryDepthLimiter,
-    SchemaExtension,
-    ValidationCache,
-)
+from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter, SchemaExtension
+from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.file_uploads import Upload
 from strawberry.schema.types.base_scalars import UUIDDefinition
 from strawberry.types import ExecutionContext
@@ -26,19 +19,16 @@ import graph.enums  # noqa: F401 - gives the enums their descriptions before the
 from core.settings import Settings
 from graph.background_presets.mutations import Mutation as BackgroundPresetMutation
 from graph.background_presets.queries import Query as BackgroundPresetQuery
-from graph.context import Context
-from graph.cost_limits import CostLimits, Prices
-from graph.documents import DOCUMENT_CACHE_SIZE, DocumentStore, ParsedDocuments
-from graph.errors import ErrorCodes
+from graph.cost_limits import Prices
+from graph.documents import DOCUMENT_CACHE_SIZE, DocumentStore
 from graph.execution import execution_context_class
 from graph.guidelines.mutations import Mutation as GuidelinesMutation
 from graph.guidelines.queries import Query as GuidelinesQuery
 from graph.lora.mutations import Mutation as LoraMutation
 from graph.media.mutations import Mutation as MediaMutation
-from graph.operations_seen import OperationsSeen
+from graph.pipeline import OperationPipeline, PipelineParts, PipelineRunner
 from graph.pose_presets.mutations import Mutation as PosePresetMutation
 from graph.pose_presets.queries import Query as PosePresetQuery
-from graph.request_checks import OperationNameRequired, RefuseNulCharacters, SubscriptionsOverWebsockets
 from graph.resolution_presets.mutations import Mutation as ResolutionPresetMutation
 from graph.resolution_presets.queries import Query as ResolutionPresetQuery
 from graph.set_designs.mutations import Mutation as SetDesignMutation
@@ -54,7 +44,7 @@ from graph.subjects.queries import Query as SubjectQuery
 from graph.subscriptions.subscription import Subscription as JobSubscription
 from graph.tasks.mutations import Mutation as UploadTaskMutation
 from graph.tasks.queries import Query as UploadTaskQuery
-from graph.traced_operations import traced_operations
+from graph.traced_operations import operation_tracer
 from graph.upload_scalar import FileOnlyUpload
 from graph.users.mutations import Mutation as UserMutation
 from graph.users.queries import Query as UserQuery
@@ -121,65 +111,47 @@ _UUID = dataclasses.replace(
 )
 
 
-class ReleaseLoaders(SchemaExtension):
-    """Drops the request's dataloader caches once its operation has been answered (graph/loaders.py)."""
-
-    def on_operation(self) -> Iterator[None]:
-        try:
-            yield
-        finally:
-            context = self.execution_context.context
-            if isinstance(context, Context):
-                context.loaders.release()
-
-
 class Schema(strawberry.Schema):
-    # Set by build_schema; the HTTP view parses large documents off the loop into it (graph/documents.py).
-    documents: DocumentStore
+    """Strawberry's schema with the edge's operation pipeline (graph/pipeline.py) in place of schema extensions."""
+
+    # Set by build_schema (or a test's own schema): what every operation's pipeline shares.
+    pipeline_parts: PipelineParts
+
+    def create_extensions_runner(
+        self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
+    ) -> SchemaExtensionsRunner:
+        # Every operation, executed or streamed (websockets), gets its runner here.
+        return PipelineRunner(execution_context, OperationPipeline(self.pipeline_parts, execution_context))
 
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
-        # Strawberry logs every error with its traceback, expected ones included; ErrorCodes logs exactly the
-        # unexpected ones (graph/errors.py), so nothing is logged here.
+        # Strawberry logs every error with its traceback, expected ones included; the pipeline's error codes log
+        # exactly the unexpected ones (graph/errors.py), so nothing is logged here.
         return
 
 
 def build_schema(settings: Settings) -> Schema:
     """The schema with this deployment's limits and execution (each app builds its own from its settings)."""
     # The limiters' validation rules, made once: every QueryDepthLimiter/MaxAliasesLimiter instance makes new rule
-    # classes, and ValidationCache is keyed by the rules, so per-request limiters would make every lookup a miss.
-    documents = DocumentStore(max_tokens=settings.query_max_tokens)
-    prices = Prices(DOCUMENT_CACHE_SIZE)
-    limits = [
+    # classes. Every other step of an operation at the edge is the pipeline's (graph/pipeline.py).
+    limit_rules = (
         *QueryDepthLimiter(max_depth=settings.query_max_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=settings.query_max_aliases).validation_rules,
-    ]
+    )
     schema = Schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         execution_context_class=execution_context_class(settings.graphql_execution),
         scalar_overrides={Upload: FileOnlyUpload, uuid.UUID: _UUID},
-        extensions=[
-            # First, so its span covers everything the operation does; none unless tracing is on (core/tracing.py).
-            *traced_operations(),
-            lambda: AddValidationRules(limits),
-            lambda: MaxTokensLimiter(max_token_count=settings.query_max_tokens),
-            lambda: ParsedDocuments(documents),
-            # Validation dominates the cost of small queries and of opening subscriptions. Bounded, so unique
-            # documents cannot grow memory; keyed by the rules, so the depth/alias limits still apply.
-            lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
-            OperationNameRequired,
-            RefuseNulCharacters,
-            SubscriptionsOverWebsockets,
-            # Last of the checks: only a document that passed every other one is priced and charged.
-            lambda: CostLimits(settings=settings, prices=prices),
-            # Before ErrorCodes, so that it reads the codes ErrorCodes gives (graph/operations_seen.py).
-            OperationsSeen,
-            ErrorCodes,
-            ReleaseLoaders,
-        ],
     )
-    schema.documents = documents
+    schema.pipeline_parts = PipelineParts(
+        settings=settings,
+        documents=DocumentStore(max_tokens=settings.query_max_tokens),
+        prices=Prices(DOCUMENT_CACHE_SIZE),
+        limit_rules=limit_rules,
+        # Its span exists only when tracing is on (core/tracing.py).
+        tracer=operation_tracer(),
+    )
     return schema
 
 

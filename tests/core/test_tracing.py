@@ -33,7 +33,6 @@ from core.tracing import (
     trace_carrier,
     tracing_configured,
 )
-from graph.traced_operations import TracedOperations
 from graph.traced_requests import TracedRequests
 from tests.conftest import GraphQLClient
 from tests.core.test_logs import stderr_lines
@@ -90,11 +89,10 @@ async def test_off_nothing_is_installed_and_nothing_traced(
     assert start_tracing(API_SERVICE) is None and current_tracing() is None
     assert instrumented() == dict.fromkeys(instrumented(), False)
     assert logging.getLogRecordFactory() is plain_factory
-    # The session's app was built with tracing off: no request middleware, no operation extension.
+    # The session's app was built with tracing off: no request middleware, no operation span.
     assert not any(middleware.cls is TracedRequests for middleware in app.user_middleware)
     view = next(route.endpoint for route in app.routes if isinstance(route, Route) and route.path == "/graphql")
-    extensions = view.schema.get_extensions()
-    assert extensions and not any(isinstance(extension, TracedOperations) for extension in extensions)
+    assert view.schema.pipeline_parts.tracer is None
     assert trace_carrier() == {}
     with caplog.at_level(logging.INFO, logger="graph.requests"):
         await gql.data("query Ping { __typename }")

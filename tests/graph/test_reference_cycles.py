@@ -33,17 +33,18 @@ import pytest
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
-from strawberry.extensions import ValidationCache
 
 from bench.queries import GUIDELINES_PAGE, SUBJECT_BY_ID, SUBJECTS_PAGE
 from core.collector import NEVER_IDLE_THRESHOLD, idle_collector
 from core.internals.strawberry import StrawberryGraphQLCoreExecutionContext
 from core.settings import Settings
 from graph.app import create_app
-from graph.documents import DocumentStore, ParsedDocuments
-from graph.errors import ErrorCodes
+from graph.cost_limits import Prices
+from graph.documents import DocumentStore
 from graph.execution import execution_context_class
 from graph.execution.acyclic import AcyclicExecutionContext
+from graph.pipeline import PipelineParts
+from graph.schema import Schema
 from tests.conftest import Account, Accounts, close_app
 from tests.seed_rows import Seed, make_organization
 
@@ -310,11 +311,9 @@ async def test_an_unexpected_error_leaves_nothing_and_is_logged_with_its_traceba
 ) -> None:
     # As the app's schema: the document is parsed and validated once (graphql-core's validation rules hold
     # themselves through their visitors: a new document's validation leaves those cycles, a known one none).
-    documents = DocumentStore(max_tokens=100)
-    schema = strawberry.Schema(
-        query=Query,
-        execution_context_class=execution_context_class(execution),
-        extensions=[lambda: ParsedDocuments(documents), lambda: ValidationCache(maxsize=8), ErrorCodes],
+    schema = Schema(query=Query, execution_context_class=execution_context_class(execution))
+    schema.pipeline_parts = PipelineParts(
+        settings=Settings(), documents=DocumentStore(max_tokens=100), prices=Prices(8), limit_rules=(), tracer=None
     )
 
     async def answer() -> None:
