@@ -27,7 +27,7 @@ from typing import Any
 
 import asyncpg
 import httpx
-from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql.base import PGDialect
 
 from bench.__main__ import HOST, _environment, _migrate, running
 from bench.servers import bench_servers
@@ -118,7 +118,9 @@ class _Row:
 
 
 def _sql(statement: Any) -> str:
-    return str(statement.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
+    # SQLAlchemy leaves the dialects' constructors unannotated.
+    dialect = PGDialect()  # type: ignore[no-untyped-call]
+    return str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
 
 
 async def _execution_ms(connection: asyncpg.Connection, sql: str, repeat: int) -> float:

@@ -80,7 +80,12 @@ class DirectSelect(Generic[RowT]):
     statement. With `keyed`, the fields are the result columns after the first, the key (`keyed_rows`)."""
 
     def __init__(
-        self, statement: Select[Any], *, parameter: str | tuple[str, ...], row_type: type[RowT], keyed: bool = False
+        self,
+        statement: Select[*tuple[Any, ...]],
+        *,
+        parameter: str | tuple[str, ...],
+        row_type: type[RowT],
+        keyed: bool = False,
     ) -> None:
         if not (issubclass(row_type, tuple) and isinstance(getattr(row_type, "_fields", None), tuple)):
             raise TypeError(f"{row_type.__name__}: a direct SELECT's rows are a named tuple class")

@@ -26,6 +26,7 @@ from db.engine import create_engine, create_session_factory
 from db.models import OrganizationMembership, User
 from db.models.enums import OrganizationRole
 from graph.app import create_app
+from services.resources import Resources
 from services.users import create_user
 from tests.remote_images import HttpsServer, serve_https
 from tests.s3_server import S3Server, serve_s3
@@ -146,7 +147,8 @@ async def close_app(app: Starlette) -> None:
 
 @pytest.fixture(scope="session")
 def session_factory(app: Starlette) -> async_sessionmaker[AsyncSession]:
-    return app.state.resources.session_factory
+    resources: Resources = app.state.resources
+    return resources.session_factory
 
 
 @pytest.fixture
@@ -214,7 +216,8 @@ class GraphQLClient:
             headers=as_.headers if as_ else {},
         )
         assert response.status_code in (200, 400), response.text
-        return response.json()
+        body: dict[str, Any] = response.json()
+        return body
 
     async def data(self, query: str, variables: dict[str, Any] | None = None, *, as_: Account | None = None) -> Any:
         """The `data` of a request that must succeed."""
@@ -231,7 +234,8 @@ class GraphQLClient:
 
 
 def error_code(error: dict[str, Any]) -> str:
-    return error["extensions"]["code"]
+    code: str = error["extensions"]["code"]
+    return code
 
 
 @pytest.fixture
