@@ -56,6 +56,8 @@ class Resources:
 
     async def close(self) -> None:
         self.decode_budget.close()
+        if "cost_budget" in self.__dict__:  # made on first use (cached_property): the refunds it still holds
+            await self.cost_budget.close()
         await self.redis.aclose()
         await self.engine.dispose()
 

@@ -3,6 +3,7 @@ computed by hand, refusals before execution, extensions.cost, and each caller's 
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -211,6 +212,48 @@ async def test_unused_cost_is_refunded(small_budget_app: Starlette, accounts: Ac
         for _ in range(10):
             body = (await post(http, ORGANIZATIONS, headers=account.headers)).json()
             assert body["extensions"]["cost"] == {"requested": 1 + ORGANIZATIONS_BOUND, "actual": 1}, body
+
+
+# Priced 1 + n (the list and n subjects), answered as the list alone for a user in no organization: n given back.
+SUBJECT_IDS = "query($n: Int) { subjects(limit: $n) { data { id } } }"
+
+
+async def test_two_processes_share_the_budget_and_see_each_others_refunds(
+    settings: Settings, accounts: Accounts
+) -> None:
+    """Two apps on one REDIS_PREFIX are two API processes serving one user."""
+    # Nine aliases of every type's name, each answered in full: nothing given back.
+    spend_all = "{ " + " ".join(f"a{n}: __schema {{ types {{ name }} }}" for n in range(9)) + " }"
+    price = 9 * (1 + len(graphql_schema(schema).type_map))
+    # 300 more than that a minute, refilled at a sixtieth of it a second (~20).
+    limits = {"query_max_cost": price, "cost_budget_per_minute": price + 300}
+    prefix = f"studio-test-cost-{uuid.uuid4().hex[:8]}"
+    first, second = (create_app(settings.model_copy(update={**limits, "redis_prefix": prefix})) for _ in range(2))
+    account = await accounts.user()
+    try:
+        async with _client(first) as one, _client(second) as other:
+            assert (await post(other, spend_all, headers=account.headers)).json()["extensions"]["cost"] == {
+                "requested": price,
+                "actual": price,
+            }
+            # 300 left, for both processes.
+            assert (await post(one, spend_all, headers=account.headers)).status_code == 429
+            answer = (await post(one, SUBJECT_IDS, {"n": 249}, headers=account.headers)).json()
+            assert answer["extensions"]["cost"] == {"requested": 250, "actual": 1}
+            # 50 left in Redis and 249 to give back. The other process answers a price of 280 once the refund has
+            # reached Redis, without another operation on the first (refill alone would take over 10 s); until
+            # then it is RATE_LIMITED, which takes nothing, so asking again costs nothing.
+            for _ in range(100):
+                again = await post(other, SUBJECT_IDS, {"n": 279}, headers=account.headers)
+                if again.status_code == 200:
+                    break
+                assert again.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+                await asyncio.sleep(0.05)
+            else:
+                raise AssertionError("the refund never reached the other process")
+    finally:
+        for app in (first, second):
+            await close_app(app)
 
 
 async def test_over_the_price_limit_is_refused_before_the_budget(small_budget_app: Starlette) -> None:
