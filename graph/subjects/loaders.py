@@ -7,10 +7,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import func, select, true
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import aliased
 
 from db.models import (
+    MediaResource,
     ShotType,
     Subject,
     SubjectBaseImage,
@@ -124,16 +126,40 @@ class LoadedSubjectDetail(NamedTuple):
     measurements_shoe_eu: float | None
     measurements_eye_color: EyeColor | None
     measurements_hair_color: HairColor | None
+    base_image_shot_type_ids: list[uuid.UUID] | None
+    base_image_media_ids: list[uuid.UUID] | None
+    base_image_labels: list[str] | None
+    base_image_keys: list[str] | None
+    data_image_keys: list[str] | None
 
     @property
     def joined_measurements(self) -> JoinedMeasurements | None:
         """The measurements, None when the subject has none (what graph/subjects/types.Subject keeps of them)."""
         if self.measurements_id is None:
             return None
-        return JoinedMeasurements._make(self[_DETAIL_MEASUREMENTS_START:])
+        return JoinedMeasurements._make(self[_DETAIL_MEASUREMENTS_START:_DETAIL_BASE_IMAGES_START])
+
+    @property
+    def joined_base_images(self) -> JoinedBaseImages | None:
+        """The base images' columns, None when the subject has none (what graph/subjects/types.Subject keeps)."""
+        if self.base_image_shot_type_ids is None:
+            return None
+        return JoinedBaseImages._make(self[_DETAIL_BASE_IMAGES_START:_DETAIL_DATA_IMAGES_START])
+
+
+class JoinedBaseImages(NamedTuple):
+    """A subject's base images as its detail row brings them: a column each, in the order of
+    SubjectBaseImagesBySubjectIdLoader (oldest first), with what BaseImage shows of them."""
+
+    shot_type_ids: list[uuid.UUID]
+    media_ids: list[uuid.UUID]
+    labels: list[str]  # the shot type's name, visible or not, as SubjectBaseImagesBySubjectIdLoader's join reads it
+    keys: list[str]  # the images' storage keys
 
 
 _DETAIL_MEASUREMENTS_START = LoadedSubjectDetail._fields.index("measurements_id")
+_DETAIL_BASE_IMAGES_START = LoadedSubjectDetail._fields.index("base_image_shot_type_ids")
+_DETAIL_DATA_IMAGES_START = LoadedSubjectDetail._fields.index("data_image_keys")
 
 
 def with_measurements(statement: AnySelect) -> AnySelect:
@@ -142,6 +168,54 @@ def with_measurements(statement: AnySelect) -> AnySelect:
     measurements = aliased(SubjectMeasurements)
     return statement.outerjoin(measurements, measurements.subject_id == Subject.id).add_columns(
         *(getattr(measurements, name).label(f"measurements_{name}") for name in _MEASUREMENTS_COLUMNS)
+    )
+
+
+def with_images(statement: AnySelect) -> AnySelect:
+    """`statement`, a SELECT of subjects, with each subject's base images (`JoinedBaseImages`' columns, as arrays)
+    and its data images' storage keys (an array, in their order) as `LoadedSubjectDetail`'s last columns, NULL
+    when it has none: a subject read by id or in a list answers them without a statement of their own.
+
+    Aggregated by a lateral subquery per subject, like the rule groups' shot type ids (graph/guidelines/loaders.py):
+    the few images of one subject come by index, and the arrays cost the server less than a statement of their own
+    costs the request. The rows and order are those of SubjectBaseImagesBySubjectIdLoader and
+    SubjectDataImagesBySubjectIdLoader, which answer subjects loaded otherwise. Their media are joined, not outer
+    joined as those loaders do: an image's media row cannot go while the image names it (RESTRICT) and its storage
+    key is never null, so no image is lost, and the keys are declared as they are (never null)."""
+    image = aliased(SubjectBaseImage)
+    shot_type = aliased(ShotType)
+    media = aliased(MediaResource)
+    order = (image.created_at, image.id)
+    base_images = (
+        select(
+            *(
+                func.array_agg(aggregate_order_by(column, *order)).label(label)
+                for column, label in (
+                    (image.shot_type_id, "shot_type_ids"),
+                    (image.media_id, "media_ids"),
+                    (shot_type.name, "labels"),
+                    (media.storage_key, "keys"),
+                )
+            )
+        )
+        .select_from(image)
+        .join(shot_type, shot_type.id == image.shot_type_id)
+        .join(media, media.id == image.media_id)
+        .where(image.subject_id == Subject.id)
+        .lateral("base_images")
+    )
+    data_image = aliased(SubjectDataImage)
+    data_media = aliased(MediaResource)
+    data_image_keys = (
+        select(func.array_agg(aggregate_order_by(data_media.storage_key, data_image.position, data_image.id)))
+        .select_from(data_image)
+        .join(data_media, data_media.id == data_image.media_id)
+        .where(data_image.subject_id == Subject.id)
+        .scalar_subquery()
+    )
+    return statement.join(base_images, true()).add_columns(
+        *(base_images.c[name].label(f"base_image_{name}") for name in JoinedBaseImages._fields),
+        data_image_keys.label("data_image_keys"),
     )
 
 
@@ -199,7 +273,7 @@ class SubjectByIdLoader(RowByIdLoader[LoadedSubjectDetail]):
     @classmethod
     def detail_select(cls) -> AnySelect:
         """The detail rows' SELECT, without a WHERE: the by-id batches' and the subject lists' (graph/subjects)."""
-        return with_measurements(cls.row_select())
+        return with_images(with_measurements(cls.row_select()))
 
     @classmethod
     def statement(cls) -> AnySelect:
