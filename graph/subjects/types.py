@@ -26,7 +26,7 @@ from graph.media.keys import (
     media_of,
     media_urls,
 )
-from graph.media.types import MediaResource, storage_url
+from graph.media.types import MediaResource, storage_urls
 from graph.presenting import RowPresenter
 from graph.relations import relation, visible_one
 from graph.shot_types.loaders import ShotTypeByIdLoader
@@ -50,15 +50,15 @@ _PATH_SEPARATORS = re.compile(r"[\\/]")
 
 def _base_image_urls(images: Sequence[BaseImage], info: Info) -> list[str | Awaitable[str]]:
     """The level form of `BaseImage.imageUrl`: at once from the storage key loaded with the row, else looked up."""
-    return [_base_image_url(info, image) for image in images]
+    url = storage_urls(info)
+    return [url(key) if isinstance(key := image.image_key, str) else _base_image_url(info, image) for image in images]
 
 
-def _base_image_url(info: Info, image: BaseImage) -> str | Awaitable[str]:
-    if image.image_key is NOT_LOADED:
-        return _loaded_base_image_url(info, image.media_id)
+def _base_image_url(info: Info, image: BaseImage) -> Awaitable[str]:
+    """A base image's URL when its row came without its storage key (NOT_LOADED), or without media (None)."""
     if image.image_key is None:
         raise NotFoundError("Base image")
-    return storage_url(info, image.image_key)
+    return _loaded_base_image_url(info, image.media_id)
 
 
 async def _loaded_base_image_url(info: Info, media_id: uuid.UUID) -> str:
@@ -123,9 +123,7 @@ def _data_image_urls(subjects: Sequence[Subject], info: Info) -> list[list[str] 
     id or in a list), else through the loader, which brings each image's storage key along (no media look-up)."""
     return [
         _loaded_data_image_urls(info, subject.id)
-        if (keys := subject.data_image_keys) is NOT_LOADED
-        else []
-        if keys is None
+        if (keys := subject.joined_data_image_keys) is NOT_LOADED
         else _urls(info, keys)
         for subject in subjects
     ]
@@ -133,7 +131,8 @@ def _data_image_urls(subjects: Sequence[Subject], info: Info) -> list[list[str] 
 
 def _urls(info: Info, keys: Sequence[str | None]) -> list[str]:
     """The URLs of the stored images among `keys` (an image whose media row is gone has none, and is left out)."""
-    return [storage_url(info, key) for key in keys if key is not None]
+    url = storage_urls(info)
+    return [url(key) for key in keys if key is not None]
 
 
 async def _loaded_data_image_urls(info: Info, subject_id: uuid.UUID) -> list[str]:
@@ -147,8 +146,6 @@ def _base_images(subjects: Sequence[Subject], info: Info) -> list[list[BaseImage
     return [
         _loaded_base_images(info, subject.id)
         if (joined := subject.joined_base_images) is NOT_LOADED
-        else []
-        if joined is None
         else list(map(_joined_base_image, *joined))
         for subject in subjects
     ]
@@ -222,9 +219,9 @@ class Subject:
     portrait_key: strawberry.Private[MediaKey] = NOT_LOADED
     # The measurements when the row brought them (None: the subject has none); NOT_LOADED: ask their loader.
     joined_measurements: strawberry.Private[JoinedMeasurements | NotLoaded | None] = NOT_LOADED
-    # The same for the base images and the data images' storage keys (None: the subject has none).
-    joined_base_images: strawberry.Private[JoinedBaseImages | NotLoaded | None] = NOT_LOADED
-    data_image_keys: strawberry.Private[list[str] | NotLoaded | None] = NOT_LOADED
+    # The base images and the data images' storage keys when the row brought them; NOT_LOADED: ask their loaders.
+    joined_base_images: strawberry.Private[JoinedBaseImages | NotLoaded] = NOT_LOADED
+    joined_data_image_keys: strawberry.Private[list[str] | NotLoaded] = NOT_LOADED
     cover_image_url: str | None = relation(
         media_urls("cover_key", "cover_image_media_id"), description="URL of the stored cover image."
     )

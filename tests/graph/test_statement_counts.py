@@ -327,6 +327,12 @@ async def test_a_subject_and_a_page_of_subjects_bring_their_images_in_their_rows
         assert_full_subject(listed[str(subject_id)], shot_types)
     assert (listed[str(bare_id)]["dataImageUrls"], listed[str(bare_id)]["baseImages"]) == ([], [])
     assert_reads(log, 1)  # its count and its rows in one statement
+    # A page that shows neither leaves them out of its statement: they would only cost the server time.
+    plain = "query($org: UUID!) { subjects(organizationId: $org) { data { id name measurements { heightCm } } } }"
+    data, log = await counted(app, gql, superuser, plain, {"org": org})
+    assert len(data["subjects"]["data"]) == 4
+    assert_reads(log, 1)
+    assert not log.reading("subject_base_images") and not log.reading("subject_data_images"), log.statements
 
 
 class TickLoader(SessionLoader[int, int]):
