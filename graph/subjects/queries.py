@@ -16,7 +16,7 @@ from graph.crud import Crud
 from graph.list_options import BY_CREATED_AT, BY_NAME, BY_UPDATED_AT, Filtered, ListOptions, Sort
 from graph.lists import Listing
 from graph.pages import selects
-from graph.subjects.loaders import LoadedSubjectDetail, SubjectByIdLoader
+from graph.subjects.loaders import LoadedSubjectDetail, SubjectByIdLoader, SubjectWithImagesByIdLoader
 from graph.subjects.types import BaseImage, BaseImages, Subject
 from services.caller import Caller
 from services.crud import PageRows
@@ -83,7 +83,7 @@ class Query:
         rows=_PAGE_ROWS[False, False],
         rows_for=_page_rows,
     )
-    subject = SUBJECTS.get(loader=SubjectByIdLoader)
+    subject = SUBJECTS.get(loader=SubjectWithImagesByIdLoader)
 
     @access.query("A subject's base images, optionally only the one for a shot type.")
     async def subject_base_images(
