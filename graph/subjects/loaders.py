@@ -89,8 +89,9 @@ _MEASUREMENTS_COLUMNS = JoinedMeasurements._fields
 
 
 class LoadedSubjectDetail(NamedTuple):
-    """LoadedSubject's columns, then the subject's measurements, joined (all None when it has none): a subject read
-    by id or in a list answers its measurements without a statement of their own, as the baseline's one row does."""
+    """LoadedSubject's columns, then the subject's measurements, joined (all None when it has none), then its images
+    when the statement brings them (`with_images`): a subject read by id or in a list answers them without a
+    statement of their own, as the baseline's one row does."""
 
     name: str
     surname: str | None
