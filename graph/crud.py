@@ -245,11 +245,13 @@ class Crud(Generic[OutT]):
         access: Access = SIGNED_IN,
         output: type[Presented] | None = None,
         rows: crud.PageRows | None = None,
+        rows_for: Callable[[Info], crud.PageRows] | None = None,
     ) -> StrawberryField:
         """`xs(..., filter, orderBy, skip, limit, after)`: a page of the rows `listing` reads, as the list type
         `page` (graph/pages.py): the rows, `pageInfo`, and their `count` when the operation asks for it. The rows
-        are `rows` (services/crud.PageRows: by default the model's table columns), read by one prepared statement
-        on the request's connection, which `output` presents."""
+        are `rows` (services/crud.PageRows: by default the model's table columns), or `rows_for(info)` when what
+        they bring depends on the selection, read by one prepared statement on the request's connection, which
+        `output` presents."""
         present = output or self.output
         listing.check_columns(self.model)
         page_rows = rows or crud.table_rows(self.model)
@@ -265,7 +267,7 @@ class Crud(Generic[OutT]):
             read = await listing.read(
                 crud.Reader(read_engine(context.resources.engine), context.loaders.connection),
                 caller,
-                page_rows,
+                page_rows if rows_for is None else rows_for(info),
                 given,
                 list_name=info.field_name,
                 visible=self.owned,

@@ -61,19 +61,21 @@ def page_type(name: str, item: type[Any]) -> type[ListPage[Any]]:
 COUNT_FIELD = "count"
 
 
-def selects(info: Any, name: str) -> bool:
-    """Whether the operation selects the field `name` of the list field being resolved, under any alias,
-    fragment or directive (a field that @skip leaves out still counts: asking for too much is only slower)."""
+def selects(info: Any, *path: str) -> bool:
+    """Whether the operation selects the field at `path` (a field of the list field being resolved, a field of that
+    field, ...), under any alias, fragment or directive (a field that @skip leaves out still counts: asking for too
+    much is only slower)."""
     return any(
-        _selects(selected.selections, name) for selected in info.selected_fields if isinstance(selected, SelectedField)
+        _selects(selected.selections, path) for selected in info.selected_fields if isinstance(selected, SelectedField)
     )
 
 
-def _selects(selections: list[Selection], name: str) -> bool:
+def _selects(selections: list[Selection], path: tuple[str, ...]) -> bool:
+    name, rest = path[0], path[1:]
     for selection in selections:
         if isinstance(selection, SelectedField):
-            if selection.name == name:
+            if selection.name == name and (not rest or _selects(selection.selections, rest)):
                 return True
-        elif isinstance(selection, FragmentSpread | InlineFragment) and _selects(selection.selections, name):
+        elif isinstance(selection, FragmentSpread | InlineFragment) and _selects(selection.selections, path):
             return True
     return False

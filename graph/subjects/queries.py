@@ -15,7 +15,8 @@ from graph.context import Info
 from graph.crud import Crud
 from graph.list_options import BY_CREATED_AT, BY_NAME, BY_UPDATED_AT, Filtered, ListOptions, Sort
 from graph.lists import Listing
-from graph.subjects.loaders import LoadedSubjectDetail, SubjectByIdLoader
+from graph.pages import selects
+from graph.subjects.loaders import LoadedSubjectDetail, SubjectByIdLoader, SubjectWithImagesByIdLoader
 from graph.subjects.types import BaseImage, BaseImages, Subject
 from services.caller import Caller
 from services.crud import PageRows
@@ -55,6 +56,23 @@ def _where(caller: Caller, arguments: SubjectArguments, filtered: Filtered) -> l
     return []
 
 
+# A page's rows, with (base images, data images' storage keys) when its subjects show them (graph/subjects/loaders
+# .with_images): what the page does not show would only cost the server time.
+_PAGE_ROWS = {
+    (base_images, data_image_keys): PageRows(
+        SubjectRow,
+        SubjectByIdLoader.detail_select(base_images=base_images, data_image_keys=data_image_keys),
+        LoadedSubjectDetail,
+    )
+    for base_images in (False, True)
+    for data_image_keys in (False, True)
+}
+
+
+def _page_rows(info: Info) -> PageRows:
+    return _PAGE_ROWS[selects(info, "data", "baseImages"), selects(info, "data", "dataImageUrls")]
+
+
 @strawberry.type
 class Query:
     subjects = SUBJECTS.list(
@@ -62,9 +80,10 @@ class Query:
         "public ones; onlyWithBaseImages keeps those with at least one base image.",
         Listing(SubjectArguments, SUBJECT_OPTIONS, equal=("age_class", "body_type"), where=_where),
         "Subjects",
-        rows=PageRows(SubjectRow, SubjectByIdLoader.detail_select(), LoadedSubjectDetail),
+        rows=_PAGE_ROWS[False, False],
+        rows_for=_page_rows,
     )
-    subject = SUBJECTS.get(loader=SubjectByIdLoader)
+    subject = SUBJECTS.get(loader=SubjectWithImagesByIdLoader)
 
     @access.query("A subject's base images, optionally only the one for a shot type.")
     async def subject_base_images(

@@ -25,14 +25,14 @@ from graph.media.keys import (
     load_media,
     media_of,
     media_urls,
-    url_of,
 )
-from graph.media.types import MediaResource, storage_url
+from graph.media.types import MediaResource, storage_urls
 from graph.presenting import RowPresenter
-from graph.relations import Identified, relation, rows_by_parent, visible_one
+from graph.relations import relation, visible_one
 from graph.shot_types.loaders import ShotTypeByIdLoader
 from graph.shot_types.types import ShotType
 from graph.subjects.loaders import (
+    JoinedBaseImages,
     JoinedMeasurements,
     LoadedSubject,
     LoadedSubjectBaseImage,
@@ -50,15 +50,15 @@ _PATH_SEPARATORS = re.compile(r"[\\/]")
 
 def _base_image_urls(images: Sequence[BaseImage], info: Info) -> list[str | Awaitable[str]]:
     """The level form of `BaseImage.imageUrl`: at once from the storage key loaded with the row, else looked up."""
-    return [_base_image_url(info, image) for image in images]
+    url = storage_urls(info)
+    return [url(key) if isinstance(key := image.image_key, str) else _base_image_url(info, image) for image in images]
 
 
-def _base_image_url(info: Info, image: BaseImage) -> str | Awaitable[str]:
-    if image.image_key is NOT_LOADED:
-        return _loaded_base_image_url(info, image.media_id)
+def _base_image_url(info: Info, image: BaseImage) -> Awaitable[str]:
+    """A base image's URL when its row came without its storage key (NOT_LOADED), or without media (None)."""
     if image.image_key is None:
         raise NotFoundError("Base image")
-    return storage_url(info, image.image_key)
+    return _loaded_base_image_url(info, image.media_id)
 
 
 async def _loaded_base_image_url(info: Info, media_id: uuid.UUID) -> str:
@@ -118,12 +118,52 @@ class SubjectMeasurements(Presented[SubjectMeasurementsRow | LoadedSubjectMeasur
     hair_color: HairColor | None = strawberry.field(description="Hair colour; null: not given.")
 
 
-async def _data_image_urls(subjects: Sequence[Identified], info: Info) -> list[list[str]]:
-    """The level form of `dataImageUrls`: the loader brings each image's storage key along, no media look-up."""
-    row_lists = await info.context.loaders.get(SubjectDataImagesBySubjectIdLoader).load_many([s.id for s in subjects])
+def _data_image_urls(subjects: Sequence[Subject], info: Info) -> list[list[str] | Awaitable[list[str]]]:
+    """The level form of `dataImageUrls`: at once from the storage keys the subject's row brought (a subject read by
+    id or in a list), else through the loader, which brings each image's storage key along (no media look-up)."""
     return [
-        [url for row in rows if (url := url_of(info, joined_key(row, "image_key"))) is not None] for rows in row_lists
+        _loaded_data_image_urls(info, subject.id)
+        if (keys := subject.joined_data_image_keys) is NOT_LOADED
+        else _urls(info, keys)
+        for subject in subjects
     ]
+
+
+def _urls(info: Info, keys: Sequence[str | None]) -> list[str]:
+    """The URLs of the stored images among `keys` (an image whose media row is gone has none, and is left out)."""
+    url = storage_urls(info)
+    return [url(key) for key in keys if key is not None]
+
+
+async def _loaded_data_image_urls(info: Info, subject_id: uuid.UUID) -> list[str]:
+    rows = await info.context.loaders.get(SubjectDataImagesBySubjectIdLoader).load(subject_id)
+    return _urls(info, [joined_key(row, "image_key") for row in rows])
+
+
+def _base_images(subjects: Sequence[Subject], info: Info) -> list[list[BaseImage] | Awaitable[list[BaseImage]]]:
+    """The level form of `baseImages`: at once from the columns the subject's row brought (a subject read by id or
+    in a list, graph/subjects/loaders.JoinedBaseImages), else through their loader."""
+    return [
+        _loaded_base_images(info, subject.id)
+        if (joined := subject.joined_base_images) is NOT_LOADED
+        else list(map(_joined_base_image, *joined))
+        for subject in subjects
+    ]
+
+
+def _joined_base_image(shot_type_id: uuid.UUID, media_id: uuid.UUID, label: str, image_key: str | None) -> BaseImage:
+    # The fields BaseImage.of fills from a loaded row, positionally: ~800 of them on a page of subjects.
+    made = object.__new__(BaseImage)
+    made.shot_type_id = shot_type_id
+    made.media_id = media_id
+    made.image_key = image_key
+    made.label = label
+    return made
+
+
+async def _loaded_base_images(info: Info, subject_id: uuid.UUID) -> list[BaseImage]:
+    rows = await info.context.loaders.get(SubjectBaseImagesBySubjectIdLoader).load(subject_id)
+    return [BaseImage.of(row) for row in rows]
 
 
 def _measurements(
@@ -179,6 +219,9 @@ class Subject:
     portrait_key: strawberry.Private[MediaKey] = NOT_LOADED
     # The measurements when the row brought them (None: the subject has none); NOT_LOADED: ask their loader.
     joined_measurements: strawberry.Private[JoinedMeasurements | NotLoaded | None] = NOT_LOADED
+    # The base images and the data images' storage keys when the row brought them; NOT_LOADED: ask their loaders.
+    joined_base_images: strawberry.Private[JoinedBaseImages | NotLoaded] = NOT_LOADED
+    joined_data_image_keys: strawberry.Private[list[str] | NotLoaded] = NOT_LOADED
     cover_image_url: str | None = relation(
         media_urls("cover_key", "cover_image_media_id"), description="URL of the stored cover image."
     )
@@ -201,7 +244,7 @@ class Subject:
         linked_media(SubjectPortfolioImagesBySubjectIdLoader), description="The portfolio images, in their order."
     )
     base_images: list[BaseImage] = relation(
-        rows_by_parent(SubjectBaseImagesBySubjectIdLoader, BaseImage.of),
+        _base_images,
         description="One base image per shot type, oldest first.",
     )
     measurements: SubjectMeasurements | None = relation(

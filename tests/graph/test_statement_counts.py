@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 
 from core.settings import Settings
+from db.models import ShotType
 from graph.loaders import SETTLE_TICKS, Loaders, SessionLoader
 from tests.conftest import Account, Accounts, GraphQLClient
 from tests.seed_rows import Seed, make_organization
@@ -160,15 +161,15 @@ class ListCase:
 
 
 LIST_CASES = [
-    # Level 1: cover and portrait media (one batch), data images, portfolio images, base images (the measurements
-    # come in the page's rows); level 2: the media of data, portfolio and base images (one batch), the base images'
-    # shot types.
+    # Level 1: cover and portrait media (one batch), data images, portfolio images (the measurements, the base
+    # images and the data images' URLs come in the page's rows); level 2: the media of data and portfolio images
+    # (one batch), the base images' shot types.
     ListCase(
         "subjects",
         lambda seed: seed.full_subject,
         """id coverImageMedia { id } portraitImageUrl dataImagesMedia { id } dataImageUrls portfolioImagesMedia { id }
         baseImages { imageUrl shotTypeLabel shotType { name } } measurements { heightCm }""",
-        loaders=4 + 2,
+        loaders=3 + 2,
         check=lambda row: (
             len(row["dataImagesMedia"]) == 2
             and len(row["portfolioImagesMedia"]) == 1
@@ -269,6 +270,69 @@ async def test_nested_list_costs_the_same_for_2_and_20_rows(
         check=check,
     )
     assert_same_and_at_most(few, many, CALLER + ROOT_LIST + case.loaders)
+
+
+# A subject's detail view and the subjects grid (bench/queries.py): the URLs, measurements and base images (with
+# their labels) come in the subject's own row, so neither runs a statement after its root read.
+SUBJECT_FIELDS = """id name coverImageUrl portraitImageUrl dataImageUrls measurements { heightCm }
+  baseImages { shotTypeId shotTypeLabel imageUrl }"""
+SUBJECT_BY_ID = f"query($id: UUID!, $org: UUID!) {{ subject(id: $id, organizationId: $org) {{ {SUBJECT_FIELDS} }} }}"
+SUBJECTS_PAGE = (
+    f"query($org: UUID!) {{ subjects(organizationId: $org, limit: 100) {{ count data {{ {SUBJECT_FIELDS} }} }} }}"
+)
+
+
+def assert_full_subject(subject: dict[str, Any], shot_types: dict[str, str]) -> None:
+    """What Seed.full_subject made, as the detail view reads it: each base image with its own shot type's name."""
+    assert subject["coverImageUrl"].startswith("/media/") and subject["portraitImageUrl"].startswith("/media/")
+    assert len(subject["dataImageUrls"]) == 2 and all(url.startswith("/media/") for url in subject["dataImageUrls"])
+    assert subject["measurements"]["heightCm"] == 175.0
+    assert len(subject["baseImages"]) == 2
+    for image in subject["baseImages"]:
+        assert image["shotTypeLabel"] == shot_types[image["shotTypeId"]] and image["imageUrl"].startswith("/media/")
+
+
+def assert_reads(log: StatementLog, expected: int) -> None:
+    """The request read subjects and everything shown of them in `expected` statements, after the caller's."""
+    tables = ("subjects", "subject_measurements", "subject_base_images", "subject_data_images", "media_resources")
+    reads = {statement for table in tables for statement in log.reading(table)}
+    assert len(reads) == expected and log.count <= CALLER + expected, " ".join(log.tables())
+
+
+async def test_a_subject_and_a_page_of_subjects_bring_their_images_in_their_rows(
+    app: Starlette, gql: GraphQLClient, accounts: Accounts, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    owner, superuser = await accounts.user(), await accounts.user(superuser=True)
+    seed = Seed(owner_id=owner.id, organization_id=await make_organization(session_factory))
+    subject_ids = [seed.full_subject() for _ in range(3)]
+    bare_id = seed.subject([])  # no base, data or portfolio images
+    # The shot types' names as seeded (written rows are forgotten): each base image's label is its own one's.
+    shot_types = {str(row["id"]): row["name"] for row in seed.rows[ShotType]}
+    await seed.write(session_factory)
+    org = str(seed.organization_id)
+
+    for subject_id in subject_ids:
+        data, log = await counted(app, gql, superuser, SUBJECT_BY_ID, {"id": str(subject_id), "org": org})
+        assert_full_subject(data["subject"], shot_types)
+        assert_reads(log, 1)
+    data, log = await counted(app, gql, superuser, SUBJECT_BY_ID, {"id": str(bare_id), "org": org})
+    bare = data["subject"]
+    assert (bare["dataImageUrls"], bare["baseImages"], bare["portraitImageUrl"]) == ([], [], None)
+    assert_reads(log, 1)
+
+    data, log = await counted(app, gql, superuser, SUBJECTS_PAGE, {"org": org})
+    listed = {row["id"]: row for row in data["subjects"]["data"]}
+    assert data["subjects"]["count"] == 4 and set(listed) == {str(each) for each in [*subject_ids, bare_id]}
+    for subject_id in subject_ids:
+        assert_full_subject(listed[str(subject_id)], shot_types)
+    assert (listed[str(bare_id)]["dataImageUrls"], listed[str(bare_id)]["baseImages"]) == ([], [])
+    assert_reads(log, 1)  # its count and its rows in one statement
+    # A page that shows neither leaves them out of its statement: they would only cost the server time.
+    plain = "query($org: UUID!) { subjects(organizationId: $org) { data { id name measurements { heightCm } } } }"
+    data, log = await counted(app, gql, superuser, plain, {"org": org})
+    assert len(data["subjects"]["data"]) == 4
+    assert_reads(log, 1)
+    assert not log.reading("subject_base_images") and not log.reading("subject_data_images"), log.statements
 
 
 class TickLoader(SessionLoader[int, int]):

@@ -15,6 +15,7 @@ from services.media_gc import media_in_use, media_reference_columns, release_med
 from tests.conftest import Accounts, GraphQLClient, error_code
 from tests.graph.subjects_common import (
     ADD_BASE_IMAGE,
+    BASE_IMAGE,
     BASE_IMAGES,
     COPY,
     DELETE_BASE_IMAGE,
@@ -27,6 +28,10 @@ from tests.graph.subjects_common import (
     update,
 )
 from tests.images import image_uri
+
+SUBJECT_AND_PAGE = f"""query($id: UUID!, $org: UUID) {{
+  subject(id: $id, organizationId: $org) {{ baseImages {{ {BASE_IMAGE} }} }}
+  subjects(organizationId: $org) {{ data {{ id baseImages {{ {BASE_IMAGE} }} }} }} }}"""
 
 
 def storage_of(app: Starlette) -> Storage:
@@ -120,6 +125,11 @@ async def test_add_checks_input_and_access(gql: GraphQLClient, accounts: Account
     seen_by_owner = (await gql.data(BASE_IMAGES, {"id": in_org["id"], "org": org}, as_=owner))["subjectBaseImages"]
     assert seen_by_owner["data"][0]["shotTypeLabel"] == member_shot["name"]
     assert seen_by_owner["data"][0]["shotType"] is None
+    # The same through the subject's own row (by id, and in a page of subjects), which brings its base images.
+    in_rows = await gql.data(SUBJECT_AND_PAGE, {"id": in_org["id"], "org": org}, as_=owner)
+    listed = {row["id"]: row for row in in_rows["subjects"]["data"]}
+    for subject in (in_rows["subject"], listed[in_org["id"]]):
+        assert subject["baseImages"] == seen_by_owner["data"], subject["baseImages"]
     delete = {"id": in_org["id"], "url": base_images[0]["imageUrl"]}
     assert error_code(await gql.error(DELETE_BASE_IMAGE, delete, as_=stranger)) == "NOT_FOUND"
     assert (await gql.data(DELETE_BASE_IMAGE, delete, as_=member))["deleteSubjectBaseImage"]["message"]
